@@ -1,0 +1,92 @@
+package io.ssmsidecar.config;
+
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.reference.Reference;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Every setting of the sidecar, validated. Built only by {@link SettingsLoader} from flags, {@code SIDECAR_*}
+ * environment variables and the optional JSON config file (flags win over env, env over file).
+ * Immutable; no field is null (absent settings are empty Optionals or empty lists).
+ *
+ * @param references       every declared {@code ssm://} reference, in a stable order (sorted by key)
+ * @param outputDir        {@code SIDECAR_OUTPUT_DIR}, default {@code /run/secrets}
+ * @param fileMode         {@code SIDECAR_FILE_MODE}, octal, default 0440
+ * @param fileUid          {@code SIDECAR_FILE_UID}
+ * @param fileGid          {@code SIDECAR_FILE_GID}
+ * @param httpAddress      {@code SIDECAR_HTTP_ADDRESS}, default 127.0.0.1
+ * @param httpPort         {@code SIDECAR_HTTP_PORT}, default 2773 (0 picks a free port)
+ * @param httpAllowRemote  {@code SIDECAR_HTTP_ALLOW_REMOTE}: must be true to bind a non-loopback address
+ * @param token            the API token from {@code SIDECAR_TOKEN}, {@code SIDECAR_TOKEN_FILE} or
+ *                         {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}; empty means generate one
+ * @param maxConnections   {@code SIDECAR_MAX_CONNECTIONS}, concurrent requests before 429, default 800
+ * @param allow            {@code SIDECAR_ALLOW}: name prefixes fetchable on demand; empty = declared only
+ * @param cacheSize        {@code SIDECAR_CACHE_SIZE}: on-demand entries kept, default 1000
+ * @param refreshInterval  {@code SIDECAR_REFRESH_INTERVAL}, default 5m, 10s..24h
+ * @param maxStaleness     {@code SIDECAR_MAX_STALENESS}, default off
+ * @param startupTimeout   {@code SIDECAR_STARTUP_TIMEOUT}: how long init retries transient failures, default 60s
+ * @param onChangeUrl      {@code SIDECAR_ON_CHANGE_URL}
+ * @param onChangeCommand  {@code SIDECAR_ON_CHANGE_COMMAND} (run through {@code /bin/sh -c})
+ * @param onChangeSignal   {@code SIDECAR_ON_CHANGE_SIGNAL}, e.g. HUP
+ * @param onChangePidFile  {@code SIDECAR_ON_CHANGE_PID_FILE}: whom to signal
+ * @param onChangeProcess  {@code SIDECAR_ON_CHANGE_PROCESS}: whom to signal, by command name
+ * @param notifyWindow     {@code SIDECAR_NOTIFY_WINDOW}: changes within it make one notification, default 1s
+ * @param bundles          {@code SIDECAR_BUNDLES}: e.g. {@code env:app.env,json:secrets.json}
+ * @param templates        {@code SIDECAR_TEMPLATES}: {@code src:dest[:mode],...}
+ * @param logFormat        {@code SIDECAR_LOG_FORMAT}: text or json
+ * @param logLevel         {@code SIDECAR_LOG_LEVEL}: debug, info, warn, error
+ */
+public record Settings(
+        List<Reference> references,
+        Path outputDir,
+        int fileMode,
+        OptionalInt fileUid,
+        OptionalInt fileGid,
+        String httpAddress,
+        int httpPort,
+        boolean httpAllowRemote,
+        Optional<String> token,
+        int maxConnections,
+        List<String> allow,
+        int cacheSize,
+        Duration refreshInterval,
+        Optional<Duration> maxStaleness,
+        Duration startupTimeout,
+        Optional<URI> onChangeUrl,
+        Optional<String> onChangeCommand,
+        Optional<String> onChangeSignal,
+        Optional<Path> onChangePidFile,
+        Optional<String> onChangeProcess,
+        Duration notifyWindow,
+        List<Bundle> bundles,
+        List<Template> templates,
+        Log.Format logFormat,
+        Log.Level logLevel) {
+
+    public Settings {
+        references = List.copyOf(references);
+        allow = List.copyOf(allow);
+        bundles = List.copyOf(bundles);
+        templates = List.copyOf(templates);
+    }
+
+    /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
+    public record Bundle(String kind, String file, int mode) { }
+
+    /** One template: rendered from {@code source} to {@code dest} (a name in the output dir) with {@code mode}. */
+    public record Template(Path source, String dest, int mode) { }
+
+    /** Defaults with the given references; the starting point for tests and the loader. */
+    public static Settings defaults(List<Reference> references) {
+        return new Settings(references, Path.of("/run/secrets"), 0440, OptionalInt.empty(), OptionalInt.empty(),
+                "127.0.0.1", 2773, false, Optional.empty(), 800, List.of(), 1000,
+                Duration.ofMinutes(5), Optional.empty(), Duration.ofSeconds(60),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO);
+    }
+}

@@ -1,0 +1,23 @@
+package io.ssmsidecar.source;
+
+import java.time.Instant;
+
+/**
+ * One parameter as Parameter Store returned it. {@code requestedName} is the name the caller asked
+ * for (with its {@code :version} or {@code :label} selector, or an ARN), {@code name} the name SSM
+ * answered with. {@code sourceResult} is the raw Secrets Manager metadata JSON for
+ * {@code /aws/reference/secretsmanager/} names (it never holds the secret value), else null.
+ * The generated {@code toString()} is safe: {@link SecretValue} masks itself.
+ */
+public record Parameter(
+        String requestedName,
+        String name,
+        String type,
+        SecretValue value,
+        long version,
+        String selector,
+        String sourceResult,
+        Instant lastModified,
+        String arn,
+        String dataType) {
+}

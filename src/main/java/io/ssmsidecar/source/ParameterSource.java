@@ -1,0 +1,31 @@
+package io.ssmsidecar.source;
+
+import java.util.List;
+
+/**
+ * Where parameter values come from. The SSM implementation is the only code in the project that
+ * imports the AWS SDK; everything else sees this interface. Implementations are thread-safe.
+ */
+public interface ParameterSource extends AutoCloseable {
+
+    /** SSM's limit on names in one {@code GetParameters} call. */
+    int MAX_NAMES_PER_CALL = 10;
+
+    /**
+     * One {@code GetParameters} call, always with decryption.
+     *
+     * @param names 1 to {@value #MAX_NAMES_PER_CALL} distinct names, ARNs or {@code name:selector}s
+     * @throws IllegalArgumentException for an empty or oversized batch
+     * @throws SourceException when the call fails as a whole
+     */
+    FetchResult getParameters(List<String> names) throws SourceException;
+
+    /**
+     * Every parameter below {@code path}, recursively, with decryption, following {@code NextToken}
+     * until the last page. {@code calls} (may be null) is told how many calls were made.
+     */
+    List<Parameter> getParametersByPath(String path) throws SourceException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,39 @@
+package io.ssmsidecar.source;
+
+/**
+ * A call to the parameter source failed. {@link #isTransient()} sorts the failure: throttling, 5xx,
+ * timeouts and I/O errors are transient (retry, keep the last good value); not found, access denied,
+ * bad KMS key and validation errors are permanent. The message carries names and AWS error codes,
+ * never a value.
+ */
+public final class SourceException extends Exception {
+    private final String errorCode;
+    private final int statusCode;
+    private final boolean transientFailure;
+
+    public SourceException(String errorCode, int statusCode, boolean transientFailure, String message, Throwable cause) {
+        super(message, cause);
+        this.errorCode = errorCode;
+        this.statusCode = statusCode;
+        this.transientFailure = transientFailure;
+    }
+
+    /** AWS error code such as {@code ThrottlingException}, or a local code such as {@code IOError}. */
+    public String errorCode() {
+        return errorCode;
+    }
+
+    /** HTTP status SSM answered with, or 0 when no answer came (timeout, connection refused). */
+    public int statusCode() {
+        return statusCode;
+    }
+
+    public boolean isTransient() {
+        return transientFailure;
+    }
+
+    public boolean isThrottling() {
+        return "ThrottlingException".equals(errorCode) || "ThrottledException".equals(errorCode)
+                || "TooManyUpdates".equals(errorCode);
+    }
+}
