@@ -22,43 +22,35 @@ enum BundleFormat {
     ENV("env") {
         @Override
         byte[] render(Map<String, SecretValue> values) throws OutputException {
-            StringBuilder b = new StringBuilder();
-            for (Map.Entry<String, SecretValue> e : values.entrySet()) {
-                Escaping.requireEnvName("env bundle", e.getKey());
-                b.append("export ").append(e.getKey()).append('=')
-                        .append(Escaping.shellWord(e.getKey(), e.getValue().reveal())).append('\n');
-            }
-            return b.toString().getBytes(StandardCharsets.UTF_8);
+            return lines(values, (key, value) -> {
+                Escaping.requireEnvName("env bundle", key);
+                return "export " + key + '=' + Escaping.shellWord(key, value) + '\n';
+            });
         }
     },
     /** {@code KEY='value'} lines as the npm {@code dotenv} package (and most dotenv readers) parse them. */
     DOTENV("dotenv") {
         @Override
         byte[] render(Map<String, SecretValue> values) throws OutputException {
-            StringBuilder b = new StringBuilder();
-            for (Map.Entry<String, SecretValue> e : values.entrySet()) {
-                Escaping.requireEnvName("dotenv bundle", e.getKey());
-                String quoted = Escaping.dotenvValue(e.getKey(), e.getValue().reveal());
-                b.append(e.getKey()).append('=').append(quoted).append('\n');
+            return lines(values, (key, value) -> {
+                Escaping.requireEnvName("dotenv bundle", key);
+                String quoted = Escaping.dotenvValue(key, value);
+                String line = key + '=' + quoted + '\n';
                 if (quoted.length() >= 3 && quoted.charAt(quoted.length() - 2) == '\\') {
                     // dotenv reads a backslash before a quote as part of the value and would then look for a
                     // later closing quote at the end of some line; this comment offers it one that fails.
-                    b.append('#').append(quoted.charAt(0)).append(" (the value above ends with a backslash)\n");
+                    line += "#" + quoted.charAt(0) + " (the value above ends with a backslash)\n";
                 }
-            }
-            return b.toString().getBytes(StandardCharsets.UTF_8);
+                return line;
+            });
         }
     },
     /** {@code KEY=value} lines in pure ASCII for {@code java.util.Properties.load}. */
     PROPERTIES("properties") {
         @Override
-        byte[] render(Map<String, SecretValue> values) {
-            StringBuilder b = new StringBuilder();
-            for (Map.Entry<String, SecretValue> e : values.entrySet()) {
-                b.append(Escaping.propertiesKey(e.getKey())).append('=')
-                        .append(Escaping.propertiesValue(e.getValue().reveal())).append('\n');
-            }
-            return b.toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] render(Map<String, SecretValue> values) throws OutputException {
+            return lines(values, (key, value) ->
+                    Escaping.propertiesKey(key) + '=' + Escaping.propertiesValue(value) + '\n');
         }
     },
     /** One JSON object, key to value, UTF-8. */
@@ -92,6 +84,20 @@ enum BundleFormat {
 
     /** Renders every value, in the map's order. */
     abstract byte[] render(Map<String, SecretValue> values) throws OutputException;
+
+    /** One line (or a few) per key and value. */
+    private interface LineWriter {
+        String line(String key, String value) throws OutputException;
+    }
+
+    /** The lines of every entry, in the map's order, as UTF-8 (pure ASCII for properties). */
+    private static byte[] lines(Map<String, SecretValue> values, LineWriter writer) throws OutputException {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, SecretValue> e : values.entrySet()) {
+            b.append(writer.line(e.getKey(), e.getValue().reveal()));
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
 
     /**
      * The format called {@code kind}.

@@ -8,11 +8,24 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /** Short, human reasons for I/O failures ("No space left on device"), for messages that name the file separately. */
 final class IoReasons {
     private IoReasons() {
+    }
+
+    private static final Map<Class<? extends IOException>, String> PLAIN = new LinkedHashMap<>();
+
+    static {
+        PLAIN.put(AccessDeniedException.class, "permission denied");
+        PLAIN.put(NoSuchFileException.class, "no such file or directory");
+        PLAIN.put(FileAlreadyExistsException.class, "already exists");
+        PLAIN.put(NotDirectoryException.class, "not a directory");
+        PLAIN.put(DirectoryNotEmptyException.class, "directory not empty");
+        PLAIN.put(NotLinkException.class, "not a symbolic link");
     }
 
     /** The operating system's reason where it gave one, else a plain description of the exception type. */
@@ -20,29 +33,16 @@ final class IoReasons {
         if (e instanceof FileSystemException fse && fse.getReason() != null && !fse.getReason().isBlank()) {
             return fse.getReason();
         }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
+        for (Map.Entry<Class<? extends IOException>, String> p : PLAIN.entrySet()) {
+            if (p.getKey().isInstance(e)) {
+                return p.getValue();
+            }
         }
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof FileAlreadyExistsException) {
-            return "already exists";
-        }
-        if (e instanceof NotDirectoryException) {
-            return "not a directory";
-        }
-        if (e instanceof DirectoryNotEmptyException) {
-            return "directory not empty";
-        }
-        if (e instanceof NotLinkException) {
-            return "not a symbolic link";
-        }
-        if (e instanceof FileSystemException) {
+        if (e instanceof FileSystemException || e.getMessage() == null) {
             return e.getClass().getSimpleName();
         }
         // Plain IOExceptions from write/force carry the OS message ("No space left on device") and no content.
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return e.getMessage();
     }
 
     /** What the operator can do about {@code reason}, or empty. */

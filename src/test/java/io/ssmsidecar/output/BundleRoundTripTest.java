@@ -33,25 +33,7 @@ class BundleRoundTripTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sh", "bash", "dash", "busybox ash"})
     void envBundle_sourcedByShell_printsEveryValueByteExact(String shell) throws Exception {
-        List<String> command = new ArrayList<>();
-        for (String word : shell.split(" ")) {
-            command.add(command.isEmpty() ? ExternalTools.require(word, word) : word);
-        }
-        Files.write(tmp.resolve("app.env"), BundleFormat.ENV.render(NastyValues.secrets(VALUES)));
-        Path out = Files.createDirectory(tmp.resolve("out"));
-        StringBuilder script = new StringBuilder("set -e\n. ./app.env\n");
-        for (String key : VALUES.keySet()) {
-            script.append("printf '%s' \"$").append(key).append("\" > out/").append(key).append('\n');
-        }
-        Files.writeString(tmp.resolve("print.sh"), script);
-        command.add("print.sh");
-
-        ExternalTools.runOk(tmp, command);
-
-        for (Map.Entry<String, String> e : VALUES.entrySet()) {
-            assertThat(Files.readAllBytes(out.resolve(e.getKey()))).as("%s via %s", e.getKey(), shell)
-                    .isEqualTo(e.getValue().getBytes(StandardCharsets.UTF_8));
-        }
+        assertEnvRoundTrip(shell, VALUES);
         assertThat(tmp.resolve("pwned")).as("sourcing must not run command substitutions").doesNotExist();
     }
 
@@ -85,26 +67,7 @@ class BundleRoundTripTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"dash", "busybox ash"})
     void envBundle_randomValuesOfSpecialCharacters_roundTripThroughShell(String shell) throws Exception {
-        Map<String, String> values = fuzz(400, 7);
-        List<String> command = new ArrayList<>();
-        for (String word : shell.split(" ")) {
-            command.add(command.isEmpty() ? ExternalTools.require(word, word) : word);
-        }
-        Files.write(tmp.resolve("app.env"), BundleFormat.ENV.render(NastyValues.secrets(values)));
-        Path out = Files.createDirectory(tmp.resolve("out"));
-        StringBuilder script = new StringBuilder("set -e\n. ./app.env\n");
-        for (String key : values.keySet()) {
-            script.append("printf '%s' \"$").append(key).append("\" > out/").append(key).append('\n');
-        }
-        Files.writeString(tmp.resolve("print.sh"), script);
-        command.add("print.sh");
-
-        ExternalTools.runOk(tmp, command);
-
-        for (Map.Entry<String, String> e : values.entrySet()) {
-            assertThat(Files.readAllBytes(out.resolve(e.getKey()))).as("%s = %s", e.getKey(), escape(e.getValue()))
-                    .isEqualTo(e.getValue().getBytes(StandardCharsets.UTF_8));
-        }
+        assertEnvRoundTrip(shell, fuzz(400, 7));
     }
 
     /** {@code count} values of 0 to 12 characters drawn from the characters quoting gets wrong. */
@@ -126,6 +89,30 @@ class BundleRoundTripTest {
 
     private static String escape(String s) {
         return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+    }
+
+    /** Sources the env bundle of {@code values} in {@code shell}, prints every variable to a file, compares bytes. */
+    private void assertEnvRoundTrip(String shell, Map<String, String> values) throws Exception {
+        List<String> command = new ArrayList<>();
+        for (String word : shell.split(" ")) {
+            command.add(command.isEmpty() ? ExternalTools.require(word, word) : word);
+        }
+        Files.write(tmp.resolve("app.env"), BundleFormat.ENV.render(NastyValues.secrets(values)));
+        Path out = Files.createDirectory(tmp.resolve("out"));
+        StringBuilder script = new StringBuilder("set -e\n. ./app.env\n");
+        for (String key : values.keySet()) {
+            script.append("printf '%s' \"$").append(key).append("\" > out/").append(key).append('\n');
+        }
+        Files.writeString(tmp.resolve("print.sh"), script);
+        command.add("print.sh");
+
+        ExternalTools.runOk(tmp, command);
+
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            assertThat(Files.readAllBytes(out.resolve(e.getKey())))
+                    .as("%s = %s via %s", e.getKey(), escape(e.getValue()), shell)
+                    .isEqualTo(e.getValue().getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     private void assertDotenvRoundTrip(String version, Map<String, String> values) throws Exception {

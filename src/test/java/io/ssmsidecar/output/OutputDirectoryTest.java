@@ -87,7 +87,7 @@ class OutputDirectoryTest {
         Path template = Files.writeString(tmp.resolve("db.tmpl"), "url=jdbc:pg://{{ DB#host }}/app\npw={{ DB#pw | properties }}\n");
         OutputOptions options = OutputOptions.of(dir()).withFileMode(0400)
                 .withBundle("env", "app.env", 0444)
-                .withBundle("dotenv", ".env-not-allowed".substring(1), 0440)
+                .withBundle("dotenv", "app.dotenv", 0440)
                 .withBundle("properties", "app.properties", 0440)
                 .withBundle("json", "secrets.json", 0400)
                 .withTemplate(template, "db.properties", 0640);
@@ -95,11 +95,11 @@ class OutputDirectoryTest {
 
         out.write(Snapshots.of(Map.of("DB", "{\"host\":\"h\",\"pw\":\"p=w\"}", "TOKEN", "t'k")));
 
-        assertThat(entries(dir())).contains("DB", "TOKEN", "app.env", "env-not-allowed", "app.properties",
+        assertThat(entries(dir())).contains("DB", "TOKEN", "app.env", "app.dotenv", "app.properties",
                 "secrets.json", "db.properties");
         assertThat(read(dir().resolve("app.env"))).isEqualTo(
                 "export DB='{\"host\":\"h\",\"pw\":\"p=w\"}'\nexport TOKEN='t'\\''k'\n");
-        assertThat(read(dir().resolve("env-not-allowed"))).isEqualTo("DB='{\"host\":\"h\",\"pw\":\"p=w\"}'\nTOKEN=\"t'k\"\n");
+        assertThat(read(dir().resolve("app.dotenv"))).isEqualTo("DB='{\"host\":\"h\",\"pw\":\"p=w\"}'\nTOKEN=\"t'k\"\n");
         Properties p = new Properties();
         try (var in = Files.newInputStream(dir().resolve("db.properties"))) {
             p.load(in);

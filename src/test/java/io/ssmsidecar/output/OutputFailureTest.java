@@ -26,6 +26,12 @@ class OutputFailureTest {
 
     private Tmpfs volume;
     private final List<Path> ballast = new ArrayList<>();
+    private final CountingMetrics metrics = new CountingMetrics();
+
+    private Path mount(String options) throws Exception {
+        volume = Tmpfs.mount(tmp.resolve("vol"), options);
+        return volume.path();
+    }
 
     @AfterEach
     void unmount() throws Exception {
@@ -78,9 +84,7 @@ class OutputFailureTest {
 
     @Test
     void volumeFullInTheMiddleOfASet_keepsTheOldSet_removesThePartialOne_countsAFailure_andRecovers() throws Exception {
-        volume = Tmpfs.mount(tmp.resolve("vol"), "size=1m,nr_inodes=64");
-        Path dir = volume.path();
-        CountingMetrics metrics = new CountingMetrics();
+        Path dir = mount("size=1m,nr_inodes=64");
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir), metrics);
         out.write(Snapshots.of(1, set(1)));
         String live = Files.readSymbolicLink(dir.resolve("..data")).toString();
@@ -107,9 +111,7 @@ class OutputFailureTest {
 
     @Test
     void setLargerThanTheFreeSpace_isRefusedBeforeWriting_withSizes() throws Exception {
-        volume = Tmpfs.mount(tmp.resolve("vol"), "size=256k");
-        Path dir = volume.path();
-        CountingMetrics metrics = new CountingMetrics();
+        Path dir = mount("size=256k");
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir), metrics);
         out.write(Snapshots.of(1, Map.of("A", "small")));
         Set<String> before = entries(dir);
@@ -126,9 +128,7 @@ class OutputFailureTest {
 
     @Test
     void volumeTurnedReadOnly_keepsServingTheOldSet_reportsIt_andRecoversWhenWritable() throws Exception {
-        volume = Tmpfs.mount(tmp.resolve("vol"), "size=1m");
-        Path dir = volume.path();
-        CountingMetrics metrics = new CountingMetrics();
+        Path dir = mount("size=1m");
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir).withBundle("env", "app.env", 0440), metrics);
         out.write(Snapshots.of(1, set(1)));
         String envBefore = Files.readString(dir.resolve("app.env"));
@@ -150,20 +150,18 @@ class OutputFailureTest {
 
     @Test
     void open_onAReadOnlyVolume_failsNamingTheDirectoryAndWhatToDo() throws Exception {
-        volume = Tmpfs.mount(tmp.resolve("vol"), "size=64k");
+        Path dir = mount("size=64k");
         volume.remount("ro");
 
-        assertThatThrownBy(() -> OutputDirectory.open(OutputOptions.of(volume.path()), new CountingMetrics()))
+        assertThatThrownBy(() -> OutputDirectory.open(OutputOptions.of(dir), metrics))
                 .isInstanceOf(OutputException.class)
-                .hasMessage("output directory " + volume.path() + " is not writable: Read-only file system;"
+                .hasMessage("output directory " + dir + " is not writable: Read-only file system;"
                         + " mount the volume read-write in the sidecar container");
     }
 
     @Test
     void writeFile_onAFullVolume_keepsThePreviousFile_andLeavesNoTempFile() throws Exception {
-        volume = Tmpfs.mount(tmp.resolve("vol"), "size=1m,nr_inodes=32");
-        Path dir = volume.path();
-        CountingMetrics metrics = new CountingMetrics();
+        Path dir = mount("size=1m,nr_inodes=32");
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir), metrics);
         out.writeFile(".token", "old".getBytes(StandardCharsets.UTF_8), 0600);
         exhaustInodesLeaving(dir, 0);
