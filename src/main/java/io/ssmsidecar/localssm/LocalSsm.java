@@ -41,6 +41,15 @@ public final class LocalSsm implements AutoCloseable {
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]+");
 
+    static {
+        // The JDK server writes headers and body as two segments without TCP_NODELAY, so every answer waited ~40 ms
+        // for the client's delayed ACK (measured: 50 ms a call, 3.5 ms with this). Read once, when the JDK's server
+        // config class loads: it must be set before the first HttpServer of the JVM starts.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     /**
      * How to start the endpoint.
      *
