@@ -83,8 +83,7 @@ public final class LocalSsmCommand implements Command {
             err.println("ssm-sidecar local-ssm: " + e.getMessage());
             return ExitCode.CONFIG.code();
         } catch (IOException e) {
-            err.println("ssm-sidecar local-ssm: cannot listen on 127.0.0.1:" + options.port() + " or read the seed file: "
-                    + e.getMessage());
+            err.println("ssm-sidecar local-ssm: " + e.getMessage());
             return ExitCode.CONFIG.code();
         }
         ssm.faults().throttleAbove(throttle).latency(latency);

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.ssmsidecar.log.Log;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -215,7 +216,12 @@ public final class LocalSsm implements AutoCloseable {
     }
 
     private synchronized void bind() throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        HttpServer s;
+        try {
+            s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        } catch (BindException e) {
+            throw new BindException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+        }
         s.createContext("/", endpoint);
         s.setExecutor(workers);
         s.start();

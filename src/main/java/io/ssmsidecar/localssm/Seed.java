@@ -22,9 +22,15 @@ final class Seed {
     }
 
     static void apply(Path file, ObjectMapper json, LocalSsm target) throws IOException {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IOException("cannot read seed file " + file + ": " + e.getClass().getSimpleName(), e);
+        }
         JsonNode root;
         try {
-            root = json.readTree(Files.readAllBytes(file));
+            root = json.readTree(content);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("seed file " + file + ": not valid JSON (line "
                     + e.getLocation().getLineNr() + ")");
