@@ -84,6 +84,7 @@ final class SsmEndpoint implements HttpHandler {
             return;
         }
         Instant now = clock.instant();
+        Duration delay = faults.latency();
         counters.received(operation);
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         JsonNode request = null;
@@ -106,7 +107,6 @@ final class SsmEndpoint implements HttpHandler {
         counters.answered(answer.errorCode());
         calls.add(new Call(now, operation, SsmProtocol.namesOf(operation, request),
                 authorization == null ? "" : accessKeyId(authorization), answer.status(), answer.errorCode()));
-        Duration delay = faults.latency();
         if (delay.isZero()) {
             send(exchange, requestId, answer);
             return;
