@@ -18,10 +18,12 @@ public record Call(Instant at, String operation, List<String> names, String acce
         names = List.copyOf(names);
     }
 
+    /** True when the call was answered without an error. */
     public boolean succeeded() {
         return errorCode == null;
     }
 
+    /** True when the call was answered with {@code ThrottlingException}. */
     public boolean throttled() {
         return "ThrottlingException".equals(errorCode);
     }

@@ -157,18 +157,22 @@ public final class Faults {
         return this;
     }
 
+    /** The current added latency (zero when off). */
     public synchronized Duration latency() {
         return latency;
     }
 
+    /** Calls per second allowed before throttling; 0 when off. */
     public synchronized int throttlePerSecond() {
         return throttlePerSecond;
     }
 
+    /** The share of calls answered with {@link #errorCode()}. */
     public synchronized double errorRate() {
         return errorRate;
     }
 
+    /** The code answered to the {@link #errorRate()} share of calls. */
     public synchronized String errorCode() {
         return errorCode;
     }
@@ -178,18 +182,22 @@ public final class Faults {
         return Map.copyOf(denied);
     }
 
+    /** How many of the next calls still fail with {@link #failNextCode()}. */
     public synchronized int failNextRemaining() {
         return failNext;
     }
 
+    /** The code answered to the calls counted by {@link #failNextRemaining()}. */
     public synchronized String failNextCode() {
         return failNextCode;
     }
 
+    /** The most items a {@code GetParametersByPath} page holds. */
     public synchronized int pageSize() {
         return pageSize;
     }
 
+    /** True while the listening socket is closed. */
     public boolean refusingConnections() {
         return listener.refusing();
     }

@@ -234,14 +234,17 @@ public final class LocalSsm implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port());
     }
 
+    /** The port it listens on (the one picked when started with port 0); kept across refused connections. */
     public synchronized int port() {
         return port;
     }
 
+    /** The region in the ARNs it answers. */
     public String region() {
         return options.region();
     }
 
+    /** The account id in the ARNs it answers. */
     public String accountId() {
         return options.accountId();
     }
@@ -257,7 +260,8 @@ public final class LocalSsm implements AutoCloseable {
     }
 
     /**
-     * Stores a new version of a parameter of {@code type} (String, StringList or SecureString), overwriting.
+     * Stores a new version of a parameter of {@code type} (String, StringList or SecureString), overwriting. Values
+     * over 4 KB go to the Advanced tier, as SSM's Intelligent-Tiering does.
      *
      * @return the new version number (1 for a new parameter)
      * @throws IllegalArgumentException for a name, type or value SSM would refuse (the message names the rule)
@@ -339,6 +343,7 @@ public final class LocalSsm implements AutoCloseable {
         return calls.snapshot().stream().filter(c -> c.operation().equals(operation)).toList();
     }
 
+    /** Empties the call log (the counters stay; see {@link Counters#reset()}). */
     public void clearCalls() {
         calls.clear();
     }
