@@ -22,7 +22,7 @@ import java.util.Map;
 final class ControlApi implements HttpHandler {
     static final String PREFIX = "/_localssm/";
     private static final List<String> FAULT_KEYS = List.of("latencyMs", "throttlePerSecond", "errorRate", "errorCode",
-            "deny", "failNext", "failNextErrorCode", "pageSize", "refuseConnectionsForMs");
+            "deny", "failNext", "failNextErrorCode", "pageSize", "emptyPages", "refuseConnectionsForMs");
 
     private final LocalSsm ssm;
     private final ObjectMapper json;
@@ -135,6 +135,7 @@ final class ControlApi implements HttpHandler {
         n.put("failNext", f.failNextRemaining());
         n.put("failNextErrorCode", f.failNextCode());
         n.put("pageSize", f.pageSize());
+        n.put("emptyPages", f.emptyPages());
         n.put("refusingConnections", f.refusingConnections());
         return n;
     }
@@ -170,6 +171,13 @@ final class ControlApi implements HttpHandler {
         }
         if (request.has("pageSize")) {
             f.pageSize((int) number(request, "pageSize"));
+        }
+        if (request.has("emptyPages")) {
+            JsonNode on = request.get("emptyPages");
+            if (!on.isBoolean()) {
+                throw new IllegalArgumentException("'emptyPages' must be true or false");
+            }
+            f.emptyPages(on.booleanValue());
         }
         if (request.has("refuseConnectionsForMs")) {
             long ms = number(request, "refuseConnectionsForMs");

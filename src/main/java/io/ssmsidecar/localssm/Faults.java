@@ -40,6 +40,7 @@ public final class Faults {
     private int failNext;
     private String failNextCode = "InternalServerError";
     private int pageSize;
+    private boolean emptyPages;
 
     Faults(Clock clock, Random random, int defaultPageSize, Listener listener) {
         this.clock = clock;
@@ -129,6 +130,15 @@ public final class Faults {
         return this;
     }
 
+    /**
+     * When on, every other {@code GetParametersByPath} page is empty but carries a {@code NextToken}, as SSM's pages
+     * sometimes are: a client that stops at the first empty page loses parameters.
+     */
+    public synchronized Faults emptyPages(boolean on) {
+        emptyPages = on;
+        return this;
+    }
+
     /** Closes the listening socket: connections are refused (and open ones cut) until {@link #acceptConnections()}. */
     public Faults refuseConnections() {
         listener.refuse();
@@ -152,6 +162,7 @@ public final class Faults {
             failNext = 0;
             failNextCode = "InternalServerError";
             pageSize = defaultPageSize;
+            emptyPages = false;
         }
         listener.accept();
         return this;
@@ -195,6 +206,11 @@ public final class Faults {
     /** The most items a {@code GetParametersByPath} page holds. */
     public synchronized int pageSize() {
         return pageSize;
+    }
+
+    /** True when every other path page is empty (see {@link #emptyPages(boolean)}). */
+    public synchronized boolean emptyPages() {
+        return emptyPages;
     }
 
     /** True while the listening socket is closed. */
@@ -259,6 +275,6 @@ public final class Faults {
     public synchronized String toString() {
         return "Faults[latency=" + latency + ", throttlePerSecond=" + throttlePerSecond + ", errorRate=" + errorRate
                 + " " + errorCode + ", denied=" + denied + ", failNext=" + failNext + " " + failNextCode
-                + ", pageSize=" + pageSize + "]";
+                + ", pageSize=" + pageSize + ", emptyPages=" + emptyPages + "]";
     }
 }

@@ -156,19 +156,30 @@ final class SsmProtocol {
         if (req.path("ParameterFilters").size() > 0) {
             throw SsmError.validation("ParameterFilters are not supported by the local SSM endpoint");
         }
+        // Token state: "<e|f><last name returned>": f = the next page may be served empty first (emptyPages fault).
         String after = null;
+        boolean mayServeEmpty = true;
         String token = optionalString(req, "NextToken");
         String tokenPrefix = "p1\n" + recursive + "\n" + path + "\n";
         if (token != null) {
-            after = decodeToken(token, tokenPrefix);
+            String state = decodeToken(token, tokenPrefix);
+            if (state.isEmpty() || (state.charAt(0) != 'e' && state.charAt(0) != 'f')) {
+                throw invalidToken();
+            }
+            mayServeEmpty = state.charAt(0) == 'f';
+            after = state.length() > 1 ? state.substring(1) : null;
         }
         String pathCode = faults.deniedCode(path.equals("/") ? "/" : path + "/");
         if (pathCode != null) {
             throw denied(pathCode, "GetParametersByPath", path, caller);
         }
-        ParameterStore.Page page = store.byPath(path, recursive, after, Math.min(max, faults.pageSize()));
         ObjectNode answer = NODES.objectNode();
         ArrayNode list = answer.putArray("Parameters");
+        if (mayServeEmpty && faults.emptyPages()) {
+            answer.put("NextToken", encodeToken(tokenPrefix + "e" + (after == null ? "" : after)));
+            return answer;
+        }
+        ParameterStore.Page page = store.byPath(path, recursive, after, Math.min(max, faults.pageSize()));
         for (ParameterStore.Found f : page.items()) {
             String code = faults.deniedCode(f.name());
             if (code != null) {
@@ -178,7 +189,7 @@ final class SsmProtocol {
         }
         if (page.more()) {
             String last = page.items().get(page.items().size() - 1).name();
-            answer.put("NextToken", encodeToken(tokenPrefix + last));
+            answer.put("NextToken", encodeToken(tokenPrefix + "f" + last));
         }
         return answer;
     }

@@ -78,12 +78,13 @@ class LocalSsmControlApiTest {
         ssm.put("/secret/y", "v");
 
         JsonNode faults = send("POST", "faults", "{\"throttlePerSecond\":1,\"deny\":{\"/secret\":\"AccessDeniedException\"},"
-                + "\"pageSize\":3,\"latencyMs\":0}", 200);
+                + "\"pageSize\":3,\"latencyMs\":0,\"emptyPages\":true}", 200);
 
         assertThat(faults.get("throttlePerSecond").asInt()).isEqualTo(1);
         assertThat(faults.get("deny").get("/secret").asText()).isEqualTo("AccessDeniedException");
         assertThat(faults.get("pageSize").asInt()).isEqualTo(3);
         assertThat(ssm.faults().pageSize()).isEqualTo(3);
+        assertThat(faults.get("emptyPages").asBoolean()).isTrue();
         assertThatThrownBy(() -> client.getParameter(r -> r.name("/secret/y"))).isInstanceOf(AccessDeniedException.class);
         assertThatThrownBy(() -> client.getParameter(r -> r.name("/app/x"))).isInstanceOf(ThrottlingException.class);
 

@@ -178,7 +178,7 @@ class LocalSsmFaultsTest {
     @Test
     void clear_removesEveryFault() throws IOException {
         ssm.faults().throttleAbove(1).errorRate(1, "InternalServerError").deny("/app").failNext(3, "InvalidKeyId")
-                .latency(Duration.ofMillis(1)).pageSize(2).refuseConnections();
+                .latency(Duration.ofMillis(1)).pageSize(2).emptyPages(true).refuseConnections();
 
         ssm.faults().clear();
 
@@ -188,6 +188,7 @@ class LocalSsmFaultsTest {
         assertThat(ssm.faults().failNextRemaining()).isZero();
         assertThat(ssm.faults().latency()).isZero();
         assertThat(ssm.faults().pageSize()).isEqualTo(10);
+        assertThat(ssm.faults().emptyPages()).isFalse();
         assertThat(ssm.faults().refusingConnections()).isFalse();
         for (int i = 0; i < 3; i++) {
             assertThat(client.getParameter(r -> r.name("/app/a")).parameter().value()).isEqualTo("va");

@@ -211,6 +211,21 @@ class LocalSsmProtocolTest {
     }
 
     @Test
+    void getParametersByPath_withEmptyPages_servesEveryOtherPageEmptyWithAToken() {
+        List<String> names = List.of("/app/a", "/app/b", "/app/c", "/app/d", "/app/e");
+        names.forEach(n -> ssm.put(n, "v"));
+        ssm.faults().pageSize(3).emptyPages(true);
+
+        List<GetParametersByPathResponse> pages = new ArrayList<>();
+        client.getParametersByPathPaginator(r -> r.path("/app").recursive(true)).forEach(pages::add);
+
+        assertThat(pages).extracting(p -> p.parameters().size()).containsExactly(0, 3, 0, 2);
+        assertThat(pages.subList(0, 3)).allSatisfy(p -> assertThat(p.nextToken()).isNotBlank());
+        assertThat(pages.stream().flatMap(p -> p.parameters().stream()).map(Parameter::name))
+                .containsExactlyElementsOf(names);
+    }
+
+    @Test
     void getParametersByPath_notRecursive_answersOnlyDirectChildren() {
         List.of("/app/a", "/app/d/e", "/app/g").forEach(n -> ssm.put(n, "v"));
 

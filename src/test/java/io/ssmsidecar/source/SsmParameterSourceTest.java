@@ -133,6 +133,18 @@ class SsmParameterSourceTest {
     }
 
     @Test
+    void getParametersByPath_followsTokensPastEmptyPages() throws Exception {
+        List<String> names = IntStream.range(0, 37).mapToObj(i -> "/app/p" + i).toList();
+        names.forEach(n -> put(n, "String"));
+        ssm.faults().emptyPages(true);
+
+        List<Parameter> all = source.getParametersByPath("/app");
+
+        assertThat(all).extracting(Parameter::name).containsExactlyInAnyOrderElementsOf(names);
+        assertThat(ssm.counters().calls("GetParametersByPath")).isEqualTo(8);
+    }
+
+    @Test
     void answers_areKeyedByTheNameAskedFor_forSelectorsArnsAndSecretReferences() throws Exception {
         ssm.put("/prod/db/password", "v1", "SecureString");
         ssm.put("/prod/db/password", "v2", "SecureString");
