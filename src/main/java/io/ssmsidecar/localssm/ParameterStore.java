@@ -339,6 +339,9 @@ final class ParameterStore {
 
     /** Stores a new version of a secret: it becomes AWSCURRENT, the old current AWSPREVIOUS. Returns its VersionId. */
     synchronized String putSecret(String id, String value, Instant now) {
+        if (id == null || id.contains(":")) {
+            throw SsmError.validation("Invalid secret id '" + id + "': letters, digits and /_+=.@- only");
+        }
         Names.parse(Names.SECRETS_PREFIX + id, region, account);
         if (value == null || value.isEmpty()) {
             throw SsmError.validation("A secret string must not be empty");

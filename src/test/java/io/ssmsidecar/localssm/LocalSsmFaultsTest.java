@@ -222,5 +222,6 @@ class LocalSsmFaultsTest {
         assertThatThrownBy(() -> ssm.label("/app/a", 1, "9lives")).hasMessageContaining("[9lives]");
         assertThatThrownBy(() -> ssm.delete("/nope")).hasMessageStartingWith("ParameterNotFound");
         assertThatThrownBy(() -> ssm.putSecret("bad id!", "s")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ssm.putSecret("a:b", "s")).hasMessageContaining("'a:b'");
     }
 }
