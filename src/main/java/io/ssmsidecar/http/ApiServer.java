@@ -174,8 +174,15 @@ public final class ApiServer implements AutoCloseable {
             connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_TIMEOUT.toMillis());
             return connector;
         });
-        cfg.requestLogger.http((ctx, ms) -> metrics.httpRequest(Guard.route(ctx), ctx.statusCode(),
-                Duration.ofNanos((long) (ms * 1_000_000))));
+        cfg.requestLogger.http((ctx, ms) -> {
+            String route = Guard.route(ctx);
+            metrics.httpRequest(route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
+            // Route template, not path or query: one shape per endpoint, and no header is ever logged.
+            if (LOG.enabled(Log.Level.DEBUG)) {
+                LOG.debug("http request", "method", ctx.method(), "route", route, "status", ctx.statusCode(),
+                        "ms", Math.round(ms * 10) / 10.0);
+            }
+        });
         cfg.routes.exception(Exception.class, ErrorMapper::handle);
         // Javalin answers its own 404/405 itself unless HttpResponseException has a handler of its own.
         cfg.routes.exception(HttpResponseException.class, ErrorMapper::handle);

@@ -6,10 +6,11 @@ import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
- * An SLF4J logger that writes through {@link Log}. Libraries are quiet: WARN and ERROR always pass,
- * INFO and DEBUG only when our threshold is DEBUG, TRACE never. A throwable is reported by the class
- * names of its cause chain only: third-party exception messages can quote request or response text
- * (a parser error showing part of a body), so they never reach the log.
+ * An SLF4J logger that writes through {@link Log}. Libraries are quiet: WARN and ERROR pass (subject to
+ * our threshold), INFO passes when our threshold is DEBUG, and library DEBUG and TRACE never pass: at
+ * that level Jetty logs every parsed request header (the API token) and every response buffer (secret
+ * values). A throwable is reported by the class names of its cause chain only: third-party exception
+ * messages can quote request or response text (a parser error showing part of a body).
  */
 final class Slf4jLogger extends LegacyAbstractLogger {
     private static final long serialVersionUID = 1L;
@@ -31,7 +32,7 @@ final class Slf4jLogger extends LegacyAbstractLogger {
 
     @Override
     public boolean isDebugEnabled() {
-        return debugging();
+        return false;
     }
 
     @Override
@@ -61,8 +62,12 @@ final class Slf4jLogger extends LegacyAbstractLogger {
             case ERROR -> Log.Level.ERROR;
             case WARN -> Log.Level.WARN;
             case INFO -> Log.Level.INFO;
-            case DEBUG, TRACE -> Log.Level.DEBUG;
+            // The fluent API can reach here without asking isDebugEnabled(); such output is never safe.
+            case DEBUG, TRACE -> null;
         };
+        if (ours == null) {
+            return;
+        }
         String event = oneLine(MessageFormatter.basicArrayFormat(pattern, args));
         if (throwable == null) {
             log.log(ours, event);

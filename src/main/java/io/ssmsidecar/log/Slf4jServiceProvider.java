@@ -10,7 +10,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
 /**
  * Routes SLF4J (Jetty, Javalin, the AWS SDK) to {@link Log}, so the process has one log format and no
  * "No SLF4J providers" warning. Found by SLF4J through {@code META-INF/services}; nothing calls it directly.
- * Libraries log at WARN and above, and at DEBUG too when {@link Log#threshold()} is DEBUG.
+ * Libraries log at WARN and above, and at INFO too when {@link Log#threshold()} is DEBUG; their DEBUG
+ * output (request headers, response bodies) is never written.
  */
 public final class Slf4jServiceProvider implements SLF4JServiceProvider {
     private final ILoggerFactory loggerFactory = new Slf4jLoggerFactory();
