@@ -66,11 +66,15 @@ public final class ApiServer implements AutoCloseable {
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("max connections must be at least 1, got " + maxConnections);
             }
-            InetAddress ip = parse(address);
-            if (!ip.isLoopbackAddress() && !allowRemote) {
+            if (!parse(address).isLoopbackAddress() && !allowRemote) {
                 throw new IllegalArgumentException("HTTP address " + address + " is not a loopback address; "
                         + "set SIDECAR_HTTP_ALLOW_REMOTE=true to serve secrets beyond this host");
             }
+        }
+
+        /** Whether {@link #address()} is a loopback address (127.0.0.0/8 or ::1). */
+        public boolean loopback() {
+            return parse(address).isLoopbackAddress();
         }
 
         /** 127.0.0.1:2773, at most 800 requests at once, as AWS's agents. */
@@ -214,8 +218,7 @@ public final class ApiServer implements AutoCloseable {
             bind.initCause(e.getCause());
             throw new UncheckedIOException(bind);
         }
-        if (!InetAddress.getLoopbackAddress().getHostAddress().equals(options.address())
-                && options.allowRemote()) {
+        if (!options.loopback()) {
             LOG.warn("http API listens beyond loopback; anyone who can reach it and knows the token can read secrets",
                     "address", options.address(), "port", port());
         }

@@ -191,6 +191,14 @@ class ApiServerTest {
     }
 
     @Test
+    void malformedQueryEncoding_is400_not500() throws Exception {
+        String response = rawRequest("GET /systemsmanager/parameters/get?name=%ZZ&withDecryption=true HTTP/1.1\r\n"
+                + "Host: 127.0.0.1\r\nX-Aws-Parameters-Secrets-Token: " + ApiClient.TOKEN + "\r\nConnection: close\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 400");
+    }
+
+    @Test
     void repeatedQueryParameter_is400() throws Exception {
         HttpResponse<String> response = client.get("/systemsmanager/parameters/get?name=/a&name=/b");
 
