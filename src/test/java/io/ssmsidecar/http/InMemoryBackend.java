@@ -69,14 +69,8 @@ final class InMemoryBackend implements SecretsBackend {
     }
 
     /** Waits (bounded) until {@code n} parameter calls are blocked on the gate. */
-    void awaitBlocked(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (blockedCalls.get() < n) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + blockedCalls.get() + " of " + n + " calls arrived");
-            }
-            Thread.onSpinWait();
-        }
+    void awaitBlocked(int n) {
+        Await.until(() -> blockedCalls.get() >= n, () -> "only " + blockedCalls.get() + " of " + n + " calls arrived");
     }
 
     @Override

@@ -2,23 +2,19 @@ package io.ssmsidecar.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.Secret;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -32,27 +28,15 @@ class LogLeakTest {
     private static final String ON_DEMAND_VALUE = "leak-probe-ondemand-c44b18";
     private static final String SM_VALUE = "leak-probe-sm-9e21aa";
 
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private PrintStream previousSink;
-    private Log.Format previousFormat;
-    private Log.Level previousLevel;
-
-    @BeforeEach
-    void capture() {
-        previousSink = Log.sink();
-        previousFormat = Log.format();
-        previousLevel = Log.threshold();
-    }
-
-    @AfterEach
-    void restore() {
-        Log.configure(previousSink, previousFormat, previousLevel);
-    }
-
     @ParameterizedTest
     @EnumSource(Log.Format.class)
     void noValueAndNoToken_appearInAnyLogLine_acrossEveryEndpoint(Log.Format format) throws Exception {
-        Log.configure(new PrintStream(captured, true, StandardCharsets.UTF_8), format, Log.Level.DEBUG);
+        try (CapturedLog captured = CapturedLog.start(format, Log.Level.DEBUG)) {
+            exerciseEveryEndpoint(captured);
+        }
+    }
+
+    private static void exerciseEveryEndpoint(CapturedLog captured) throws Exception {
         InMemoryBackend backend = new InMemoryBackend();
         backend.allow = List.of("/prod/app/", "/aws/reference/secretsmanager/");
         backend.declare(InMemoryBackend.secret("DB_PASSWORD", "/prod/db/password", DB_VALUE, 3));
@@ -85,10 +69,7 @@ class LogLeakTest {
             responses.add(client.get("/v1/secrets/DB_PASSWORD", "X-Padding", "p".repeat(ApiServer.MAX_HEADER_BYTES)));
             CompletableFuture<HttpResponse<String>> poll =
                     client.getAsync("/v1/secrets/DB_PASSWORD?wait=20s", "If-None-Match", "\"3\"");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (server.waitingRequests() == 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.waiting(server, 1);
             backend.declare(new Secret("DB_PASSWORD", "/prod/db/password", SecretValue.of(ROTATED_VALUE), 4, null, null,
                     InMemoryBackend.NOW, InMemoryBackend.parameter("/prod/db/password", ROTATED_VALUE, 4)));
             responses.add(poll.get(10, TimeUnit.SECONDS));
@@ -98,7 +79,7 @@ class LogLeakTest {
         assertThat(responses.stream().map(HttpResponse::body))
                 .anyMatch(b -> b.contains(DB_VALUE)).anyMatch(b -> b.contains(ROTATED_VALUE))
                 .anyMatch(b -> b.contains(ON_DEMAND_VALUE)).anyMatch(b -> b.contains(SM_VALUE));
-        String log = captured.toString(StandardCharsets.UTF_8);
+        String log = captured.text();
         assertThat(log.lines().filter(l -> l.contains("http request")).count()).as("a debug line per request")
                 .isEqualTo(responses.size() - 1);
         assertThat(log.lines()).allSatisfy(line -> assertThat(line)

@@ -34,13 +34,7 @@ class LongPollTest {
     }
 
     private void awaitWaiters(int n) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (server.waitingRequests() != n) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(server.waitingRequests() + " waiting, expected " + n);
-            }
-            Thread.onSpinWait();
-        }
+        Await.waiting(server, n);
     }
 
     @Test
@@ -145,13 +139,7 @@ class LongPollTest {
             for (int i = 0; i < waiting; i++) {
                 pending[i] = wideClient.getAsync("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", "\"3\"");
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (wide.waitingRequests() != waiting) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError(wide.waitingRequests() + " waiting, expected " + waiting);
-                }
-                Thread.onSpinWait();
-            }
+            Await.waiting(wide, waiting);
             assertThat(wideClient.get("/v1/secrets/OTHER").body()).isEqualTo("other-value");
 
             backend.declare(InMemoryBackend.secret("DB_PASSWORD", "/prod/db/password", "new-value", 4));

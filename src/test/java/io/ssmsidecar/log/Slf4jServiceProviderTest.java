@@ -2,40 +2,28 @@ package io.ssmsidecar.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 class Slf4jServiceProviderTest {
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private PrintStream previousSink;
-    private Log.Format previousFormat;
-    private Log.Level previousLevel;
-
-    @BeforeEach
-    void capture() {
-        previousSink = Log.sink();
-        previousFormat = Log.format();
-        previousLevel = Log.threshold();
-    }
+    private CapturedLog log;
 
     @AfterEach
     void restore() {
-        Log.configure(previousSink, previousFormat, previousLevel);
+        if (log != null) {
+            log.close();
+        }
     }
 
     private String output() {
-        return captured.toString(StandardCharsets.UTF_8);
+        return log.text();
     }
 
     private void configure(Log.Format format, Log.Level level) {
-        Log.configure(new PrintStream(captured, true, StandardCharsets.UTF_8), format, level);
+        log = CapturedLog.start(format, level);
     }
 
     @Test
