@@ -129,7 +129,8 @@ class ConcurrencyAndShutdownTest {
     private static void awaitRefused(int port) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
-            try (Socket probe = new Socket("127.0.0.1", port)) {
+            try {
+                new Socket("127.0.0.1", port).close();
                 Thread.onSpinWait();
             } catch (ConnectException refused) {
                 return;

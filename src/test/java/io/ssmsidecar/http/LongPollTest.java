@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -134,10 +136,9 @@ class LongPollTest {
                 PrometheusMetrics.create()).start();
         try {
             ApiClient wideClient = new ApiClient(wide.port());
-            @SuppressWarnings("unchecked")
-            CompletableFuture<HttpResponse<String>>[] pending = new CompletableFuture[waiting];
+            List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
             for (int i = 0; i < waiting; i++) {
-                pending[i] = wideClient.getAsync("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", "\"3\"");
+                pending.add(wideClient.getAsync("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", "\"3\""));
             }
             Await.waiting(wide, waiting);
             assertThat(wideClient.get("/v1/secrets/OTHER").body()).isEqualTo("other-value");
