@@ -210,13 +210,17 @@ public final class ApiServer implements AutoCloseable {
         backend.addSnapshotListener(waiters);
         try {
             app.start();
-        } catch (JavalinBindException e) {
+        } catch (RuntimeException e) {
+            closed = true;
             backend.removeSnapshotListener(waiters);
             stopQuietly();
-            BindException bind = new BindException("cannot listen on " + options.address() + ":" + options.port()
-                    + ": the port is in use or the address is not on this host");
-            bind.initCause(e.getCause());
-            throw new UncheckedIOException(bind);
+            if (e instanceof JavalinBindException) {
+                BindException bind = new BindException("cannot listen on " + options.address() + ":" + options.port()
+                        + ": " + rootCause(e).getMessage());
+                bind.initCause(e);
+                throw new UncheckedIOException(bind);
+            }
+            throw e;
         }
         if (!options.loopback()) {
             LOG.warn("http API listens beyond loopback; anyone who can reach it and knows the token can read secrets",
@@ -225,6 +229,14 @@ public final class ApiServer implements AutoCloseable {
         LOG.info("http API listening", "address", options.address(), "port", port(),
                 "maxConnections", options.maxConnections());
         return this;
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
     }
 
     /** The bound port (the picked one when {@link Options#port()} was 0). */

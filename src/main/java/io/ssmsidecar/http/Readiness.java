@@ -14,6 +14,7 @@ public record Readiness(boolean ready, String reason) {
         Objects.requireNonNull(reason, "reason");
     }
 
+    /** Not ready; {@code reason} is shown to operators in the 503 body, so it names keys and counts, never values. */
     public static Readiness notReady(String reason) {
         return new Readiness(false, reason);
     }

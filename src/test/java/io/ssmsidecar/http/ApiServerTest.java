@@ -313,12 +313,14 @@ class ApiServerTest {
     }
 
     @Test
-    void secondServer_onTheSamePort_failsWithABindExceptionNamingTheAddress() {
+    void secondServer_onTheSamePort_failsWithABindExceptionNamingTheAddress() throws Exception {
         ApiServer clash = ApiServer.create(new ApiServer.Options("127.0.0.1", server.port(), ApiClient.TOKEN, 10, false),
                 backend, metrics);
 
         assertThatThrownBy(clash::start).isInstanceOf(UncheckedIOException.class)
                 .hasCauseInstanceOf(BindException.class)
-                .hasMessageContaining("127.0.0.1:" + server.port());
+                .hasMessageContaining("127.0.0.1:" + server.port()).hasMessageContaining("in use");
+        clash.close();
+        assertThat(client.getWithoutToken("/ping").body()).isEqualTo("healthy");
     }
 }
