@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.log.CapturedLog;
+import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SecretValue;
@@ -222,6 +224,23 @@ class CompatEndpointsTest {
         assertThat(response.statusCode()).isEqualTo(expected);
         assertThat(json(response).get("__type").asText()).isEqualTo(code);
         assertThat(json(response).get("message").asText()).contains("'/prod/db/password'");
+    }
+
+    @Test
+    void backendBug_is500_withAFixedMessage_andTheLogNamesOnlyTheType() throws Exception {
+        backend.crash = new IllegalStateException("state dump: p@ss\"wörd");
+        HttpResponse<String> response;
+        String log;
+        try (CapturedLog captured = CapturedLog.start(Log.Format.TEXT, Log.Level.INFO)) {
+            response = client.get("/systemsmanager/parameters/get?name=/prod/db/password&withDecryption=true");
+            log = captured.text();
+        }
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(json(response).get("__type").asText()).isEqualTo("InternalError");
+        assertThat(response.body()).doesNotContain("p@ss").doesNotContain("state dump");
+        assertThat(log).contains("request failed unexpectedly").contains("java.lang.IllegalStateException")
+                .contains("route=/systemsmanager/parameters/get").doesNotContain("p@ss");
     }
 
     @Test

@@ -35,6 +35,8 @@ final class InMemoryBackend implements SecretsBackend {
     final AtomicInteger parameterCalls = new AtomicInteger();
     final AtomicInteger bypassCalls = new AtomicInteger();
     volatile List<String> allow = List.of();
+    /** Thrown by {@link #parameter} when set: a bug in the backend. */
+    volatile RuntimeException crash;
     volatile Readiness readiness = Readiness.READY;
     private volatile CountDownLatch gate;
     private final AtomicInteger blockedCalls = new AtomicInteger();
@@ -101,6 +103,9 @@ final class InMemoryBackend implements SecretsBackend {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
+        }
+        if (crash != null) {
+            throw crash;
         }
         SourceException failure = failures.get(requestName);
         if (failure != null) {
