@@ -3,6 +3,8 @@ package io.ssmsidecar.http;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.javalin.http.Context;
 import io.ssmsidecar.metrics.PrometheusMetrics;
+import io.ssmsidecar.store.KeyStatus;
+import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import java.io.IOException;
@@ -38,7 +40,7 @@ final class NativeEndpoints {
             json.writeArrayFieldStart("secrets");
             for (Map.Entry<String, Secret> entry : snapshot.secrets().entrySet()) {
                 Secret secret = entry.getValue();
-                SecretStatus status = backend.status(entry.getKey());
+                Optional<KeyStatus> status = backend.status(entry.getKey());
                 json.writeStartObject();
                 json.writeStringField("key", secret.key());
                 json.writeStringField("parameterName", secret.parameterName());
@@ -46,9 +48,11 @@ final class NativeEndpoints {
                 json.writeStringField("versionTag", secret.versionTag());
                 writeInstant(json, "lastModified", secret.lastModified());
                 writeInstant(json, "fetchedAt", secret.fetchedAt());
-                json.writeBooleanField("stale", status.stale());
-                json.writeStringField("lastErrorCode", status.lastErrorCode().orElse(null));
-                writeInstant(json, "lastRefreshSuccess", status.lastSuccess());
+                json.writeBooleanField("stale", status.map(KeyStatus::stale).orElse(false));
+                writeInstant(json, "lastRefreshSuccess", status.map(KeyStatus::lastSuccess).orElse(secret.fetchedAt()));
+                json.writeStringField("lastErrorCode", status.map(KeyStatus::lastErrorCode).orElse(null));
+                json.writeStringField("lastError", status.map(KeyStatus::lastError).orElse(null));
+                json.writeNumberField("consecutiveFailures", status.map(KeyStatus::consecutiveFailures).orElse(0));
                 json.writeEndObject();
             }
             json.writeEndArray();
@@ -119,7 +123,7 @@ final class NativeEndpoints {
 
     /** {@code GET /readyz}: 200 once every required secret is loaded and written, else 503 with the reason. */
     void readyz(Context ctx) {
-        Readiness readiness = backend.readiness();
+        RefreshEngine.Readiness readiness = backend.readiness();
         ctx.status(readiness.ready() ? 200 : 503).contentType(Json.CONTENT_TYPE).result(Json.write(json -> {
             json.writeStartObject();
             json.writeBooleanField("ready", readiness.ready());

@@ -2,8 +2,11 @@ package io.ssmsidecar.http;
 
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.NotAllowedException;
+import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Snapshot;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -16,8 +19,11 @@ public interface SecretsBackend {
     /** The declared secrets as currently resolved. Never blocks. */
     Snapshot snapshot();
 
-    /** Refresh health of the secret under {@code key} in the current snapshot. */
-    SecretStatus status(String key);
+    /**
+     * Refresh health of the secret under {@code key} in the current snapshot (for a key that came from a
+     * path reference, the path reference's status); empty shows the secret as fresh since its fetch.
+     */
+    Optional<KeyStatus> status(String key);
 
     /**
      * The parameter for the AWS-compatible endpoints: {@code requestName} is a name, {@code name:version},
@@ -30,8 +36,11 @@ public interface SecretsBackend {
      */
     Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException;
 
-    /** Whether every required secret has been loaded and written, and if not, why. */
-    Readiness readiness();
+    /**
+     * Whether every required secret has been loaded and written, and if not, why. The reason is shown to
+     * operators in the 503 body of {@code /readyz}, so it names keys and counts, never values.
+     */
+    RefreshEngine.Readiness readiness();
 
     /** Asks for a refresh cycle soon; concurrent requests coalesce into one. Never blocks. */
     void requestRefresh();

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SecretValue;
+import io.ssmsidecar.store.KeyStatus;
+import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Secret;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +18,6 @@ import java.net.BindException;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,8 +100,8 @@ class ApiServerTest {
 
     @Test
     void list_showsMetadataAndHealth_neverValues() throws Exception {
-        backend.statuses.put("API_KEY", new SecretStatus(true, Optional.of("AccessDeniedException"),
-                InMemoryBackend.NOW.minusSeconds(600)));
+        backend.statuses.put("API_KEY", new KeyStatus("API_KEY", true, true, InMemoryBackend.NOW.minusSeconds(600),
+                "AccessDeniedException", "access to /aws/reference/secretsmanager/api was revoked", 4));
 
         HttpResponse<String> response = client.get("/v1/secrets");
 
@@ -115,6 +116,8 @@ class ApiServerTest {
         assertThat(api.get("lastModified").isNull()).isTrue();
         assertThat(api.get("stale").asBoolean()).isTrue();
         assertThat(api.get("lastErrorCode").asText()).isEqualTo("AccessDeniedException");
+        assertThat(api.get("lastError").asText()).isEqualTo("access to /aws/reference/secretsmanager/api was revoked");
+        assertThat(api.get("consecutiveFailures").asInt()).isEqualTo(4);
         assertThat(api.get("lastRefreshSuccess").asText()).isEqualTo("2026-03-01T10:05:30.250Z");
         JsonNode db = secrets.get(1);
         assertThat(db.get("key").asText()).isEqualTo("DB_PASSWORD");
@@ -123,6 +126,8 @@ class ApiServerTest {
         assertThat(db.get("fetchedAt").asText()).isEqualTo("2026-03-01T10:15:30.250Z");
         assertThat(db.get("stale").asBoolean()).isFalse();
         assertThat(db.get("lastErrorCode").isNull()).isTrue();
+        assertThat(db.get("consecutiveFailures").asInt()).isZero();
+        assertThat(db.get("lastRefreshSuccess").asText()).isEqualTo("2026-03-01T10:15:30.250Z");
     }
 
     @Test
@@ -241,7 +246,7 @@ class ApiServerTest {
 
     @Test
     void healthz_answersAtOnce_evenBeforeReady() throws Exception {
-        backend.readiness = Readiness.notReady("0 of 2 required secrets loaded");
+        backend.readiness = new RefreshEngine.Readiness(false, "0 of 2 required secrets loaded");
 
         HttpResponse<String> response = client.getWithoutToken("/healthz");
 
@@ -251,10 +256,10 @@ class ApiServerTest {
 
     @Test
     void readyz_is503WithTheReason_untilReady_then200() throws Exception {
-        backend.readiness = Readiness.notReady("1 of 2 required secrets not loaded yet: DB_PASSWORD");
+        backend.readiness = new RefreshEngine.Readiness(false, "1 of 2 required secrets not loaded yet: DB_PASSWORD");
 
         HttpResponse<String> before = client.getWithoutToken("/readyz");
-        backend.readiness = Readiness.READY;
+        backend.readiness = InMemoryBackend.READY;
         HttpResponse<String> after = client.getWithoutToken("/readyz");
 
         assertThat(before.statusCode()).isEqualTo(503);

@@ -190,15 +190,14 @@ class CompatEndpointsTest {
     }
 
     @Test
-    void undeclaredName_outsideAllow_is403_namingItAndTheAllowedPrefixes() throws Exception {
+    void undeclaredName_outsideAllow_is403_namingIt() throws Exception {
         backend.allow = List.of("/prod/app/");
 
         HttpResponse<String> response = client.get("/systemsmanager/parameters/get?name=/prod/other/x&withDecryption=true");
 
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(json(response).get("__type").asText()).isEqualTo("AccessDeniedException");
-        assertThat(json(response).get("message").asText()).contains("'/prod/other/x'").contains("[/prod/app/]")
-                .contains("SIDECAR_ALLOW");
+        assertThat(json(response).get("message").asText()).contains("/prod/other/x").contains("SIDECAR_ALLOW");
     }
 
     @Test

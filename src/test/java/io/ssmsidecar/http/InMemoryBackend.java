@@ -3,7 +3,9 @@ package io.ssmsidecar.http;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.NotAllowedException;
+import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.store.SnapshotStore;
@@ -26,18 +28,19 @@ import java.util.function.Consumer;
  */
 final class InMemoryBackend implements SecretsBackend {
     static final Instant NOW = Instant.parse("2026-03-01T10:15:30.250Z");
+    static final RefreshEngine.Readiness READY = new RefreshEngine.Readiness(true, "ready");
 
     final SnapshotStore store = new SnapshotStore(Clock.fixed(NOW, ZoneOffset.UTC));
     final Map<String, Parameter> ssm = new ConcurrentHashMap<>();
     final Map<String, SourceException> failures = new ConcurrentHashMap<>();
-    final Map<String, SecretStatus> statuses = new ConcurrentHashMap<>();
+    final Map<String, KeyStatus> statuses = new ConcurrentHashMap<>();
     final AtomicInteger refreshRequests = new AtomicInteger();
     final AtomicInteger parameterCalls = new AtomicInteger();
     final AtomicInteger bypassCalls = new AtomicInteger();
     volatile List<String> allow = List.of();
     /** Thrown by {@link #parameter} when set: a bug in the backend. */
     volatile RuntimeException crash;
-    volatile Readiness readiness = Readiness.READY;
+    volatile RefreshEngine.Readiness readiness = READY;
     private volatile CountDownLatch gate;
     private final AtomicInteger blockedCalls = new AtomicInteger();
 
@@ -81,9 +84,8 @@ final class InMemoryBackend implements SecretsBackend {
     }
 
     @Override
-    public SecretStatus status(String key) {
-        SecretStatus planted = statuses.get(key);
-        return planted != null ? planted : SecretStatus.fresh(store.current().get(key).orElseThrow().fetchedAt());
+    public Optional<KeyStatus> status(String key) {
+        return Optional.ofNullable(statuses.get(key));
     }
 
     @Override
@@ -118,7 +120,7 @@ final class InMemoryBackend implements SecretsBackend {
         }
         String bare = requestName.replaceFirst(":[^/:]*$", "");
         if (allow.stream().noneMatch(bare::startsWith)) {
-            throw new NotAllowedException(requestName, allow);
+            throw new NotAllowedException(requestName);
         }
         Parameter p = ssm.get(requestName);
         if (p == null) {
@@ -128,7 +130,7 @@ final class InMemoryBackend implements SecretsBackend {
     }
 
     @Override
-    public Readiness readiness() {
+    public RefreshEngine.Readiness readiness() {
         return readiness;
     }
 
