@@ -89,11 +89,12 @@ final class AwsJson {
                     String field = parser.currentName();
                     JsonToken token = parser.nextToken();
                     switch (field) {
-                        case "ARN" -> arn = text(parser, token);
-                        case "Name" -> name = text(parser, token);
-                        case "VersionId" -> versionId = text(parser, token);
-                        case "CreatedDate" -> created = instant(parser, token);
-                        case "VersionStages" -> {
+                        // Parameter Store writes Secrets Manager's fields in lower camel case; accept both spellings.
+                        case "ARN", "arn" -> arn = text(parser, token);
+                        case "Name", "name" -> name = text(parser, token);
+                        case "VersionId", "versionId" -> versionId = text(parser, token);
+                        case "CreatedDate", "createdDate" -> created = instant(parser, token);
+                        case "VersionStages", "versionStages" -> {
                             if (token == JsonToken.START_ARRAY) {
                                 while (parser.nextToken() == JsonToken.VALUE_STRING) {
                                     stages.add(parser.getText());
@@ -127,6 +128,11 @@ final class AwsJson {
                 }
                 if (token == JsonToken.VALUE_STRING) {
                     String s = parser.getText();
+                    if (s.contains(",")) {
+                        // Gson's default date format, as Parameter Store writes createdDate: "Nov 16, 2022, 8:22:40 AM".
+                        return java.time.LocalDateTime.parse(s.replace('\u202f', ' '), SOURCE_RESULT_DATE)
+                                .toInstant(java.time.ZoneOffset.UTC);
+                    }
                     return s.contains("T") ? Instant.parse(s) : fromSeconds(new BigDecimal(s));
                 }
             } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
@@ -135,6 +141,9 @@ final class AwsJson {
             parser.skipChildren();
             return null;
         }
+
+        private static final java.time.format.DateTimeFormatter SOURCE_RESULT_DATE =
+                java.time.format.DateTimeFormatter.ofPattern("MMM d, yyyy, h:mm:ss a", java.util.Locale.US);
 
         private static Instant fromSeconds(BigDecimal seconds) {
             return Instant.ofEpochMilli(seconds.movePointRight(3).longValue());
