@@ -38,11 +38,21 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class ApiServer implements AutoCloseable {
     static final int MAX_THREADS = 32;
     static final int MAX_HEADER_BYTES = 8 * 1024;
+    static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     private static final Duration STOP_TIMEOUT = Duration.ofMillis(1800);
     /** Longer than the longest long-poll, so a waiting request is never cut as idle. */
     private static final Duration IDLE_TIMEOUT = NativeEndpoints.MAX_WAIT.plusSeconds(30);
     private static final Duration SHUTDOWN_IDLE_TIMEOUT = Duration.ofMillis(50);
     private static final Log LOG = Log.get(ApiServer.class);
+
+    static {
+        // Jetty pads an array to the cache line and, unless told how many references fit in one, asks the platform
+        // MBean server whether oops are compressed: that loads ~200 JMX and JFR classes and costs tens of ms at
+        // start-up. Compressed (4-byte) references are the case below 32 GiB of heap; a wrong guess costs padding only.
+        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, "16");
+        }
+    }
 
     /**
      * How the API listens.
