@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -76,12 +78,15 @@ public final class SsmParameterSource implements ParameterSource {
     private final SsmClient ssm;
     private final SdkHttpClient http;
     private final AwsCredentialsProvider credentials;
+    private final ScheduledExecutorService timeouts;
     private final Metrics metrics;
 
-    private SsmParameterSource(SsmClient ssm, SdkHttpClient http, AwsCredentialsProvider credentials, Metrics metrics) {
+    private SsmParameterSource(SsmClient ssm, SdkHttpClient http, AwsCredentialsProvider credentials,
+                               ScheduledExecutorService timeouts, Metrics metrics) {
         this.ssm = ssm;
         this.http = http;
         this.credentials = credentials;
+        this.timeouts = timeouts;
         this.metrics = metrics;
     }
 
@@ -110,11 +115,20 @@ public final class SsmParameterSource implements ParameterSource {
                 .connectionTimeout(limits.connectTimeout())
                 .socketTimeout(limits.socketTimeout())
                 .build();
+        // The SDK enforces the call and attempt timeouts from a scheduler of its own with up to five threads;
+        // calls here run one at a time, so one thread does.
+        ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "ssm-sidecar-sdk-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timeouts.setRemoveOnCancelPolicy(true);
         var builder = SsmClient.builder()
                 .httpClient(http)
                 .region(region)
                 .credentialsProvider(credentials)
                 .overrideConfiguration(o -> o
+                        .scheduledExecutorService(timeouts)
                         .apiCallAttemptTimeout(limits.attemptTimeout())
                         .apiCallTimeout(limits.callTimeout())
                         .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
@@ -122,7 +136,7 @@ public final class SsmParameterSource implements ParameterSource {
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }
-        return new SsmParameterSource(builder.build(), http, credentials, metrics);
+        return new SsmParameterSource(builder.build(), http, credentials, timeouts, metrics);
     }
 
     private static Region region(Map<String, String> env, Supplier<Region> chain) {
@@ -264,6 +278,7 @@ public final class SsmParameterSource implements ParameterSource {
         if (credentials instanceof SdkAutoCloseable closeable) {
             closeable.close();
         }
+        timeouts.shutdownNow();
     }
 
     @Override
