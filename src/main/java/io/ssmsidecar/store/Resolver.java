@@ -96,8 +96,11 @@ public final class Resolver {
                         "parameter " + invalid + " does not exist (or the selector matches no version)", null)));
             }
             for (String name : batch) {
-                out.putIfAbsent(name, new Outcome(null, new SourceException("ParameterNotFound", 400, false,
-                        "SSM did not return parameter " + name, null)));
+                // Only for a name SSM left out: an exception per answered name would cost a stack trace each cycle.
+                if (!out.containsKey(name)) {
+                    out.put(name, new Outcome(null, new SourceException("ParameterNotFound", 400, false,
+                            "SSM did not return parameter " + name, null)));
+                }
             }
         } catch (SourceException e) {
             if (!e.isTransient() && batch.size() > 1) {
