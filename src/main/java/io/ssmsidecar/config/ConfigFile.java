@@ -27,10 +27,13 @@ final class ConfigFile {
 
     static final ConfigFile NONE = new ConfigFile(null, Map.of(), Map.of());
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    /** Built on first use: without a config file, start-up never loads Jackson's object mapper (tens of ms). */
+    private static final class Parser {
+        static final JsonMapper JSON = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
 
     /** The file's path as given, for messages; null for {@link #NONE}. */
     final String path;
@@ -53,7 +56,7 @@ final class ConfigFile {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(SmallFile.read(Path.of(from.text()), MAX_BYTES));
+            root = Parser.JSON.readTree(SmallFile.read(Path.of(from.text()), MAX_BYTES));
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             problems.add("config file " + shown + " is not valid JSON"
