@@ -28,7 +28,8 @@ import java.util.SplittableRandom;
 /**
  * The running daemon: wires source → store → outputs and the HTTP API, and owns their lifecycle. The only class
  * that sees every package. {@link #start()} returns once the API listens (so {@code /healthz} answers at once);
- * the first load runs on the refresh thread and {@code /readyz} turns 200 when every required secret is written.
+ * the first load runs on the refresh thread, started while the API is being built, and {@code /readyz} turns 200
+ * when every required secret is written.
  */
 public final class Sidecar implements AutoCloseable {
     private static final Log LOG = Log.get(Sidecar.class);
@@ -42,7 +43,9 @@ public final class Sidecar implements AutoCloseable {
     private final Scheduler notifyScheduler;
     private final ChangeNotifier notifier;
     private final RefreshEngine engine;
-    private final ApiServer api;
+    private final ApiServer.Options apiOptions;
+    private final PrometheusMetrics metrics;
+    private volatile ApiServer api;
     private final String token;
     private final SidecarBackend backend;
     private volatile boolean filesWritten;
@@ -76,12 +79,27 @@ public final class Sidecar implements AutoCloseable {
         engine.addCycleHook(onDemand::refreshAll);
         this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, source,
                 () -> filesWritten);
-        this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics);
+        this.apiOptions = ApiServer.Options.from(settings, token);
+        this.metrics = metrics;
     }
 
-    /** Starts the API, then the first load. Returns at once. */
+    /**
+     * Starts the first load, then builds and starts the API; returns once it listens.
+     *
+     * @throws java.io.UncheckedIOException when the API cannot bind its address (the load is stopped)
+     */
     public Sidecar start() {
-        api.start();
+        // The first load (SSM calls on the refresh thread) runs while the HTTP API is built and bound here: both
+        // take about as long at start-up, so readiness comes up to a few hundred ms sooner than one after the other.
+        engine.start();
+        try {
+            api = ApiServer.create(apiOptions, backend, metrics);
+            api.start();
+        } catch (RuntimeException | Error e) {
+            engine.close();
+            refreshScheduler.close();
+            throw e;
+        }
         LOG.info("listening", "address", settings.httpAddress(), "port", api.port(),
                 "secrets_declared", settings.references().size(),
                 "token", settings.token().isPresent() ? "configured" : "generated into " + settings.outputDir().resolve(TOKEN_FILE));
@@ -121,7 +139,11 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public int port() {
-        return api.port();
+        ApiServer started = api;
+        if (started == null) {
+            throw new IllegalStateException("the sidecar is not started");
+        }
+        return started.port();
     }
 
     public String token() {
@@ -183,7 +205,10 @@ public final class Sidecar implements AutoCloseable {
     /** Stops accepting, lets in-flight requests finish, stops refreshing and notifying. */
     @Override
     public void close() {
-        api.close();
+        ApiServer started = api;
+        if (started != null) {
+            started.close();
+        }
         engine.close();
         refreshScheduler.close();
         notifier.close();
