@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,6 +146,78 @@ class RefreshEngineTest {
         Duration laterGap = Duration.between(at.get(at.size() - 2), at.get(at.size() - 1));
         assertThat(firstGap).isLessThanOrEqualTo(Duration.ofSeconds(1));
         assertThat(laterGap).isGreaterThan(firstGap.multipliedBy(4));
+    }
+
+    @Test
+    void throttling_backsOffExponentially_withJitter_onTheCallTimesTheEndpointRecorded() {
+        started();
+        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        wire.ssm.clearCalls();
+        engine.requestRefresh();
+
+        // The next full cycle is at least 0.9 intervals away, so everything up to 4 minutes is a backoff retry.
+        scheduler.advance(Duration.ofMinutes(4));
+
+        List<Instant> at = wire.ssm.calls("GetParameters").stream().map(Call::at).toList();
+        assertThat(wire.ssm.calls()).allMatch(Call::throttled);
+        Backoff backoff = Backoff.DEFAULT;
+        for (int i = 1; i < at.size(); i++) {
+            Duration cap = backoff.cap(i - 1);
+            assertThat(Duration.between(at.get(i - 1), at.get(i))).as("gap before retry %d", i)
+                    .isBetween(cap.dividedBy(10), cap);
+        }
+        assertThat(at).as("doubling to a ceiling: a handful of calls in 4 minutes, not one a second")
+                .hasSizeBetween(8, 20);
+
+        wire.ssm.faults().clear();
+        scheduler.advance(Duration.ofMinutes(5));
+        assertThat(engine.status().get("DB").stale()).isFalse();
+        assertThat(wire.ssm.calls().get(wire.ssm.calls().size() - 1).succeeded()).isTrue();
+    }
+
+    @Test
+    void aThrottledBatch_isRetriedAsOneBatch_notOneCallPerReference() {
+        Reference[] refs = new Reference[12];
+        for (int i = 0; i < refs.length; i++) {
+            wire.ssm.put("/many/p" + i, "v" + i, "String");
+            refs[i] = ref("P" + i, "ssm:///many/p" + i);
+        }
+        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        engine(Optional.empty(), refs);
+
+        scheduler.advance(Duration.ofMinutes(2));
+
+        Map<Instant, List<Call>> byTime = new TreeMap<>();
+        wire.ssm.calls().forEach(c -> byTime.computeIfAbsent(c.at(), t -> new ArrayList<>()).add(c));
+        assertThat(byTime.size()).as("retry rounds").isGreaterThan(4);
+        assertThat(byTime.values()).as("each round: the same two batches of 10 and 2 names")
+                .allSatisfy(round -> assertThat(round).extracting(c -> c.names().size()).containsExactly(10, 2));
+
+        wire.ssm.faults().clear();
+        scheduler.advance(Duration.ofMinutes(5));
+        assertThat(store.current().secrets()).hasSize(12);
+    }
+
+    @Test
+    void failedApply_keepsTheChangedKeys_untilTheListenerAcceptsThem() {
+        started();
+        listenerSucceeds = false;
+        wire.ssm.put("/app/db", "db-v2", "SecureString");
+        engine.requestRefresh();
+        scheduler.runDue();
+        wire.ssm.put("/app/api", "api-v2", "SecureString");
+        engine.requestRefresh();
+        scheduler.runDue();
+        assertThat(changes.get(changes.size() - 1)).containsExactly("API", "DB");
+
+        listenerSucceeds = true;
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(changes.get(changes.size() - 1)).as("accepted with every key changed meanwhile").containsExactly("API", "DB");
+
+        wire.ssm.put("/app/db", "db-v3", "SecureString");
+        engine.requestRefresh();
+        scheduler.runDue();
+        assertThat(changes.get(changes.size() - 1)).as("accepted keys are not repeated").containsExactly("DB");
     }
 
     @Test
