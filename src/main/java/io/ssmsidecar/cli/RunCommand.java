@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code run}: the long-running sidecar. Exits 0 on SIGTERM/SIGINT after a graceful stop; SIGHUP refreshes now. */
 public final class RunCommand implements Command {
@@ -43,14 +44,22 @@ public final class RunCommand implements Command {
         try {
             Settings settings = CommandSupport.settings(name(), args, env, err);
             CountDownLatch stop = new CountDownLatch(1);
-            try (Sidecar sidecar = start(settings, env, err)) {
-                Signals.on("TERM", stop::countDown);
-                Signals.on("INT", stop::countDown);
-                Signals.on("HUP", () -> {
+            AtomicReference<Sidecar> running = new AtomicReference<>();
+            // Handlers go in before anything starts: the JVM's default for TERM, INT and HUP is to exit (143, 130,
+            // 129), so a signal arriving during start-up would otherwise kill the daemon instead of being handled.
+            Signals.on("TERM", stop::countDown);
+            Signals.on("INT", stop::countDown);
+            Signals.on("HUP", () -> {
+                Sidecar sidecar = running.get();
+                if (sidecar != null) {
                     LOG.info("SIGHUP: refreshing now");
                     sidecar.requestRefresh();
-                });
+                }
+            });
+            try (Sidecar sidecar = start(settings, env, err)) {
+                running.set(sidecar);
                 stop.await();
+                running.set(null);
                 LOG.info("stopping");
             }
             LOG.info("stopped");
