@@ -4,6 +4,8 @@ import static io.ssmsidecar.store.ResolverTest.ref;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.Call;
+import io.ssmsidecar.log.CapturedLog;
+import io.ssmsidecar.log.Log;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.testing.LocalWire;
 import io.ssmsidecar.testing.ManualClock;
@@ -20,6 +22,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The refresh engine on virtual time against the real SDK and local endpoint: no sleeps anywhere. */
 class RefreshEngineTest {
@@ -156,7 +160,13 @@ class RefreshEngineTest {
         engine.requestRefresh();
 
         // The next full cycle is at least 0.9 intervals away, so everything up to 4 minutes is a backoff retry.
-        scheduler.advance(Duration.ofMinutes(4));
+        String logged;
+        try (CapturedLog log = CapturedLog.start(Log.Format.TEXT, Log.Level.INFO)) {
+            scheduler.advance(Duration.ofMinutes(4));
+            logged = log.text();
+        }
+        assertThat(logged.lines().filter(l -> l.contains(" WARN ")).toList()).as("one line per key and state change,"
+                + " not one per retry").hasSize(2).allSatisfy(l -> assertThat(l).contains("ThrottlingException"));
 
         List<Instant> at = wire.ssm.calls("GetParameters").stream().map(Call::at).toList();
         assertThat(wire.ssm.calls()).allMatch(Call::throttled);
@@ -232,6 +242,54 @@ class RefreshEngineTest {
         assertThat(s.stale()).isTrue();
         assertThat(s.lastErrorCode()).isEqualTo("ParameterNotFound");
         assertThat(value("API")).isEqualTo("api-v1");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"AccessDeniedException", "InvalidKeyId"})
+    void revokedAccess_orAnUnusableKmsKey_keepsLastGoodValue_marksItStale_andRetriesAtTheCeiling(String code) {
+        started();
+        wire.ssm.faults().deny("/app/db", code);
+        wire.ssm.clearCalls();
+
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+
+        assertThat(value("DB")).isEqualTo("db-v1");
+        assertThat(value("API")).as("the other name of the refused batch still refreshes").isEqualTo("api-v1");
+        assertThat(engine.status().get("DB").stale()).isTrue();
+        assertThat(engine.status().get("DB").lastErrorCode()).isEqualTo(code);
+        assertThat(engine.status().get("API").stale()).isFalse();
+        assertThat(wire.ssm.calls()).as("a permanent error is not hammered").hasSizeLessThan(10);
+    }
+
+    @Test
+    void connectionRefused_isTransient_keepsLastGoodValue_andRecovers() {
+        started();
+        wire.ssm.faults().refuseConnections();
+
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+        assertThat(value("DB")).isEqualTo("db-v1");
+        assertThat(engine.status().get("DB").stale()).isTrue();
+
+        wire.ssm.faults().acceptConnections();
+        wire.ssm.put("/app/db", "db-v2", "SecureString");
+        scheduler.advance(Duration.ofMinutes(6));
+        assertThat(value("DB")).isEqualTo("db-v2");
+        assertThat(engine.status().get("DB").stale()).isFalse();
+    }
+
+    @Test
+    void secretsManagerRotation_isDetectedByItsVersionId() {
+        wire.ssm.putSecret("app/creds", "{\"password\":\"one\"}");
+        engine(Optional.empty(), ref("PW", "ssm:///aws/reference/secretsmanager/app/creds#password"));
+        String before = store.current().get("PW").orElseThrow().versionTag();
+
+        wire.ssm.putSecret("app/creds", "{\"password\":\"two\"}");
+        engine.requestRefresh();
+        scheduler.runDue();
+
+        assertThat(value("PW")).isEqualTo("two");
+        assertThat(store.current().get("PW").orElseThrow().versionTag()).isNotEqualTo(before);
+        assertThat(changes.get(changes.size() - 1)).containsExactly("PW");
     }
 
     @Test
