@@ -124,13 +124,13 @@ public final class ChangeNotifier implements AutoCloseable {
         options.signal().ifPresent(s -> signal(s));
     }
 
-    /** The JSON body of a notification: changed keys with versions, never values. */
+    /** The JSON body of a notification: changed keys, sorted, with versions, never values. */
     String body(Snapshot snapshot, Set<String> keys) {
         ObjectNode root = JSON.createObjectNode();
         root.put("generation", snapshot.generation());
         root.put("at", Instant.now(clock).toString());
         ArrayNode changed = root.putArray("changed");
-        for (String key : keys) {
+        for (String key : new TreeSet<>(keys)) {
             ObjectNode entry = changed.addObject().put("key", key);
             Optional<Secret> s = snapshot.get(key);
             if (s.isPresent()) {

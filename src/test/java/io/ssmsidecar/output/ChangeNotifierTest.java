@@ -233,6 +233,25 @@ class ChangeNotifierTest {
         assertThat(changedByKey(last).get("DB").get("version").asLong()).as("the latest version").isEqualTo(3);
     }
 
+    @Test
+    void theReadmesBodyExample_isWhatTheNotifierSends() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        int section = readme.indexOf("\n## Rotation and refresh\n");
+        int start = readme.indexOf("```json\n", section) + "```json\n".length();
+        JsonNode documented = json(readme.substring(start, readme.indexOf("```", start)));
+        clock.set(Instant.parse("2026-03-01T10:15:31Z"));
+        Map<String, Secret> secrets = new TreeMap<>();
+        secrets.put("DB_PASSWORD", new Secret("DB_PASSWORD", "/prod/db/password", SecretValue.of(DB_VALUE), 4, null,
+                clock.instant(), clock.instant(), null));
+        secrets.put("API_KEY", new Secret("API_KEY", "/aws/reference/secretsmanager/prod/api", SecretValue.of(API_VALUE),
+                0, "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", clock.instant(), clock.instant(), null));
+
+        String body = urlNotifier(1).body(new Snapshot(secrets, clock.instant(), 42),
+                Set.of("DB_PASSWORD", "API_KEY", "OLD_FLAG"));
+
+        assertThat(json(body)).isEqualTo(documented);
+    }
+
     // ---- coalescing ----
 
     @Test
