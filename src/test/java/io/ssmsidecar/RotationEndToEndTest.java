@@ -14,6 +14,7 @@ import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.testing.LocalWire;
 import io.ssmsidecar.testing.ManualClock;
 import io.ssmsidecar.testing.ManualScheduler;
+import io.ssmsidecar.testing.SetReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,21 +28,16 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -284,10 +280,7 @@ class RotationEndToEndTest {
         for (int i = 0; i < keys; i++) {
             names.add("APP_K" + i);
         }
-        SetReader reader = new SetReader(out, names);
-        Thread thread = new Thread(reader, "set-reader");
-        thread.start();
-        try {
+        try (SetReader reader = SetReader.start(out, names, "all.json", SET_VALUE)) {
             String etag = get("/v1/secrets/APP_K0").headers().firstValue("ETag").orElseThrow();
             for (int g = 1; g <= updates; g++) {
                 for (int i = 0; i < keys; i++) {
@@ -306,20 +299,18 @@ class RotationEndToEndTest {
                     return false;
                 }
             }, "the last set is written");
-        } finally {
-            reader.done.set(true);
-            thread.join(TimeUnit.SECONDS.toMillis(20));
-        }
+            reader.close();
 
-        assertThat(reader.problems).isEmpty();
-        assertThat(reader.stablePasses).as("passes with a steady ..data").isPositive();
-        assertThat(reader.generationsSeen.size()).as("the reader raced the updates").isGreaterThan(1);
+            assertThat(reader.problems()).isEmpty();
+            assertThat(reader.stablePasses()).as("passes with a steady ..data").isPositive();
+            assertThat(reader.generationsSeen()).as("the reader raced the updates").hasSizeGreaterThan(1);
+            System.out.printf("multi-file swap through the daemon: %d updates of %d files + bundle; the reader made %d"
+                            + " passes (%d with a steady ..data), saw %d generations, no mix%n", updates, keys,
+                    reader.passes(), reader.stablePasses(), reader.generationsSeen().size());
+        }
         for (int i = 0; i < keys; i++) {
             assertThat(file("APP_K" + i)).isEqualTo(setValue(updates, i));
         }
-        System.out.printf("multi-file swap: %d updates of %d files + bundle; reader made %d passes (%d with a steady"
-                        + " ..data), saw %d generations, no mix%n", updates, keys, reader.passes,
-                reader.stablePasses, reader.generationsSeen.size());
     }
 
     private static final Pattern SET_VALUE = Pattern.compile(MARK + ";gen=(\\d+);k=(\\d+);x*;end");
@@ -327,68 +318,6 @@ class RotationEndToEndTest {
     /** Generation {@code g} of key {@code i}; lengths vary so a torn read would show. */
     private static String setValue(int g, int i) {
         return MARK + ";gen=" + g + ";k=" + i + ";" + "x".repeat(((g * 7 + i * 13) % 20) * 100) + ";end";
-    }
-
-    /** Opens every top-level file and the bundle in a loop, checking each pass for torn files and mixed sets. */
-    private static final class SetReader implements Runnable {
-        final AtomicBoolean done = new AtomicBoolean();
-        final List<String> problems = Collections.synchronizedList(new ArrayList<>());
-        final TreeSet<Integer> generationsSeen = new TreeSet<>();
-        volatile int passes;
-        volatile int stablePasses;
-        private final Path dir;
-        private final List<String> names;
-
-        SetReader(Path dir, List<String> names) {
-            this.dir = dir;
-            this.names = names;
-        }
-
-        private int generation(String what, String content) {
-            Matcher m = SET_VALUE.matcher(content);
-            if (!m.matches()) {
-                problems.add(what + ": torn or foreign content of " + content.length() + " chars");
-                return -1;
-            }
-            return Integer.parseInt(m.group(1));
-        }
-
-        @Override
-        public void run() {
-            Map<String, Integer> lastSeen = new HashMap<>();
-            Path data = dir.resolve("..data");
-            while (!done.get() && problems.size() < 20) {
-                try {
-                    Path before = Files.readSymbolicLink(data);
-                    Map<String, Integer> seen = new LinkedHashMap<>();
-                    for (String name : names) {
-                        seen.put(name, generation(name, Files.readString(dir.resolve(name))));
-                    }
-                    JsonNode bundle = JSON.readTree(dir.resolve("all.json").toFile());
-                    for (String name : names) {
-                        seen.put("all.json:" + name, generation("all.json:" + name, bundle.get(name).asText()));
-                    }
-                    Path after = Files.readSymbolicLink(data);
-                    if (before.equals(after)) {
-                        stablePasses++;
-                        if (seen.values().stream().distinct().count() != 1) {
-                            problems.add("..data stayed " + before + " but the reader saw " + seen);
-                        }
-                    }
-                    for (Map.Entry<String, Integer> e : seen.entrySet()) {
-                        Integer last = lastSeen.put(e.getKey(), e.getValue());
-                        if (last != null && e.getValue() < last) {
-                            problems.add(e.getKey() + " went back from generation " + last + " to " + e.getValue());
-                        }
-                    }
-                    generationsSeen.addAll(seen.values());
-                } catch (IOException | RuntimeException e) {
-                    problems.add(e.toString());
-                }
-                passes++;
-                Thread.yield(); // two cores: leave the daemon room to write
-            }
-        }
     }
 
     @Test

@@ -129,6 +129,11 @@ class RefreshEngineTest {
         assertThat(engine.readiness().ready()).as("stale but no max staleness set").isTrue();
 
         wire.ssm.faults().clear();
+        assertRecoversWithTheNextRotation();
+    }
+
+    /** A value rotated meanwhile arrives within the backoff ceiling, and the key is no longer stale. */
+    private void assertRecoversWithTheNextRotation() {
         wire.ssm.put("/app/db", "db-v2", "SecureString");
         scheduler.advance(Duration.ofMinutes(6));
 
@@ -271,10 +276,7 @@ class RefreshEngineTest {
         assertThat(engine.status().get("DB").stale()).isTrue();
 
         wire.ssm.faults().acceptConnections();
-        wire.ssm.put("/app/db", "db-v2", "SecureString");
-        scheduler.advance(Duration.ofMinutes(6));
-        assertThat(value("DB")).isEqualTo("db-v2");
-        assertThat(engine.status().get("DB").stale()).isFalse();
+        assertRecoversWithTheNextRotation();
     }
 
     @Test
