@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.log.CapturedLog;
@@ -12,17 +11,15 @@ import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.testing.LocalWire;
+import io.ssmsidecar.testing.LoopbackReceiver;
 import io.ssmsidecar.testing.ManualClock;
 import io.ssmsidecar.testing.ManualScheduler;
 import io.ssmsidecar.testing.SetReader;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,7 +59,7 @@ class RotationEndToEndTest {
     private final BlockingQueue<Notified> notified = new LinkedBlockingQueue<>();
     private final Map<String, String> env = new HashMap<>();
     private final List<AutoCloseable> closing = new ArrayList<>();
-    private HttpServer receiver;
+    private LoopbackReceiver receiver;
     private CapturedLog log;
     private LocalSsm ssm;
     private PrometheusMetrics metrics;
@@ -72,24 +69,20 @@ class RotationEndToEndTest {
     private record Notified(JsonNode body, String rawBody, String dbFileAtNotification) { }
 
     @BeforeEach
-    void start() throws IOException {
+    void start() {
         log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        receiver.createContext("/changed", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        receiver = LoopbackReceiver.start("/changed", request -> {
             String file = Files.readString(out.resolve("DB_PASSWORD"));
-            notified.add(new Notified(JSON.readTree(body), body, file));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
+            notified.add(new Notified(JSON.readTree(request.body()), request.body(), file));
+            return 204;
         });
-        receiver.start();
         env.put("DB_PASSWORD", "ssm:///app/db/password");
         env.put("API_KEY", "ssm:///app/api/key");
         env.put("SIDECAR_OUTPUT_DIR", out.toString());
         env.put("SIDECAR_HTTP_PORT", "0");
         env.put("SIDECAR_TOKEN", TOKEN);
         env.put("SIDECAR_BUNDLES", "json:all.json");
-        env.put("SIDECAR_ON_CHANGE_URL", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/changed");
+        env.put("SIDECAR_ON_CHANGE_URL", receiver.url().toString());
     }
 
     @AfterEach
@@ -100,7 +93,7 @@ class RotationEndToEndTest {
         for (AutoCloseable c : closing) {
             c.close();
         }
-        receiver.stop(0);
+        receiver.close();
         log.close();
         assertThat(log.text()).as("no value in any log line").doesNotContain(MARK);
         assertThat(metrics == null ? "" : metrics.scrape()).as("no value in the metrics").doesNotContain(MARK);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
@@ -12,13 +11,13 @@ import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.store.Backoff;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
+import io.ssmsidecar.testing.LoopbackReceiver;
+import io.ssmsidecar.testing.LoopbackReceiver.Request;
 import io.ssmsidecar.testing.ManualClock;
 import io.ssmsidecar.testing.ManualScheduler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,32 +64,26 @@ class ChangeNotifierTest {
         }
     };
     private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
-    private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+    private final List<Request> received = Collections.synchronizedList(new ArrayList<>());
     private final List<Process> children = new ArrayList<>();
-    private HttpServer receiver;
+    private LoopbackReceiver receiver;
     private CapturedLog log;
     private ChangeNotifier notifier;
     private Duration window = WINDOW;
 
-    private record Received(String method, String contentType, String body) { }
-
     @BeforeEach
-    void start() throws IOException {
+    void start() {
         log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        receiver.createContext("/changed", exchange -> {
-            received.add(new Received(exchange.getRequestMethod(), exchange.getRequestHeaders().getFirst("Content-Type"),
-                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        receiver = LoopbackReceiver.start("/changed", request -> {
+            received.add(request);
             Integer status = answers.poll();
-            exchange.sendResponseHeaders(status == null ? 204 : status, -1);
-            exchange.close();
+            return status == null ? 204 : status;
         });
-        receiver.start();
     }
 
     @AfterEach
     void stop() {
-        receiver.stop(0);
+        receiver.close();
         children.forEach(Process::destroyForcibly);
         log.close();
         assertThat(log.text()).as("no value in any log line").doesNotContain(DB_VALUE).doesNotContain(API_VALUE)
@@ -98,7 +91,7 @@ class ChangeNotifierTest {
     }
 
     private URI url() {
-        return URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/changed");
+        return receiver.url();
     }
 
     private ChangeNotifier notifier(Optional<URI> url, Optional<String> command, Optional<String> signal,
@@ -154,7 +147,7 @@ class ChangeNotifierTest {
         scheduler.advance(Duration.ofMillis(1));
 
         assertThat(received).hasSize(1);
-        Received r = received.get(0);
+        Request r = received.get(0);
         assertThat(r.method()).isEqualTo("POST");
         assertThat(r.contentType()).isEqualTo("application/json");
         assertThat(r.body()).doesNotContain(DB_VALUE).doesNotContain(API_VALUE).doesNotContain("Sup3r");
