@@ -292,7 +292,7 @@ class RotationEndToEndTest {
                     return false;
                 }
             }, "the last set is written");
-            reader.close();
+            reader.stop();
 
             assertThat(reader.problems()).isEmpty();
             assertThat(reader.stablePasses()).as("passes with a steady ..data").isPositive();

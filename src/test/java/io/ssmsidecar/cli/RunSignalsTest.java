@@ -60,9 +60,9 @@ class RunSignalsTest {
         out = Files.createDirectory(tmp.resolve("out"));
         childLog = tmp.resolve("child.log");
         Files.createFile(childLog);
-        watch = tmp.getFileSystem().newWatchService();
-        tmp.register(watch, StandardWatchEventKinds.ENTRY_MODIFY);
-        try (WatchService closing = watch; LocalSsm ssm = LocalSsm.start()) {
+        try (WatchService events = tmp.getFileSystem().newWatchService(); LocalSsm ssm = LocalSsm.start()) {
+            watch = events;
+            tmp.register(watch, StandardWatchEventKinds.ENTRY_MODIFY);
             ssm.put("/app/db/password", MARK + "-1", "SecureString");
             String java = ProcessHandle.current().info().command().orElseThrow();
             ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",

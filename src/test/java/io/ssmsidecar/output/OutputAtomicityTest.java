@@ -43,7 +43,7 @@ class OutputAtomicityTest {
             for (int g = 1; g <= UPDATES; g++) {
                 out.write(Snapshots.of(g, set(g)));
             }
-            reader.close();
+            reader.stop();
 
             assertThat(reader.problems()).isEmpty();
             assertThat(reader.stablePasses()).as("passes with a steady ..data (of %d)", reader.passes()).isPositive();

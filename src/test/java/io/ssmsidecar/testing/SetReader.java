@@ -59,9 +59,14 @@ public final class SetReader implements AutoCloseable {
         return reader;
     }
 
-    /** Stops the reader and waits for it. */
+    /** Same as {@link #stop()}. */
     @Override
     public void close() {
+        stop();
+    }
+
+    /** Stops the reader and waits for it; then its figures are final. */
+    public void stop() {
         done.set(true);
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
