@@ -1,12 +1,23 @@
 package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
-/** {@code healthcheck}: Exit 0 when the local daemon reports ready, 1 otherwise. */
+/**
+ * {@code healthcheck}: exits 0 when the local daemon's {@code /readyz} answers 200, 1 otherwise. ECS and Docker run it
+ * every few seconds, so it is one plain socket request: no HTTP client, JSON or AWS classes are loaded.
+ */
 public final class HealthcheckCommand implements Command {
+    private static final int TIMEOUT_MS = 2000;
+
     @Override
     public String name() {
         return "healthcheck";
@@ -19,12 +30,69 @@ public final class HealthcheckCommand implements Command {
 
     @Override
     public String help() {
-        return "Usage: ssm-sidecar healthcheck\n\n" + summary() + ".\n";
+        return """
+                Usage: ssm-sidecar healthcheck [--port PORT] [--address ADDRESS]
+
+                Asks the running daemon's GET /readyz and exits 0 when it answers 200, 1 otherwise
+                (not ready, not running, or no answer within 2s). For ECS/Docker health checks in CMD form:
+                  "healthCheck": {"command": ["CMD", "java", "-jar", "/app/ssm-sidecar.jar", "healthcheck"]}
+                Port and address default to SIDECAR_HTTP_PORT (2773) and SIDECAR_HTTP_ADDRESS (127.0.0.1).
+                """;
     }
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        err.println("ssm-sidecar: 'healthcheck' is not implemented yet");
-        return ExitCode.INTERNAL.code();
+        String address = env.getOrDefault("SIDECAR_HTTP_ADDRESS", "127.0.0.1");
+        String portText = env.getOrDefault("SIDECAR_HTTP_PORT", "2773");
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if ((a.equals("--port") || a.equals("--address")) && i + 1 < args.size()) {
+                if (a.equals("--port")) {
+                    portText = args.get(++i);
+                } else {
+                    address = args.get(++i);
+                }
+            } else if (a.startsWith("--port=")) {
+                portText = a.substring("--port=".length());
+            } else if (a.startsWith("--address=")) {
+                address = a.substring("--address=".length());
+            } else {
+                err.println("ssm-sidecar healthcheck: unknown argument '" + a + "'; allowed: --port PORT, --address ADDRESS");
+                return ExitCode.CONFIG.code();
+            }
+        }
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            err.println("ssm-sidecar healthcheck: port must be a number from 1 to 65535, got '" + portText + "'");
+            return ExitCode.CONFIG.code();
+        }
+        if (address.equals("0.0.0.0") || address.equals("::")) {
+            address = "127.0.0.1";
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), TIMEOUT_MS);
+            socket.setSoTimeout(TIMEOUT_MS);
+            OutputStream o = socket.getOutputStream();
+            o.write(("GET /readyz HTTP/1.1\r\nHost: " + address + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            o.flush();
+            InputStream in = socket.getInputStream();
+            byte[] head = in.readNBytes(12);
+            String status = new String(head, StandardCharsets.US_ASCII);
+            if (status.startsWith("HTTP/1.") && status.length() == 12 && status.endsWith("200")) {
+                out.println("ready");
+                return ExitCode.OK.code();
+            }
+            out.println("not ready (" + status.trim() + ")");
+            return ExitCode.NOT_READY.code();
+        } catch (IOException e) {
+            out.println("not ready: no answer from " + address + ":" + port + " (" + e.getClass().getSimpleName() + ")");
+            return ExitCode.NOT_READY.code();
+        }
     }
 }

@@ -1,0 +1,20 @@
+package io.ssmsidecar.store;
+
+/**
+ * Why one declared secret could not be loaded. Names the key, the parameter and the reason; never a value.
+ *
+ * @param key           the declared key (or the variable of a path reference)
+ * @param parameterName the parameter name or path asked for
+ * @param code          an AWS error code (ParameterNotFound, ThrottlingException, ...) or a local one (JsonKeyNotFound, ...)
+ * @param reason        a human sentence naming what is wrong and what to do
+ * @param transientFailure true when retrying may help (throttling, 5xx, timeouts, I/O)
+ * @param optional      true when the reference was marked optional
+ */
+public record Failure(String key, String parameterName, String code, String reason, boolean transientFailure,
+                      boolean optional) {
+
+    /** One line for users: {@code KEY (/prod/db/password): ParameterNotFound: reason}. */
+    public String describe() {
+        return key + " (" + parameterName + "): " + code + ": " + reason;
+    }
+}

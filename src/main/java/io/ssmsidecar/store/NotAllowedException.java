@@ -1,0 +1,8 @@
+package io.ssmsidecar.store;
+
+/** A name was asked for on demand that is neither declared nor under an allowed prefix ({@code SIDECAR_ALLOW}). */
+public final class NotAllowedException extends Exception {
+    public NotAllowedException(String name) {
+        super("parameter " + name + " is not declared and does not match SIDECAR_ALLOW");
+    }
+}

@@ -1,0 +1,131 @@
+package io.ssmsidecar.store;
+
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.source.FetchResult;
+import io.ssmsidecar.source.Parameter;
+import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.source.SourceException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parameters asked for through the AWS-compatible endpoints that were not declared: fetched on first use if
+ * their name matches an allowed prefix, cached (least recently used dropped beyond {@code maxEntries}) and
+ * refreshed with every full cycle in batches of ten. A name is never fetched twice at once by this cache's lock
+ * only for the map; the SSM call itself runs outside it.
+ */
+public final class OnDemandCache {
+    private static final Log LOG = Log.get(OnDemandCache.class);
+
+    private final ParameterSource source;
+    private final List<String> allow;
+    private final int maxEntries;
+    private final Map<String, Parameter> entries;
+
+    public OnDemandCache(ParameterSource source, List<String> allowPrefixes, int maxEntries) {
+        this.source = source;
+        this.allow = List.copyOf(allowPrefixes);
+        this.maxEntries = maxEntries;
+        this.entries = new LinkedHashMap<>(16, 0.75f, true);
+    }
+
+    /** True when {@code requestName} (name, name:selector or ARN) falls under an allowed prefix. */
+    public boolean allowed(String requestName) {
+        String name = baseName(requestName);
+        for (String prefix : allow) {
+            if (!prefix.isEmpty() && (name.startsWith(prefix) || ("/" + name).startsWith(prefix))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The cached parameter, or a fresh fetch when absent or {@code bypassCache}.
+     *
+     * @throws NotAllowedException when the name is not under an allowed prefix
+     * @throws SourceException     when SSM fails; a not-found name is {@code ParameterNotFound}
+     */
+    public Parameter get(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
+        if (!allowed(requestName)) {
+            throw new NotAllowedException(requestName);
+        }
+        if (!bypassCache) {
+            synchronized (entries) {
+                Parameter p = entries.get(requestName);
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        FetchResult r = source.getParameters(List.of(requestName));
+        if (r.parameters().isEmpty()) {
+            synchronized (entries) {
+                entries.remove(requestName);
+            }
+            throw new SourceException("ParameterNotFound", 400, false, "parameter " + requestName + " not found", null);
+        }
+        Parameter p = r.parameters().get(0);
+        put(requestName, p);
+        return p;
+    }
+
+    private void put(String requestName, Parameter p) {
+        synchronized (entries) {
+            entries.put(requestName, p);
+            while (entries.size() > maxEntries) {
+                String eldest = entries.keySet().iterator().next();
+                entries.remove(eldest);
+            }
+        }
+    }
+
+    public int size() {
+        synchronized (entries) {
+            return entries.size();
+        }
+    }
+
+    /** Re-fetches every cached name, ten per call. Failures keep the cached value (logged once per cycle). */
+    public void refreshAll() {
+        List<String> names;
+        synchronized (entries) {
+            names = new ArrayList<>(entries.keySet());
+        }
+        int failed = 0;
+        for (int i = 0; i < names.size(); i += ParameterSource.MAX_NAMES_PER_CALL) {
+            List<String> batch = names.subList(i, Math.min(names.size(), i + ParameterSource.MAX_NAMES_PER_CALL));
+            try {
+                FetchResult r = source.getParameters(batch);
+                for (Parameter p : r.parameters()) {
+                    synchronized (entries) {
+                        entries.replace(p.requestedName(), p);
+                    }
+                }
+                synchronized (entries) {
+                    r.invalid().forEach(entries::remove);
+                }
+            } catch (SourceException e) {
+                failed += batch.size();
+            }
+        }
+        if (failed > 0) {
+            LOG.warn("on-demand refresh failed; serving cached values", "names", failed);
+        }
+    }
+
+    static String baseName(String requestName) {
+        String n = requestName;
+        int parameterAt = n.indexOf(":parameter/");
+        if (n.startsWith("arn:") && parameterAt > 0) {
+            n = n.substring(parameterAt + ":parameter".length());
+            if (!n.startsWith("/") || n.startsWith("//")) {
+                n = n.substring(1);
+            }
+        }
+        int colon = n.lastIndexOf(':');
+        return colon > 0 ? n.substring(0, colon) : n;
+    }
+}

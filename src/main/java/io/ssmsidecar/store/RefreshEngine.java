@@ -1,0 +1,411 @@
+package io.ssmsidecar.store;
+
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.reference.Reference;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+
+/**
+ * Keeps the declared secrets loaded and fresh. All work runs on the {@link Scheduler}'s one thread, so cycles never
+ * overlap and no lock is held across an SSM call; readers use the {@link SnapshotStore} and never block.
+ *
+ * <ul>
+ *   <li>Start: loads everything at once; references that fail are retried with {@link Backoff} (full jitter).</li>
+ *   <li>Steady state: a full cycle every {@code interval} jittered by ±10%; the first one after start lands
+ *       uniformly within [0.5, 1.5] × interval, so a fleet started together spreads over a whole interval.</li>
+ *   <li>Change detection by version tag: an unchanged secret makes no listener call and no log above debug.</li>
+ *   <li>Failures keep the last good value: transient ones are retried with backoff, permanent ones mark the
+ *       value stale and are retried on the normal cycle (and with the backoff ceiling).</li>
+ *   <li>{@link #requestRefresh()} (HTTP, SIGHUP) coalesces: triggers that arrive while a refresh is queued or
+ *       running cause exactly one more full cycle.</li>
+ * </ul>
+ */
+public final class RefreshEngine implements AutoCloseable {
+    private static final Log LOG = Log.get(RefreshEngine.class);
+
+    /** Told after a cycle that changed at least one secret; returns false if applying failed (it is retried). */
+    public interface ChangeListener {
+        boolean onChange(Snapshot snapshot, Set<String> changedKeys);
+    }
+
+    /**
+     * @param interval      time between full refresh cycles
+     * @param maxStaleness  readiness fails when a required secret has not refreshed for longer (empty = off)
+     * @param backoff       retry schedule for failing references
+     * @param jitter        fraction of the interval each cycle is jittered by
+     */
+    public record Options(Duration interval, Optional<Duration> maxStaleness, Backoff backoff, double jitter) {
+        public static Options of(Duration interval, Optional<Duration> maxStaleness) {
+            return new Options(interval, maxStaleness, Backoff.DEFAULT, 0.1);
+        }
+    }
+
+    /** Whether every required secret is loaded (and fresh enough), with a reason when not. */
+    public record Readiness(boolean ready, String reason) { }
+
+    private final List<Reference> references;
+    private final Resolver resolver;
+    private final SnapshotStore store;
+    private final Scheduler scheduler;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final Options options;
+    private final ChangeListener listener;
+    private final Metrics metrics;
+
+    // Engine-thread state (only touched on the scheduler thread, published through volatile fields).
+    private final Map<String, State> states = new LinkedHashMap<>();
+    private final Map<String, Set<String>> keysOfReference = new HashMap<>();
+    private Instant nextFullAt;
+    private Scheduler.Task pendingTick;
+    private boolean applyPending;
+    private volatile boolean initialLoadDone;
+    private volatile Map<String, KeyStatus> statusView = Map.of();
+    private volatile int lastCycleCalls;
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final List<Runnable> cycleHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private static final class State {
+        boolean loaded;
+        Instant lastSuccess;
+        String errorCode;
+        String error;
+        boolean transientError;
+        int failures;
+        Instant retryAt;
+    }
+
+    public RefreshEngine(List<Reference> references, Resolver resolver, SnapshotStore store, Scheduler scheduler,
+                         Clock clock, RandomGenerator random, Options options, ChangeListener listener, Metrics metrics) {
+        this.references = List.copyOf(references);
+        this.resolver = resolver;
+        this.store = store;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.random = random;
+        this.options = options;
+        this.listener = listener;
+        this.metrics = metrics;
+        for (Reference r : references) {
+            states.put(r.key(), new State());
+        }
+        publishStatus();
+        metrics.oldestValueAge(this::oldestAge);
+    }
+
+    /** Queues the initial load on the scheduler thread. */
+    public void start() {
+        pendingTick = scheduler.schedule(this::initialLoad, Duration.ZERO);
+    }
+
+    /**
+     * Loads once, on the caller's thread (for {@code init} and tests): the result of one pass, published to the store
+     * and given to the listener. Does not schedule anything.
+     */
+    public Resolution loadOnce() {
+        Resolution r = resolveAndApply(references, true);
+        initialLoadDone = true;
+        return r;
+    }
+
+    /** Runs {@code hook} on the engine thread after every full cycle (e.g. refreshing on-demand entries). */
+    public void addCycleHook(Runnable hook) {
+        cycleHooks.add(hook);
+    }
+
+    /** Asks for a full refresh now. Concurrent requests coalesce into one cycle. */
+    public void requestRefresh() {
+        if (closed || !refreshQueued.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.schedule(() -> {
+            refreshQueued.set(false);
+            fullCycle("requested");
+        }, Duration.ZERO);
+    }
+
+    public Readiness readiness() {
+        if (!initialLoadDone) {
+            return new Readiness(false, "initial load in progress");
+        }
+        Map<String, KeyStatus> view = statusView;
+        List<String> problems = new ArrayList<>();
+        Instant now = clock.instant();
+        for (Reference r : references) {
+            KeyStatus s = view.get(r.key());
+            if (r.optional() || s == null) {
+                continue;
+            }
+            if (!s.loaded()) {
+                problems.add(r.key() + " not loaded: " + (s.lastErrorCode() == null ? "pending" : s.lastErrorCode()));
+            } else if (options.maxStaleness().isPresent() && s.lastSuccess() != null
+                    && Duration.between(s.lastSuccess(), now).compareTo(options.maxStaleness().get()) > 0) {
+                problems.add(r.key() + " stale for longer than " + options.maxStaleness().get().toSeconds() + "s: "
+                        + s.lastErrorCode());
+            }
+        }
+        return problems.isEmpty() ? new Readiness(true, "ready") : new Readiness(false, String.join("; ", problems));
+    }
+
+    /** Status of every declared reference, by key. */
+    public Map<String, KeyStatus> status() {
+        return statusView;
+    }
+
+    /** Calls made by the last cycle (full or retry). */
+    public int lastCycleCalls() {
+        return lastCycleCalls;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Scheduler.Task t = pendingTick;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
+    // ---- engine thread ----
+
+    private void initialLoad() {
+        long t0 = System.nanoTime();
+        Resolution r = resolveAndApply(references, true);
+        initialLoadDone = true;
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (r.requiredFailures().isEmpty()) {
+            LOG.info("secrets loaded", "count", store.current().size(), "calls", r.calls(), "ms", ms);
+        } else {
+            LOG.warn("initial load incomplete; retrying with backoff", "loaded", store.current().size(),
+                    "failed", r.requiredFailures().size(), "calls", r.calls(), "ms", ms);
+        }
+        nextFullAt = clock.instant().plus(firstInterval());
+        scheduleNext();
+    }
+
+    private Duration firstInterval() {
+        long ms = options.interval().toMillis();
+        return Duration.ofMillis(Math.max(1, ms / 2 + (long) (random.nextDouble() * ms)));
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (!now.isBefore(nextFullAt)) {
+            fullCycle("interval");
+            return;
+        }
+        List<Reference> due = new ArrayList<>();
+        for (Reference r : references) {
+            State s = states.get(r.key());
+            if (s.retryAt != null && !now.isBefore(s.retryAt)) {
+                due.add(r);
+            }
+        }
+        if (!due.isEmpty()) {
+            resolveAndApply(due, false);
+        } else if (applyPending) {
+            apply(store.current(), Set.of());
+        }
+        scheduleNext();
+    }
+
+    private void fullCycle(String why) {
+        if (closed) {
+            return;
+        }
+        LOG.debug("refresh cycle", "reason", why);
+        resolveAndApply(references, true);
+        for (Runnable hook : cycleHooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                LOG.error("refresh hook failed", "error", e.getClass().getName());
+            }
+        }
+        nextFullAt = clock.instant().plus(Backoff.jitter(options.interval(), options.jitter(), random));
+        scheduleNext();
+    }
+
+    private void scheduleNext() {
+        if (closed) {
+            return;
+        }
+        Instant next = nextFullAt;
+        for (State s : states.values()) {
+            if (s.retryAt != null && s.retryAt.isBefore(next)) {
+                next = s.retryAt;
+            }
+        }
+        if (applyPending) {
+            Instant soon = clock.instant().plus(options.backoff().base());
+            next = soon.isBefore(next) ? soon : next;
+        }
+        if (pendingTick != null) {
+            pendingTick.cancel();
+        }
+        pendingTick = scheduler.schedule(this::tick, Duration.between(clock.instant(), next));
+    }
+
+    private Resolution resolveAndApply(List<Reference> refs, boolean full) {
+        Instant now = clock.instant();
+        Resolution r = resolver.resolve(refs);
+        lastCycleCalls = r.calls();
+        Snapshot current = store.current();
+        Map<String, Secret> next = new TreeMap<>(current.secrets());
+        Set<String> changed = new TreeSet<>();
+
+        Map<String, List<Failure>> failuresByRef = new HashMap<>();
+        for (Failure f : r.failures()) {
+            for (Reference ref : refs) {
+                if (f.parameterName().equals(ref.requestName()) || f.parameterName().equals(ref.name() + "/*")
+                        || f.key().equals(ref.key())) {
+                    failuresByRef.computeIfAbsent(ref.key(), k -> new ArrayList<>()).add(f);
+                }
+            }
+        }
+        for (Reference ref : refs) {
+            State state = states.get(ref.key());
+            List<Failure> fs = failuresByRef.getOrDefault(ref.key(), List.of());
+            Set<String> keys = keysFor(ref, r);
+            if (fs.isEmpty()) {
+                for (String key : keys) {
+                    Secret fresh = r.secrets().get(key);
+                    Secret old = next.get(key);
+                    if (old == null || !old.versionTag().equals(fresh.versionTag()) || !old.value().equals(fresh.value())) {
+                        changed.add(key);
+                        next.put(key, fresh);
+                    } else {
+                        next.put(key, old.withFetchedAt(fresh.fetchedAt()));
+                    }
+                }
+                if (ref.kind() == Reference.Kind.PATH) {
+                    // A parameter deleted below a path is a change: its key goes away.
+                    for (String gone : keysOfReference.getOrDefault(ref.key(), Set.of())) {
+                        if (!keys.contains(gone) && next.remove(gone) != null) {
+                            changed.add(gone);
+                        }
+                    }
+                }
+                if (ref.kind() == Reference.Kind.PATH || !keys.isEmpty()) {
+                    keysOfReference.put(ref.key(), keys);
+                }
+                succeeded(ref, state, now);
+            } else {
+                failed(ref, state, fs.get(0), now);
+            }
+        }
+        Snapshot published = store.publish(next);
+        metrics.secretsLoaded(published.size());
+        boolean allOk = failuresByRef.isEmpty();
+        if (full) {
+            metrics.refreshCompleted(allOk, now);
+        }
+        publishStatus();
+        if (!changed.isEmpty() || applyPending) {
+            apply(published, changed);
+        }
+        return r;
+    }
+
+    private Set<String> keysFor(Reference ref, Resolution r) {
+        if (ref.kind() == Reference.Kind.PARAMETER) {
+            return r.secrets().containsKey(ref.key()) ? Set.of(ref.key()) : Set.of();
+        }
+        Set<String> keys = new HashSet<>();
+        String prefix = ref.key().equals("_") ? "" : ref.key() + "_";
+        for (Secret s : r.secrets().values()) {
+            if (s.key().startsWith(prefix) && s.parameterName().startsWith(ref.name() + "/")) {
+                keys.add(s.key());
+            }
+        }
+        return keys;
+    }
+
+    private void apply(Snapshot snapshot, Set<String> changed) {
+        boolean ok;
+        try {
+            ok = listener.onChange(snapshot, changed);
+        } catch (RuntimeException e) {
+            LOG.error("applying a change failed", "error", e.getClass().getName());
+            ok = false;
+        }
+        if (ok && !changed.isEmpty()) {
+            LOG.info("secrets changed", "keys", String.join(",", changed), "generation", snapshot.generation());
+        }
+        applyPending = !ok;
+    }
+
+    private void succeeded(Reference ref, State state, Instant now) {
+        if (state.errorCode != null) {
+            LOG.info("secret recovered", "key", ref.key(), "after_failures", state.failures);
+        }
+        state.loaded = true;
+        state.lastSuccess = now;
+        state.errorCode = null;
+        state.error = null;
+        state.transientError = false;
+        state.failures = 0;
+        state.retryAt = null;
+    }
+
+    private void failed(Reference ref, State state, Failure f, Instant now) {
+        boolean newState = !f.code().equals(state.errorCode);
+        state.failures++;
+        state.errorCode = f.code();
+        state.error = f.reason();
+        state.transientError = f.transientFailure();
+        Duration delay = options.backoff().delay(state.failures - 1, random);
+        if (!f.transientFailure()) {
+            // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered.
+            delay = options.backoff().ceiling();
+        }
+        state.retryAt = now.plus(delay);
+        if (newState) {
+            Log.Level level = f.transientFailure() && state.loaded ? Log.Level.WARN : Log.Level.ERROR;
+            LOG.log(level, state.loaded ? "refresh failed; serving last good value" : "secret not loaded",
+                    "key", ref.key(), "parameter", f.parameterName(), "code", f.code(), "reason", f.reason(),
+                    "transient", f.transientFailure(), "retry_in_ms", delay.toMillis());
+        } else {
+            LOG.debug("retry failed", "key", ref.key(), "code", f.code(), "attempt", state.failures);
+        }
+    }
+
+    private void publishStatus() {
+        Map<String, KeyStatus> view = new LinkedHashMap<>();
+        for (Map.Entry<String, State> e : states.entrySet()) {
+            State s = e.getValue();
+            view.put(e.getKey(), new KeyStatus(e.getKey(), s.loaded, s.loaded && s.errorCode != null, s.lastSuccess,
+                    s.errorCode, s.error, s.failures));
+        }
+        statusView = Map.copyOf(view);
+    }
+
+    private Duration oldestAge() {
+        Instant now = clock.instant();
+        Instant oldest = null;
+        for (KeyStatus s : statusView.values()) {
+            if (s.lastSuccess() != null && (oldest == null || s.lastSuccess().isBefore(oldest))) {
+                oldest = s.lastSuccess();
+            }
+        }
+        return oldest == null ? Duration.ZERO : Duration.between(oldest, now);
+    }
+}

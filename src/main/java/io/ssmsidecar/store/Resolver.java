@@ -1,0 +1,217 @@
+package io.ssmsidecar.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.source.FetchResult;
+import io.ssmsidecar.source.Parameter;
+import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.source.SecretValue;
+import io.ssmsidecar.source.SourceException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Resolves references into secrets with the fewest SSM calls: named parameters de-duplicated and sent
+ * ten to a {@code GetParameters} call, each path listed with {@code GetParametersByPath}. Never one call
+ * per name, except to isolate which names of a batch SSM refused as a whole (access denied, validation).
+ * Thread-safe; holds no state between passes.
+ */
+public final class Resolver {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ParameterSource source;
+    private final Clock clock;
+
+    public Resolver(ParameterSource source, Clock clock) {
+        this.source = source;
+        this.clock = clock;
+    }
+
+    /** One pass over {@code references}. Never throws for SSM failures: they come back as {@link Failure}s. */
+    public Resolution resolve(List<Reference> references) {
+        Instant now = clock.instant();
+        int[] calls = {0};
+        Map<String, Secret> secrets = new TreeMap<>();
+        List<Failure> failures = new ArrayList<>();
+
+        List<Reference> named = references.stream().filter(r -> r.kind() == Reference.Kind.PARAMETER).toList();
+        Map<String, Outcome> byName = fetchNamed(named, calls);
+        for (Reference ref : named) {
+            Outcome outcome = byName.get(ref.requestName());
+            if (outcome.parameter != null) {
+                toSecret(ref, ref.key(), outcome.parameter, now, secrets, failures);
+            } else if (!(ref.optional() && outcome.notFound())) {
+                failures.add(new Failure(ref.key(), ref.requestName(), outcome.error.errorCode(),
+                        outcome.error.getMessage(), outcome.error.isTransient(), ref.optional()));
+            }
+        }
+
+        for (Reference ref : references) {
+            if (ref.kind() == Reference.Kind.PATH) {
+                resolvePath(ref, now, calls, secrets, failures);
+            }
+        }
+        return new Resolution(secrets, failures, calls[0]);
+    }
+
+    private record Outcome(Parameter parameter, SourceException error) {
+        boolean notFound() {
+            return error != null && !error.isTransient()
+                    && ("ParameterNotFound".equals(error.errorCode()) || "ParameterVersionNotFound".equals(error.errorCode()));
+        }
+    }
+
+    private Map<String, Outcome> fetchNamed(List<Reference> named, int[] calls) {
+        Set<String> unique = new LinkedHashSet<>();
+        named.forEach(r -> unique.add(r.requestName()));
+        List<String> names = new ArrayList<>(unique);
+        Map<String, Outcome> out = new HashMap<>();
+        for (int i = 0; i < names.size(); i += ParameterSource.MAX_NAMES_PER_CALL) {
+            fetchBatch(names.subList(i, Math.min(names.size(), i + ParameterSource.MAX_NAMES_PER_CALL)), calls, out);
+        }
+        return out;
+    }
+
+    private void fetchBatch(List<String> batch, int[] calls, Map<String, Outcome> out) {
+        try {
+            calls[0]++;
+            FetchResult result = source.getParameters(batch);
+            for (Parameter p : result.parameters()) {
+                out.put(p.requestedName(), new Outcome(p, null));
+            }
+            for (String invalid : result.invalid()) {
+                out.put(invalid, new Outcome(null, new SourceException("ParameterNotFound", 400, false,
+                        "parameter " + invalid + " does not exist (or the selector matches no version)", null)));
+            }
+            for (String name : batch) {
+                out.putIfAbsent(name, new Outcome(null, new SourceException("ParameterNotFound", 400, false,
+                        "SSM did not return parameter " + name, null)));
+            }
+        } catch (SourceException e) {
+            if (!e.isTransient() && batch.size() > 1) {
+                // SSM refuses a whole batch when one name is denied or invalid: isolate the bad names.
+                for (String name : batch) {
+                    fetchBatch(List.of(name), calls, out);
+                }
+                return;
+            }
+            for (String name : batch) {
+                out.put(name, new Outcome(null, e));
+            }
+        }
+    }
+
+    private void resolvePath(Reference ref, Instant now, int[] calls, Map<String, Secret> secrets, List<Failure> failures) {
+        List<Parameter> params;
+        try {
+            calls[0]++;
+            params = source.getParametersByPath(ref.name());
+        } catch (SourceException e) {
+            if (!(ref.optional() && !e.isTransient())) {
+                failures.add(new Failure(ref.key(), ref.name() + "/*", e.errorCode(), e.getMessage(), e.isTransient(),
+                        ref.optional()));
+            }
+            return;
+        }
+        if (params.isEmpty()) {
+            if (!ref.optional()) {
+                failures.add(new Failure(ref.key(), ref.name() + "/*", "ParameterNotFound",
+                        "no parameters under path " + ref.name() + " (mark the reference ?optional to allow an empty path)",
+                        false, false));
+            }
+            return;
+        }
+        Map<String, String> ownerOfKey = new LinkedHashMap<>();
+        for (Parameter p : params) {
+            String key = pathKey(ref.key(), ref.name(), p.name());
+            String previous = ownerOfKey.putIfAbsent(key, p.name());
+            if (previous != null) {
+                failures.add(new Failure(key, ref.name() + "/*", "KeyCollision",
+                        "parameters " + previous + " and " + p.name() + " both map to key " + key, false, ref.optional()));
+                secrets.remove(key);
+                continue;
+            }
+            if (secrets.containsKey(key)) {
+                failures.add(new Failure(key, ref.name() + "/*", "KeyCollision",
+                        "parameter " + p.name() + " maps to key " + key + ", which another reference already declares",
+                        false, ref.optional()));
+                continue;
+            }
+            toSecret(ref, key, p, now, secrets, failures);
+        }
+    }
+
+    /**
+     * The key of a parameter found under a path: the path below the prefix, upper-cased, with {@code /},
+     * {@code -} and {@code .} turned into {@code _}, prefixed by the variable's name and {@code _} unless it is {@code _}.
+     */
+    static String pathKey(String variable, String prefix, String parameterName) {
+        String rest = parameterName.startsWith(prefix + "/") ? parameterName.substring(prefix.length() + 1)
+                : parameterName.replaceFirst("^/+", "");
+        String suffix = rest.toUpperCase(Locale.ROOT).replace('/', '_').replace('-', '_').replace('.', '_');
+        return variable.equals("_") ? suffix : variable + "_" + suffix;
+    }
+
+    private static void toSecret(Reference ref, String key, Parameter p, Instant now, Map<String, Secret> secrets,
+                                 List<Failure> failures) {
+        SecretValue value = p.value();
+        if (ref.jsonKey() != null) {
+            try {
+                value = extractJsonKey(p.value(), ref.jsonKey());
+            } catch (IllegalArgumentException e) {
+                failures.add(new Failure(key, ref.requestName(), "JsonKeyNotFound", e.getMessage(), false, ref.optional()));
+                return;
+            }
+        }
+        secrets.put(key, new Secret(key, p.name(), value, p.version(), versionId(p), p.lastModified(), now, p));
+    }
+
+    /** The value of top-level {@code jsonKey} in a JSON object value; the message names the key, never the value. */
+    static SecretValue extractJsonKey(SecretValue json, String jsonKey) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json.reveal());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the value is not JSON, so JSON key '" + jsonKey + "' cannot be read");
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("the value is not a JSON object, so JSON key '" + jsonKey + "' cannot be read");
+        }
+        JsonNode field = node.get(jsonKey);
+        if (field == null) {
+            throw new IllegalArgumentException("JSON key '" + jsonKey + "' is not in the value (keys present: "
+                    + fieldNames(node) + ")");
+        }
+        return SecretValue.of(field.isTextual() ? field.textValue() : field.toString());
+    }
+
+    private static String fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names.size() > 20 ? names.subList(0, 20) + "..." : names.toString();
+    }
+
+    /** The Secrets Manager VersionId from a reference-path parameter's SourceResult, else null. */
+    static String versionId(Parameter p) {
+        if (p.sourceResult() == null || p.sourceResult().isEmpty()) {
+            return null;
+        }
+        try {
+            JsonNode id = JSON.readTree(p.sourceResult()).get("VersionId");
+            return id == null ? null : id.asText();
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+}
