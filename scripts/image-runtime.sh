@@ -16,9 +16,61 @@ uid=10001
 
 say() { echo "image-runtime: $*"; }
 
-# The training workload. TODO(main): run + local-ssm once they land; --help proves the mechanism today.
+# The training workload: the production start-up path, `run` against the local SSM endpoint (through the
+# same SDK code and the AWS_ENDPOINT_URL_SSM override), until ready, then a few API requests, then SIGTERM.
+# The JVM writes the class data when it exits. $1 is the flag that makes it do so.
 train() {
-    "${jre}/bin/java" @/app/jvm.options "$1" -jar "${jar}" --help > /dev/null
+    dir=/tmp/ssm-sidecar-training
+    mkdir -p "${dir}/out"
+    cat > "${dir}/seed.json" <<'EOF'
+{"parameters": [
+  {"name": "/train/db/password", "value": "training-only", "type": "SecureString"},
+  {"name": "/train/app/url", "value": "https://example.invalid"},
+  {"name": "/train/app/flag", "value": "on"}],
+ "secrets": [{"id": "train/api", "secretString": "{\"key\": \"training-only\"}"}]}
+EOF
+    "${jre}/bin/java" -XX:TieredStopAtLevel=1 -jar "${jar}" local-ssm --port 4599 \
+        --seed "${dir}/seed.json" > "${dir}/local-ssm.log" 2>&1 &
+    ssm_pid=$!
+    SIDECAR_OUTPUT_DIR="${dir}/out" SIDECAR_TOKEN=training-token SIDECAR_HTTP_PORT=2799 \
+    AWS_ENDPOINT_URL_SSM=http://127.0.0.1:4599 AWS_REGION=us-east-1 \
+    AWS_ACCESS_KEY_ID=AKIDTRAINING AWS_SECRET_ACCESS_KEY=training \
+    DB_PASSWORD=ssm:///train/db/password API_KEY='ssm:///aws/reference/secretsmanager/train/api#key' \
+    APP='ssm:///train/app/*' \
+        "${jre}/bin/java" @/app/jvm.options "$1" -jar "${jar}" run > "${dir}/run.log" 2>&1 &
+    run_pid=$!
+    tries=0
+    until "${jre}/bin/java" @/app/jvm.options -jar "${jar}" healthcheck --port 2799 > /dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ "${tries}" -ge 120 ] || ! kill -0 "${run_pid}" 2>/dev/null; then
+            say "training run never got ready; its log:"
+            cat "${dir}/local-ssm.log" "${dir}/run.log"
+            kill "${run_pid}" "${ssm_pid}" 2>/dev/null || true
+            exit 1
+        fi
+        sleep 0.5
+    done
+    # Exercise the request path when the stage has an HTTP client (the Temurin images have curl; busybox has wget).
+    for path in /v1/secrets /v1/secrets/DB_PASSWORD /v1/secrets/API_KEY \
+                '/systemsmanager/parameters/get?name=%2Ftrain%2Fdb%2Fpassword&withDecryption=true' \
+                '/secretsmanager/get?secretId=train%2Fapi' /metrics /healthz /readyz /ping; do
+        if command -v curl > /dev/null; then
+            curl -fsS -o /dev/null -H 'X-Aws-Parameters-Secrets-Token: training-token' "http://127.0.0.1:2799${path}" || true
+        elif command -v wget > /dev/null; then
+            wget -q -O /dev/null --header 'X-Aws-Parameters-Secrets-Token: training-token' "http://127.0.0.1:2799${path}" || true
+        fi
+    done
+    if command -v curl > /dev/null; then
+        curl -fsS -o /dev/null -X POST -H 'X-Aws-Parameters-Secrets-Token: training-token' http://127.0.0.1:2799/v1/refresh || true
+    elif command -v wget > /dev/null; then
+        wget -q -O /dev/null --post-data '' --header 'X-Aws-Parameters-Secrets-Token: training-token' \
+            http://127.0.0.1:2799/v1/refresh || true
+    fi
+    kill -TERM "${run_pid}"
+    wait "${run_pid}" || { say "training run exited with $?; its log:"; cat "${dir}/run.log"; exit 1; }
+    kill -TERM "${ssm_pid}" 2>/dev/null || true
+    wait "${ssm_pid}" 2>/dev/null || true
+    rm -rf "${dir}"
 }
 
 feature=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
