@@ -56,6 +56,7 @@ class DeploymentFilesTest {
     @TempDir
     static Path home;
     private static AwsCliValidation aws;
+    private static CloudFormationSpec cloudFormationSpec;
 
     @BeforeAll
     static void startValidationEndpoint() throws IOException {
@@ -261,6 +262,27 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void cloudFormationTemplate_conformsToTheResourceSpecification() throws Exception {
+        JsonNode template = YamlTree.readAll(CLOUDFORMATION).get(0);
+
+        assertThat(cloudFormationSpec().problems(template)).isEmpty();
+    }
+
+    @Test
+    void resourceSpecificationCheck_findsUnknownTypesAndProperties_andMissingRequiredOnes() throws Exception {
+        ObjectNode template = (ObjectNode) YamlTree.readAll(CLOUDFORMATION).get(0);
+        ObjectNode resources = (ObjectNode) template.path("Resources");
+        ((ObjectNode) resources.at("/LogGroup/Properties")).set("RetentionDays", NODES.numberNode(30));
+        ((ObjectNode) resources.at("/TaskDefinition/Properties/ContainerDefinitions/0")).remove("Image");
+        resources.set("Bucket", NODES.objectNode().put("Type", "AWS::S3::Buckett"));
+
+        assertThat(cloudFormationSpec().problems(template)).containsExactlyInAnyOrder(
+                "LogGroup.RetentionDays: unknown property",
+                "TaskDefinition.ContainerDefinitions[0]: missing required property Image",
+                "Bucket: unknown resource type AWS::S3::Buckett");
+    }
+
+    @Test
     void cloudFormationTaskRole_grantsOnlyTheSidecarsReads() throws IOException {
         JsonNode template = YamlTree.readAll(CLOUDFORMATION).get(0);
         JsonNode statements = template.at("/Resources/TaskRole/Properties/Policies/0/PolicyDocument/Statement");
@@ -293,6 +315,13 @@ class DeploymentFilesTest {
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------
+
+    private static synchronized CloudFormationSpec cloudFormationSpec() throws IOException, InterruptedException {
+        if (cloudFormationSpec == null) {
+            cloudFormationSpec = CloudFormationSpec.load(JSON);
+        }
+        return cloudFormationSpec;
+    }
 
     /** The Dockerfile's HEALTHCHECK command (exec form), so the task definitions and probes can agree with it. */
     private static List<String> dockerfileHealthcheck() throws IOException {
