@@ -348,7 +348,7 @@ public final class RefreshEngine implements AutoCloseable {
             LOG.error("applying a change failed", "error", e.getClass().getName());
             ok = false;
         }
-        if (ok && !changed.isEmpty()) {
+        if (ok && !changed.isEmpty() && snapshot.generation() > 1) {
             LOG.info("secrets changed", "keys", String.join(",", changed), "generation", snapshot.generation());
         }
         applyPending = !ok;

@@ -198,8 +198,10 @@ public final class Resolver {
             return null;
         }
         try {
-            JsonNode id = JSON.readTree(p.sourceResult()).get("VersionId");
-            return id == null ? null : id.asText();
+            // Parameter Store writes Secrets Manager's fields in lower camel case ("versionId"); accept both.
+            JsonNode result = JSON.readTree(p.sourceResult());
+            JsonNode id = result.has("versionId") ? result.get("versionId") : result.get("VersionId");
+            return id == null || id.isNull() ? null : id.asText();
         } catch (JsonProcessingException e) {
             return null;
         }
