@@ -14,7 +14,10 @@
 #   MAVEN_FLAGS   extra Maven flags, e.g. "-o" for an offline build against a mounted ~/.m2.
 #   JVM_FLAGS     the JVM flags (see below); written to /app/jvm.options.
 #   JLINK_EXTRA_MODULES  modules jdeps cannot see (loaded by name or as services).
-#   CDS           auto (default): train class data at build time; off: none.
+#   CDS           auto (default): train class data at build time; off: none. Measured with scripts/container-test's
+#                 images on 2 busy cores (medians of 7, alternated): the AOT cache (JDK 25) brings `run` from start to
+#                 /readyz 200 in 0.67 s instead of 1.61 s and with 0.50 s of CPU instead of 1.23 s, at the same RSS
+#                 (~100 MiB); it adds ~50 MB to the image. Worth it for a container started with every task.
 ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-25
 ARG RUNTIME_BASE=gcr.io/distroless/base-debian12
 
