@@ -29,48 +29,74 @@ train() {
   {"name": "/train/app/flag", "value": "on"}],
  "secrets": [{"id": "train/api", "secretString": "{\"key\": \"training-only\"}"}]}
 EOF
-    "${jre}/bin/java" -XX:TieredStopAtLevel=1 -jar "${jar}" local-ssm --port 4599 \
+    # Port 0 everywhere: a build shares the host's network, where any fixed port may be taken (or be someone
+    # else's endpoint). Both processes say which port they got.
+    "${jre}/bin/java" -XX:TieredStopAtLevel=1 -jar "${jar}" local-ssm --port 0 \
         --seed "${dir}/seed.json" > "${dir}/local-ssm.log" 2>&1 &
     ssm_pid=$!
-    SIDECAR_OUTPUT_DIR="${dir}/out" SIDECAR_TOKEN=training-token SIDECAR_HTTP_PORT=2799 \
-    AWS_ENDPOINT_URL_SSM=http://127.0.0.1:4599 AWS_REGION=us-east-1 \
+    endpoint=$(await_line "${dir}/local-ssm.log" 's|^\(http://127\.0\.0\.1:[0-9]*\)$|\1|p' "${ssm_pid}") \
+        || fail_training "the local SSM endpoint did not start" "${dir}/local-ssm.log"
+    SIDECAR_OUTPUT_DIR="${dir}/out" SIDECAR_TOKEN=training-token SIDECAR_HTTP_PORT=0 \
+    AWS_ENDPOINT_URL_SSM="${endpoint}" AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=AKIDTRAINING AWS_SECRET_ACCESS_KEY=training \
     DB_PASSWORD=ssm:///train/db/password API_KEY='ssm:///aws/reference/secretsmanager/train/api#key' \
     APP='ssm:///train/app/*' \
         "${jre}/bin/java" @/app/jvm.options "$1" -jar "${jar}" run > "${dir}/run.log" 2>&1 &
     run_pid=$!
+    port=$(await_line "${dir}/run.log" 's|.*http API listening address=127\.0\.0\.1 port=\([0-9]*\).*|\1|p' "${run_pid}") \
+        || fail_training "the training run did not listen" "${dir}/run.log"
     tries=0
-    until "${jre}/bin/java" @/app/jvm.options -jar "${jar}" healthcheck --port 2799 > /dev/null 2>&1; do
+    until "${jre}/bin/java" @/app/jvm.options -jar "${jar}" healthcheck --port "${port}" > /dev/null 2>&1; do
         tries=$((tries + 1))
         if [ "${tries}" -ge 120 ] || ! kill -0 "${run_pid}" 2>/dev/null; then
-            say "training run never got ready; its log:"
-            cat "${dir}/local-ssm.log" "${dir}/run.log"
-            kill "${run_pid}" "${ssm_pid}" 2>/dev/null || true
-            exit 1
+            fail_training "the training run never got ready" "${dir}/run.log"
         fi
         sleep 0.5
     done
     # Exercise the request path when the stage has an HTTP client (the Temurin images have curl; busybox has wget).
     for path in /v1/secrets /v1/secrets/DB_PASSWORD /v1/secrets/API_KEY \
                 '/systemsmanager/parameters/get?name=%2Ftrain%2Fdb%2Fpassword&withDecryption=true' \
-                '/secretsmanager/get?secretId=train%2Fapi' /metrics /healthz /readyz /ping; do
+                '/secretsmanager/get?secretId=train%2Fapi' /metrics /healthz /readyz /ping POST/v1/refresh; do
+        method=GET
+        case "${path}" in POST*) method=POST path=${path#POST} ;; esac
         if command -v curl > /dev/null; then
-            curl -fsS -o /dev/null -H 'X-Aws-Parameters-Secrets-Token: training-token' "http://127.0.0.1:2799${path}" || true
+            curl -fsS -o /dev/null -X "${method}" -H 'X-Aws-Parameters-Secrets-Token: training-token' \
+                "http://127.0.0.1:${port}${path}" || true
+        elif command -v wget > /dev/null && [ "${method}" = GET ]; then
+            wget -q -O /dev/null --header 'X-Aws-Parameters-Secrets-Token: training-token' \
+                "http://127.0.0.1:${port}${path}" || true
         elif command -v wget > /dev/null; then
-            wget -q -O /dev/null --header 'X-Aws-Parameters-Secrets-Token: training-token' "http://127.0.0.1:2799${path}" || true
+            wget -q -O /dev/null --post-data '' --header 'X-Aws-Parameters-Secrets-Token: training-token' \
+                "http://127.0.0.1:${port}${path}" || true
         fi
     done
-    if command -v curl > /dev/null; then
-        curl -fsS -o /dev/null -X POST -H 'X-Aws-Parameters-Secrets-Token: training-token' http://127.0.0.1:2799/v1/refresh || true
-    elif command -v wget > /dev/null; then
-        wget -q -O /dev/null --post-data '' --header 'X-Aws-Parameters-Secrets-Token: training-token' \
-            http://127.0.0.1:2799/v1/refresh || true
-    fi
     kill -TERM "${run_pid}"
-    wait "${run_pid}" || { say "training run exited with $?; its log:"; cat "${dir}/run.log"; exit 1; }
+    wait "${run_pid}" || fail_training "the training run exited with $? on SIGTERM" "${dir}/run.log"
     kill -TERM "${ssm_pid}" 2>/dev/null || true
     wait "${ssm_pid}" 2>/dev/null || true
     rm -rf "${dir}"
+}
+
+# Prints the first match of the sed expression $2 in the log $1, waiting up to 60 s while the process $3 lives.
+await_line() {
+    tries=0
+    while [ "${tries}" -lt 240 ] && kill -0 "$3" 2>/dev/null; do
+        found=$(sed -n "$2" "$1" | head -n 1)
+        if [ -n "${found}" ]; then
+            echo "${found}"
+            return 0
+        fi
+        tries=$((tries + 1))
+        sleep 0.25
+    done
+    return 1
+}
+
+fail_training() {
+    say "$1; its log:"
+    cat "$2"
+    kill "${run_pid:-}" "${ssm_pid:-}" 2>/dev/null || true
+    exit 1
 }
 
 feature=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
