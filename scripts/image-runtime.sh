@@ -112,7 +112,10 @@ cds_archive=--generate-cds-archive
 if [ "${CDS:-auto}" = auto ] && [ "${feature}" -ge 25 ]; then
     cds_archive=
 fi
-jlink --add-modules "${modules}" --strip-debug --no-man-pages --no-header-files ${cds_archive} --output "${jre}"
+# --strip-debug also strips native symbols with objcopy (binutils); without it, strip the Java attributes only.
+strip=--strip-debug
+command -v objcopy > /dev/null || strip=--strip-java-debug-attributes
+jlink --add-modules "${modules}" ${strip} --no-man-pages --no-header-files ${cds_archive} --output "${jre}"
 
 # 2. The flags, one per line, in one file: the training run below must use exactly the flags the
 #    image runs with (a cache trained under other flags is silently ignored or refused).
