@@ -1,0 +1,178 @@
+package io.ssmsidecar.exec;
+
+import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.reference.ReferenceException;
+import io.ssmsidecar.reference.ReferenceParser;
+import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.source.SsmParameterSource;
+import io.ssmsidecar.store.Failure;
+import io.ssmsidecar.store.Resolution;
+import io.ssmsidecar.store.Resolver;
+import io.ssmsidecar.store.Secret;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * {@code exec}: resolves every {@code ssm://} variable of the environment, then runs the command with the result, in
+ * this order so that nothing is fetched for a command that cannot run:
+ * <ol>
+ *   <li>merge {@code --env-file} under the environment and parse every reference (a malformed one is an error);</li>
+ *   <li>find the command on the child's {@code PATH} (127 / 126) and pick the launcher;</li>
+ *   <li>resolve through the shared {@link Resolver}, retrying transient failures until the timeout (4), failing closed
+ *       on any required failure (3) unless {@code -no-fail};</li>
+ *   <li>replace this process with the command (JDK 22+) or run it as a child and forward signals.</li>
+ * </ol>
+ * Messages name variables, parameters and files, never a value.
+ */
+public final class Exec {
+    /** Creates the SSM source from the merged environment (region, endpoint and credentials come from it). */
+    interface SourceFactory {
+        ParameterSource create(Map<String, String> env);
+    }
+
+    private final SourceFactory sources;
+    private final Supplier<Launcher> launchers;
+    private final Clock clock;
+    private final RetryingResolver.Sleeper sleeper;
+    private final RandomGenerator random;
+
+    Exec(SourceFactory sources, Supplier<Launcher> launchers, Clock clock, RetryingResolver.Sleeper sleeper,
+         RandomGenerator random) {
+        this.sources = sources;
+        this.launchers = launchers;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.random = random;
+    }
+
+    /**
+     * Runs {@code request} against the real SSM (configured from {@code env}) and the best launcher of this JVM. On
+     * JDK 22+ a successful start does not return: the JVM has become the command.
+     *
+     * @return the command's exit status, or the {@code ExitCode} of why it was not started
+     */
+    public static int run(ExecRequest request, Map<String, String> env, PrintStream err) {
+        Set<Integer> descriptorsAtStart = ProcessReplacer.openDescriptors();
+        Exec exec = new Exec(e -> SsmParameterSource.create(e, Metrics.noop()),
+                () -> Launcher.forThisJvm(descriptorsAtStart, err), Clock.systemUTC(),
+                d -> Thread.sleep(d.toMillis()), RandomGenerator.getDefault());
+        return exec.execute(request, env, err);
+    }
+
+    int execute(ExecRequest request, Map<String, String> env, PrintStream err) {
+        try {
+            Map<String, String> merged = new TreeMap<>();
+            if (request.envFile().isPresent()) {
+                merged.putAll(EnvFile.read(request.envFile().get()));
+            }
+            merged.putAll(env);
+            List<Reference> references = parse(merged, request.noFail(), err);
+            Path program = CommandLocator.locate(request.command().get(0), merged.get("PATH"));
+            Launcher launcher = launchers.get();
+            Map<String, String> childEnv = references.isEmpty() ? merged
+                    : resolve(merged, references, request, err);
+            return launcher.launch(program, request.command(), childEnv);
+        } catch (ExecException e) {
+            err.println("ssm-sidecar exec: " + e.getMessage());
+            return e.exitCode().code();
+        }
+    }
+
+    /** The references of {@code env}; a malformed one fails, or with {@code -no-fail} keeps its literal value. */
+    private static List<Reference> parse(Map<String, String> env, boolean noFail, PrintStream err) throws ExecException {
+        List<Reference> references = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        env.forEach((key, value) -> {
+            if (!Reference.isReference(value)) {
+                return;
+            }
+            try {
+                references.add(ReferenceParser.parse(key, value));
+            } catch (ReferenceException e) {
+                problems.addAll(e.problems());
+            }
+        });
+        if (!problems.isEmpty()) {
+            if (!noFail) {
+                throw new ExecException(ExitCode.CONFIG, lines(problems.size() == 1 ? "bad reference; nothing was fetched"
+                        : problems.size() + " bad references; nothing was fetched", problems));
+            }
+            problems.forEach(p -> err.println("ssm-sidecar exec: warning: " + p + "; keeping the literal value (-no-fail)"));
+        }
+        return references;
+    }
+
+    private Map<String, String> resolve(Map<String, String> merged, List<Reference> references, ExecRequest request,
+                                        PrintStream err) throws ExecException {
+        Resolution resolution;
+        try (ParameterSource source = sources.create(merged)) {
+            resolution = new RetryingResolver(new Resolver(source, clock), clock, sleeper, random)
+                    .resolve(references, request.timeout(), !request.noFail());
+        }
+        List<Failure> required = resolution.requiredFailures();
+        if (!required.isEmpty() && !request.noFail()) {
+            boolean unavailable = required.stream().allMatch(Failure::transientFailure);
+            String command = "'" + request.command().get(0) + "' was not started";
+            throw new ExecException(unavailable ? ExitCode.UNAVAILABLE : ExitCode.SECRETS, lines(unavailable
+                    ? "SSM stayed unavailable for " + request.timeout().toSeconds() + "s (the start-up timeout); " + command
+                    : required.size() + " of " + references.size() + " references could not be resolved; " + command,
+                    required.stream().map(Failure::describe).toList()));
+        }
+
+        Map<String, String> child = new TreeMap<>(merged);
+        Map<String, Reference> declaredBy = new LinkedHashMap<>();
+        for (Reference r : references) {
+            child.remove(r.key());
+            declaredBy.put(r.key(), r);
+        }
+        List<String> problems = new ArrayList<>();
+        for (Secret s : resolution.secrets().values()) {
+            String value = s.value().reveal();
+            if (value.indexOf('\0') >= 0) {
+                problems.add(s.key() + " (" + s.parameterName() + "): the value contains a NUL character, which an "
+                        + "environment variable cannot hold");
+            } else if (merged.containsKey(s.key()) && !declaredBy.containsKey(s.key())) {
+                String message = s.key() + " (" + s.parameterName() + "): a path reference maps this parameter to "
+                        + s.key() + ", which the environment already sets";
+                if (!request.noFail()) {
+                    problems.add(message);
+                } else {
+                    err.println("ssm-sidecar exec: warning: " + message + "; keeping the environment's value (-no-fail)");
+                }
+            } else {
+                child.put(s.key(), value);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ExecException(ExitCode.SECRETS, lines(problems.size() + " variables cannot be set; '"
+                    + request.command().get(0) + "' was not started", problems));
+        }
+        for (Failure f : resolution.failures()) {
+            Reference declared = declaredBy.get(f.key());
+            if (f.optional()) {
+                err.println("ssm-sidecar exec: warning: optional " + f.describe() + "; " + f.key() + " is not set");
+            } else if (declared != null && !resolution.secrets().containsKey(f.key())) {
+                err.println("ssm-sidecar exec: warning: " + f.describe() + "; keeping the literal value (-no-fail)");
+                child.put(f.key(), declared.raw());
+            } else {
+                err.println("ssm-sidecar exec: warning: " + f.describe() + "; " + f.key() + " is not set (-no-fail)");
+            }
+        }
+        return child;
+    }
+
+    private static String lines(String header, List<String> items) {
+        return header + ":\n  " + String.join("\n  ", items);
+    }
+}
