@@ -81,7 +81,7 @@ final class CommandLocator {
             return "not a regular file";
         }
         if (!Files.isExecutable(p)) {
-            return "not executable (no permission to execute it)";
+            return "not executable";
         }
         return null;
     }

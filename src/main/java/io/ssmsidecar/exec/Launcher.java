@@ -21,6 +21,9 @@ interface Launcher {
     /** {@code replace} or {@code spawn}, for messages and tests. */
     String mode();
 
+    /** System property that forces spawn mode ({@code -Dssmsidecar.exec.mode=spawn}), e.g. to rule execve out. */
+    String MODE_PROPERTY = "ssmsidecar.exec.mode";
+
     /**
      * The best launcher this JVM supports: {@link ProcessReplacer} (execve) on JDK 22+, else {@link ChildProcess}.
      *
@@ -28,6 +31,9 @@ interface Launcher {
      * @param err        where spawn mode reports a signal it could not forward
      */
     static Launcher forThisJvm(Set<Integer> fdsAtStart, PrintStream err) {
+        if ("spawn".equals(System.getProperty(MODE_PROPERTY))) {
+            return new ChildProcess("-D" + MODE_PROPERTY + "=spawn", err);
+        }
         try {
             return new ProcessReplacer(PosixCalls.bind(), OriginalBytes.ofThisProcess(), fdsAtStart);
         } catch (UnsupportedOperationException e) {

@@ -73,7 +73,10 @@ final class ProcessReplacer implements Launcher {
                 "cannot run '" + argv.get(0) + "' (" + program + "): " + ERRNO.getOrDefault(errno, "errno " + errno));
     }
 
-    /** Descriptors above 2 that the JVM or this command opened; inherited ones stay open, as they would for the command. */
+    /**
+     * Descriptors above 2 that the JVM or this command opened; inherited ones stay open, as they would for the command.
+     * Of those open before {@code exec} started, the JDK's files and jars (the class path, and jars it names) are the JVM's.
+     */
     private Set<Integer> descriptorsToClose() {
         Set<Integer> out = new TreeSet<>();
         Path javaHome = realPath(Path.of(System.getProperty("java.home")));
@@ -93,7 +96,8 @@ final class ProcessReplacer implements Launcher {
             }
             try {
                 Path target = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd)));
-                if (target.startsWith(javaHome) || classPath.contains(target)) {
+                if (target.startsWith(javaHome) || classPath.contains(target)
+                        || target.getFileName() != null && target.getFileName().toString().endsWith(".jar")) {
                     out.add(fd);
                 }
             } catch (IOException | RuntimeException e) {
