@@ -2,6 +2,7 @@ package io.ssmsidecar.config;
 
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.reference.Reference;
+import java.lang.reflect.RecordComponent;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,6 +81,37 @@ public record Settings(
 
     /** One template: rendered from {@code source} to {@code dest} (a name in the output dir) with {@code mode}. */
     public record Template(Path source, String dest, int mode) { }
+
+    /**
+     * Every field as a record prints it, except that the token is masked and so is any user info in
+     * {@code onChangeUrl}: settings get logged, the token must not be.
+     */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("Settings[");
+        for (RecordComponent c : Settings.class.getRecordComponents()) {
+            Object value;
+            try {
+                value = c.getAccessor().invoke(this);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            if (c.getName().equals("token")) {
+                value = token.isPresent() ? "****" : "none";
+            } else if (c.getName().equals("fileMode")) {
+                value = String.format("0%o", fileMode);
+            } else if (c.getName().equals("onChangeUrl")) {
+                value = onChangeUrl.map(Settings::withoutUserInfo).orElse("none");
+            }
+            b.append(b.length() > "Settings[".length() ? ", " : "").append(c.getName()).append('=').append(value);
+        }
+        return b.append(']').toString();
+    }
+
+    private static String withoutUserInfo(URI uri) {
+        String s = uri.toString();
+        return uri.getRawUserInfo() == null ? s : s.replace(uri.getRawUserInfo() + "@", "****@");
+    }
 
     /** Defaults with the given references; the starting point for tests and the loader. */
     public static Settings defaults(List<Reference> references) {

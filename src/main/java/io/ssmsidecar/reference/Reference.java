@@ -34,6 +34,27 @@ public record Reference(String key, Kind kind, String name, String selector, Str
         return name.startsWith(SECRETS_MANAGER_PREFIX);
     }
 
+    /**
+     * The reference in its canonical form; for a parsed reference this equals {@link #raw()}, because
+     * the parser accepts only canonical input.
+     */
+    public String format() {
+        StringBuilder b = new StringBuilder(SCHEME).append(name);
+        if (kind == Kind.PATH) {
+            b.append("/*");
+        }
+        if (selector != null) {
+            b.append(':').append(selector);
+        }
+        if (optional) {
+            b.append("?optional");
+        }
+        if (jsonKey != null) {
+            b.append('#').append(jsonKey);
+        }
+        return b.toString();
+    }
+
     /** True when {@code value} declares a reference (starts with {@code ssm://}). */
     public static boolean isReference(String value) {
         return value != null && value.startsWith(SCHEME);

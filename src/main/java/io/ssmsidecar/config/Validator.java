@@ -1,0 +1,507 @@
+package io.ssmsidecar.config;
+
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.reference.Keys;
+import io.ssmsidecar.reference.Printable;
+import io.ssmsidecar.reference.Reference;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/** Turns the raw settings into typed values, adding one message per bad value to {@code problems}. */
+final class Validator {
+    static final Duration MIN_REFRESH = Duration.ofSeconds(10);
+    static final Duration MAX_REFRESH = Duration.ofHours(24);
+    static final Duration MAX_STALENESS = Duration.ofHours(720);
+    static final Duration MIN_STARTUP = Duration.ofSeconds(1);
+    static final Duration MAX_STARTUP = Duration.ofHours(1);
+    static final Duration MAX_NOTIFY_WINDOW = Duration.ofMinutes(1);
+    static final int MAX_ID = Integer.MAX_VALUE;
+    static final List<String> BUNDLE_KINDS = List.of("env", "dotenv", "properties", "json");
+    static final List<String> SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
+
+    private static final Pattern MODE = Pattern.compile("0?[0-7]{3}");
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern IPV4 = Pattern.compile(
+            "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+    private static final Pattern NAME_PREFIX = Pattern.compile("[A-Za-z0-9_.\\-/+=@]{1,2048}");
+
+    private final Map<Option, Raw> given;
+    private final List<String> problems;
+
+    Validator(Map<Option, Raw> given, List<String> problems) {
+        this.given = given;
+        this.problems = problems;
+    }
+
+    Settings settings(List<Reference> references, Optional<String> token) {
+        Settings d = Settings.defaults(references);
+        Path outputDir = outputDir(d.outputDir());
+        int fileMode = mode(Option.FILE_MODE, d.fileMode());
+        boolean allowRemote = bool(Option.HTTP_ALLOW_REMOTE, d.httpAllowRemote());
+        Duration refresh = duration(Option.REFRESH_INTERVAL, MIN_REFRESH, MAX_REFRESH, d.refreshInterval());
+        Optional<Path> pidFile = pidFile();
+        Optional<String> process = text(Option.ON_CHANGE_PROCESS).filter(p -> printable(Option.ON_CHANGE_PROCESS, p));
+        List<Settings.Bundle> bundles = bundles(fileMode);
+        List<Settings.Template> templates = templates(fileMode);
+        outputNames(references, bundles, templates);
+        return new Settings(references, outputDir, fileMode, id(Option.FILE_UID), id(Option.FILE_GID),
+                httpAddress(allowRemote, d.httpAddress()), integer(Option.HTTP_PORT, 0, 65535, d.httpPort()),
+                allowRemote, token, integer(Option.MAX_CONNECTIONS, 1, 10_000, d.maxConnections()), allow(),
+                integer(Option.CACHE_SIZE, 0, 100_000, d.cacheSize()), refresh, maxStaleness(refresh),
+                duration(Option.STARTUP_TIMEOUT, MIN_STARTUP, MAX_STARTUP, d.startupTimeout()),
+                onChangeUrl(allowRemote), text(Option.ON_CHANGE_COMMAND).filter(c -> notBlank(Option.ON_CHANGE_COMMAND, c)),
+                signal(pidFile, process), pidFile, process,
+                duration(Option.NOTIFY_WINDOW, Duration.ZERO, MAX_NOTIFY_WINDOW, d.notifyWindow()),
+                bundles, templates,
+                choice(Option.LOG_FORMAT, Log.Format.values(), d.logFormat()),
+                choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()));
+    }
+
+    // ---- scalar kinds -------------------------------------------------------------------------------------
+
+    private Optional<String> text(Option option) {
+        Raw raw = given.get(option);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        if (raw.text() == null) {
+            problems.add(raw.origin() + " must be a single value, not a list");
+            return Optional.empty();
+        }
+        return Optional.of(raw.text());
+    }
+
+    private String origin(Option option) {
+        Raw raw = given.get(option);
+        return raw == null ? option.env() : raw.origin();
+    }
+
+    private void bad(Option option, String expected, String got) {
+        problems.add(origin(option) + " must be " + expected + ", got " + Printable.of(got));
+    }
+
+    private int integer(Option option, int min, int max, int fallback) {
+        Optional<String> text = text(option);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        String s = text.get();
+        if (!DIGITS.matcher(s).matches()) {
+            bad(option, "a whole number between " + min + " and " + max, s);
+            return fallback;
+        }
+        long n = Long.parseLong(s);
+        if (n < min || n > max) {
+            bad(option, "between " + min + " and " + max, s);
+            return fallback;
+        }
+        return (int) n;
+    }
+
+    private OptionalInt id(Option option) {
+        return text(option).isEmpty() ? OptionalInt.empty() : OptionalInt.of(integer(option, 0, MAX_ID, 0));
+    }
+
+    private boolean bool(Option option, boolean fallback) {
+        Optional<String> text = text(option);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        return switch (text.get().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> {
+                bad(option, "true or false", text.get());
+                yield fallback;
+            }
+        };
+    }
+
+    private Duration duration(Option option, Duration min, Duration max, Duration fallback) {
+        Optional<String> text = text(option);
+        return text.isEmpty() ? fallback : duration(option, text.get(), min, max).orElse(fallback);
+    }
+
+    private Optional<Duration> duration(Option option, String s, Duration min, Duration max) {
+        Optional<Duration> parsed = Durations.parse(s);
+        if (parsed.isEmpty()) {
+            bad(option, "a duration such as " + Durations.EXAMPLES
+                    + (DIGITS.matcher(s).matches() ? " (a unit is required: " + s + "s? " + s + "m?)" : ""), s);
+            return Optional.empty();
+        }
+        if (parsed.get().compareTo(min) < 0 || parsed.get().compareTo(max) > 0) {
+            bad(option, "between " + Durations.format(min) + " and " + Durations.format(max), s);
+            return Optional.empty();
+        }
+        return parsed;
+    }
+
+    private <E extends Enum<E>> E choice(Option option, E[] values, E fallback) {
+        Optional<String> text = text(option);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        for (E value : values) {
+            if (value.name().equalsIgnoreCase(text.get())) {
+                return value;
+            }
+        }
+        bad(option, "one of " + String.join(", ", names(values)), text.get());
+        return fallback;
+    }
+
+    private static <E extends Enum<E>> List<String> names(E[] values) {
+        return List.of(values).stream().map(v -> v.name().toLowerCase(Locale.ROOT)).toList();
+    }
+
+    /** An octal file mode that lets the owner read, e.g. 0440 or 640. */
+    private Integer mode(String s, String origin) {
+        if (!MODE.matcher(s).matches() || (Integer.parseInt(s, 8) & 0400) == 0) {
+            problems.add(origin + " must be an octal file mode from 0400 to 0777 that lets the owner read"
+                    + " (such as 0440), got " + Printable.of(s));
+            return null;
+        }
+        return Integer.parseInt(s, 8);
+    }
+
+    private int mode(Option option, int fallback) {
+        Optional<String> text = text(option);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        Integer mode = mode(text.get(), origin(option));
+        return mode == null ? fallback : mode;
+    }
+
+    private boolean notBlank(Option option, String s) {
+        if (s.isBlank()) {
+            problems.add(origin(option) + " must not be blank");
+            return false;
+        }
+        return true;
+    }
+
+    private boolean printable(Option option, String s) {
+        if (!notBlank(option, s)) {
+            return false;
+        }
+        if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            bad(option, "free of control characters", s);
+            return false;
+        }
+        return true;
+    }
+
+    private Optional<Path> path(Option option, String s) {
+        try {
+            return Optional.of(Path.of(s));
+        } catch (InvalidPathException e) {
+            bad(option, "a usable path", s);
+            return Optional.empty();
+        }
+    }
+
+    // ---- settings with their own rules ----------------------------------------------------------------------
+
+    private Path outputDir(Path fallback) {
+        Optional<String> text = text(Option.OUTPUT_DIR);
+        if (text.isEmpty() || !notBlank(Option.OUTPUT_DIR, text.get())) {
+            return fallback;
+        }
+        Optional<Path> path = path(Option.OUTPUT_DIR, text.get());
+        if (path.isPresent() && path.get().getNameCount() == 0) {
+            bad(Option.OUTPUT_DIR, "a directory other than the root", text.get());
+            return fallback;
+        }
+        return path.orElse(fallback);
+    }
+
+    private Optional<Path> pidFile() {
+        Optional<String> text = text(Option.ON_CHANGE_PID_FILE);
+        if (text.isEmpty() || !printable(Option.ON_CHANGE_PID_FILE, text.get())) {
+            return Optional.empty();
+        }
+        Optional<Path> path = path(Option.ON_CHANGE_PID_FILE, text.get());
+        if (path.isPresent() && !path.get().isAbsolute()) {
+            bad(Option.ON_CHANGE_PID_FILE, "an absolute path", text.get());
+            return Optional.empty();
+        }
+        return path;
+    }
+
+    private Optional<Duration> maxStaleness(Duration refresh) {
+        Optional<String> text = text(Option.MAX_STALENESS);
+        if (text.isEmpty() || text.get().equalsIgnoreCase("off")) {
+            return Optional.empty();
+        }
+        Duration min = refresh.multipliedBy(2);
+        Optional<Duration> staleness = duration(Option.MAX_STALENESS, text.get(), Duration.ZERO, MAX_STALENESS);
+        if (staleness.isPresent() && staleness.get().compareTo(min) < 0) {
+            bad(Option.MAX_STALENESS, "off or at least twice the refresh interval (" + Durations.format(min)
+                    + "), so one late, jittered refresh does not fail readiness", text.get());
+            return Optional.empty();
+        }
+        return staleness;
+    }
+
+    private String httpAddress(boolean allowRemote, String fallback) {
+        Optional<String> text = text(Option.HTTP_ADDRESS);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        String s = text.get();
+        String bare = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+        Optional<InetAddress> address = ipLiteral(bare);
+        if (address.isEmpty() && !bare.equalsIgnoreCase("localhost")) {
+            bad(Option.HTTP_ADDRESS, "an IP address (such as 127.0.0.1 or ::1) or localhost; host names are not"
+                    + " resolved", s);
+            return fallback;
+        }
+        if (address.isPresent() && !address.get().isLoopbackAddress() && !allowRemote) {
+            problems.add(origin(Option.HTTP_ADDRESS) + " " + Printable.of(s) + " is not a loopback address: other"
+                    + " hosts could reach the secrets; set SIDECAR_HTTP_ALLOW_REMOTE=true (--http-allow-remote)"
+                    + " to bind it anyway");
+            return fallback;
+        }
+        return bare;
+    }
+
+    /** The address an IP literal denotes, without any DNS lookup; empty if {@code s} is not one. */
+    static Optional<InetAddress> ipLiteral(String s) {
+        boolean v4 = IPV4.matcher(s).matches();
+        if (!v4 && !(s.indexOf(':') >= 0 && IPV6.matcher(s).matches())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InetAddress.getByName(s));
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isLoopbackHost(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return bare.equalsIgnoreCase("localhost") || ipLiteral(bare).map(InetAddress::isLoopbackAddress).orElse(false);
+    }
+
+    private Optional<URI> onChangeUrl(boolean allowRemote) {
+        Optional<String> text = text(Option.ON_CHANGE_URL);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        String s = text.get();
+        URI uri;
+        try {
+            uri = new URI(s);
+        } catch (URISyntaxException e) {
+            bad(Option.ON_CHANGE_URL, "an http:// or https:// URL", s);
+            return Optional.empty();
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            bad(Option.ON_CHANGE_URL, "an http:// or https:// URL with a host", s);
+            return Optional.empty();
+        }
+        if (scheme.equals("http") && !isLoopbackHost(uri.getHost()) && !allowRemote) {
+            problems.add(origin(Option.ON_CHANGE_URL) + " sends plain http to " + Printable.of(uri.getHost())
+                    + ", which is not a loopback address; use https or a loopback address, or set"
+                    + " SIDECAR_HTTP_ALLOW_REMOTE=true");
+            return Optional.empty();
+        }
+        return Optional.of(uri);
+    }
+
+    private Optional<String> signal(Optional<Path> pidFile, Optional<String> process) {
+        Optional<String> text = text(Option.ON_CHANGE_SIGNAL);
+        if (pidFile.isPresent() && process.isPresent()) {
+            problems.add("set only one of " + origin(Option.ON_CHANGE_PID_FILE) + " and "
+                    + origin(Option.ON_CHANGE_PROCESS) + " (which process to signal)");
+        }
+        if (text.isEmpty()) {
+            return pidFile.isPresent() || process.isPresent() ? Optional.of("HUP") : Optional.empty();
+        }
+        String name = text.get().toUpperCase(Locale.ROOT);
+        name = name.startsWith("SIG") ? name.substring(3) : name;
+        if (!SIGNALS.contains(name)) {
+            bad(Option.ON_CHANGE_SIGNAL, "one of " + String.join(", ", SIGNALS), text.get());
+            return Optional.empty();
+        }
+        if (pidFile.isEmpty() && process.isEmpty() && !given.containsKey(Option.ON_CHANGE_PID_FILE)
+                && !given.containsKey(Option.ON_CHANGE_PROCESS)) {
+            problems.add(origin(Option.ON_CHANGE_SIGNAL) + " needs a process to signal: set "
+                    + Option.ON_CHANGE_PID_FILE.env() + " or " + Option.ON_CHANGE_PROCESS.env());
+        }
+        return Optional.of(name);
+    }
+
+    // ---- lists -------------------------------------------------------------------------------------------
+
+    /** The items of a list setting: comma-separated text, or the config file's JSON array. */
+    private List<Object> items(Option option) {
+        Raw raw = given.get(option);
+        if (raw == null) {
+            return List.of();
+        }
+        if (raw.items() != null) {
+            return raw.items();
+        }
+        List<Object> items = new ArrayList<>();
+        for (String item : raw.text().split(",", -1)) {
+            if (item.isBlank()) {
+                problems.add(raw.origin() + " has an empty item; separate items with single commas, got "
+                        + Printable.of(raw.text()));
+                return List.of();
+            }
+            items.add(item.strip());
+        }
+        return items;
+    }
+
+    private List<String> allow() {
+        List<String> prefixes = new ArrayList<>();
+        for (Object item : items(Option.ALLOW)) {
+            if (!(item instanceof String prefix) || !NAME_PREFIX.matcher(prefix).matches()) {
+                bad(Option.ALLOW, "a list of parameter name prefixes (letters, digits and _ . - / + = @),"
+                        + " such as /prod/app/,/aws/reference/secretsmanager/prod-", String.valueOf(item));
+            } else if (!prefixes.contains(prefix)) {
+                prefixes.add(prefix);
+            }
+        }
+        return prefixes;
+    }
+
+    private List<Settings.Bundle> bundles(int defaultMode) {
+        List<Settings.Bundle> bundles = new ArrayList<>();
+        for (Object item : items(Option.BUNDLES)) {
+            Map<String, String> f = fields(Option.BUNDLES, item, List.of("kind", "file", "mode"), "kind:file[:mode]");
+            if (f == null) {
+                continue;
+            }
+            String where = origin(Option.BUNDLES);
+            boolean ok = true;
+            if (!BUNDLE_KINDS.contains(f.get("kind"))) {
+                problems.add(where + ": bundle kind must be one of " + String.join(", ", BUNDLE_KINDS) + ", got "
+                        + Printable.of(f.get("kind")));
+                ok = false;
+            }
+            ok &= outputName(where, "bundle file", f.get("file"));
+            Integer mode = f.containsKey("mode") ? mode(f.get("mode"), where + ": the mode of " + f.get("file"))
+                    : Integer.valueOf(defaultMode);
+            if (ok && mode != null) {
+                bundles.add(new Settings.Bundle(f.get("kind"), f.get("file"), mode));
+            }
+        }
+        return bundles;
+    }
+
+    private List<Settings.Template> templates(int defaultMode) {
+        List<Settings.Template> templates = new ArrayList<>();
+        for (Object item : items(Option.TEMPLATES)) {
+            Map<String, String> f = fields(Option.TEMPLATES, item, List.of("source", "dest", "mode"),
+                    "src:dest[:mode]");
+            if (f == null) {
+                continue;
+            }
+            String where = origin(Option.TEMPLATES);
+            Path source = null;
+            try {
+                source = Path.of(f.get("source"));
+                if (!Files.isRegularFile(source) || !Files.isReadable(source)) {
+                    problems.add(where + ": template source " + Printable.of(f.get("source"))
+                            + " is not a readable file");
+                    source = null;
+                }
+            } catch (InvalidPathException e) {
+                problems.add(where + ": template source " + Printable.of(f.get("source")) + " is not a usable path");
+            }
+            boolean ok = outputName(where, "template destination", f.get("dest"));
+            Integer mode = f.containsKey("mode") ? mode(f.get("mode"), where + ": the mode of " + f.get("dest"))
+                    : Integer.valueOf(defaultMode);
+            if (ok && source != null && mode != null) {
+                templates.add(new Settings.Template(source, f.get("dest"), mode));
+            }
+        }
+        return templates;
+    }
+
+    /**
+     * One list item as named fields: a string {@code a:b[:c]} gives the fields in order; an object from the
+     * config file is checked for unknown and missing fields. Null (with a problem added) when malformed.
+     */
+    private Map<String, String> fields(Option option, Object item, List<String> names, String syntax) {
+        String where = origin(option);
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (item instanceof String s) {
+            String[] parts = s.split(":", -1);
+            if (parts.length < 2 || parts.length > names.size()) {
+                problems.add(where + ": each item must be " + syntax + ", got " + Printable.of(s));
+                return null;
+            }
+            for (int i = 0; i < parts.length; i++) {
+                fields.put(names.get(i), parts[i]);
+            }
+        } else {
+            @SuppressWarnings("unchecked")
+            Map<String, String> object = (Map<String, String>) item;
+            for (String field : object.keySet()) {
+                if (!names.contains(field)) {
+                    problems.add(where + ": unknown field " + Printable.of(field) + " in an item; fields are "
+                            + String.join(", ", names) + Suggestions.hint(field, names));
+                    return null;
+                }
+            }
+            fields.putAll(object);
+        }
+        for (String required : names.subList(0, 2)) {
+            if (fields.getOrDefault(required, "").isEmpty()) {
+                problems.add(where + ": an item has no " + required + "; each item is " + syntax);
+                return null;
+            }
+        }
+        return fields;
+    }
+
+    private boolean outputName(String where, String what, String name) {
+        Optional<String> problem = Keys.problem(name);
+        problem.ifPresent(p -> problems.add(where + ": " + what + " " + Printable.of(name) + " is not allowed: " + p
+                + "; it is a plain file name in the output directory, and keys use letters, digits, '_', '.'"
+                + " and '-' and start with a letter, digit or '_'"));
+        return problem.isEmpty();
+    }
+
+    /** No two outputs (per-key files, bundles, templates) may write the same file. */
+    private void outputNames(List<Reference> references, List<Settings.Bundle> bundles,
+                             List<Settings.Template> templates) {
+        Map<String, String> owners = new LinkedHashMap<>();
+        references.stream().filter(r -> r.kind() == Reference.Kind.PARAMETER)
+                .forEach(r -> owners.put(r.key(), "the secret " + r.key()));
+        claim(owners, bundles, Settings.Bundle::file, "bundle file");
+        claim(owners, templates, Settings.Template::dest, "template destination");
+    }
+
+    private <T> void claim(Map<String, String> owners, List<T> outputs, Function<T, String> file, String what) {
+        for (T output : outputs) {
+            String name = file.apply(output);
+            String owner = owners.putIfAbsent(name, what + " " + name);
+            if (owner != null) {
+                problems.add(what + " " + name + " is also written as " + owner + "; give each output its own name");
+            }
+        }
+    }
+}

@@ -1,0 +1,383 @@
+package io.ssmsidecar.reference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Parses one {@code ssm://} reference (pure, no I/O). The syntax, in URL order:
+ * <pre>
+ * ssm://NAME[:SELECTOR][?optional][#JSONKEY]      one parameter (NAME may be an ARN)
+ * ssm://PATH/*[?optional]                         every parameter below PATH, recursively
+ * </pre>
+ * Only canonical input is accepted, so {@link Reference#format()} of a result gives back the input.
+ * A JSON key is one top-level key, taken literally (a dot is part of the key, not a nested path).
+ */
+public final class ReferenceParser {
+    /** SSM's limit on a parameter name (with its path) or ARN. */
+    static final int MAX_NAME_LENGTH = 2048;
+    /** SSM's limit on hierarchy levels. */
+    static final int MAX_LEVELS = 15;
+    static final int MAX_LABEL_LENGTH = 100;
+    static final int MAX_STAGE_LENGTH = 256;
+    static final int MAX_SECRET_ID_LENGTH = 512;
+    static final int MAX_JSON_KEY_LENGTH = 1024;
+    /** A version is a long; 18 digits always fit. */
+    static final int MAX_VERSION_DIGITS = 18;
+
+    static final String OPTIONAL = "optional";
+    static final Set<String> OPTIONS = Set.of(OPTIONAL);
+    static final List<String> PARTITIONS = List.of("aws", "aws-cn", "aws-us-gov");
+
+    private static final String PATH_SUFFIX = "/*";
+    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
+    private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
+    private static final String SECRETS_MANAGER_ROOT = "/aws/reference/secretsmanager";
+
+    private ReferenceParser() {
+    }
+
+    /**
+     * Parses {@code value}, declared by the variable {@code key}.
+     *
+     * @throws ReferenceException naming the variable and the reason; it quotes the reference only, and
+     *                            nothing at all of a value that is not a reference
+     */
+    public static Reference parse(String key, String value) throws ReferenceException {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        if (!Reference.isReference(value)) {
+            // Not a reference: the value may be anything, even a secret, so it is not shown.
+            throw new ReferenceException(Printable.of(key) + ": the value does not start with "
+                    + Reference.SCHEME + " (it is not shown, as it may be a secret)");
+        }
+        String keyProblem = Keys.problem(key).orElse(null);
+        if (keyProblem != null) {
+            throw fail(key, value, "the variable's name cannot be a key: " + keyProblem + "; " + Keys.RULE);
+        }
+        Attempt attempt = new Attempt(value);
+        String reason = attempt.parse();
+        if (reason != null) {
+            throw fail(key, value, reason);
+        }
+        return attempt.result(key);
+    }
+
+    private static ReferenceException fail(String key, String value, String reason) {
+        return new ReferenceException(Printable.of(key) + "=" + Printable.of(value) + ": " + reason);
+    }
+
+    /** One parse of one value: {@link #parse()} answers the first problem, or null when the value is good. */
+    private static final class Attempt {
+        private final String raw;
+        private Reference.Kind kind = Reference.Kind.PARAMETER;
+        private String name;
+        private String selector;
+        private String jsonKey;
+        private boolean optional;
+
+        Attempt(String raw) {
+            this.raw = raw;
+        }
+
+        Reference result(String key) {
+            return new Reference(key, kind, name, selector, jsonKey, optional, raw);
+        }
+
+        String parse() {
+            String body = raw.substring(Reference.SCHEME.length());
+            int hash = body.indexOf('#');
+            if (hash >= 0) {
+                jsonKey = body.substring(hash + 1);
+                body = body.substring(0, hash);
+                String problem = jsonKeyProblem(jsonKey);
+                if (problem != null) {
+                    return problem;
+                }
+            }
+            int question = body.indexOf('?');
+            if (question >= 0) {
+                String problem = options(body.substring(question + 1));
+                if (problem != null) {
+                    return problem;
+                }
+                optional = true;
+                body = body.substring(0, question);
+            }
+            if (body.isEmpty()) {
+                return "no parameter name after " + Reference.SCHEME;
+            }
+            if (body.startsWith("arn:")) {
+                return arn(body);
+            }
+            if (body.endsWith(PATH_SUFFIX)) {
+                return path(body.substring(0, body.length() - PATH_SUFFIX.length()));
+            }
+            if (body.contains(PATH_SUFFIX + ":")) {
+                return "a path reference (/*) takes no selector";
+            }
+            if (body.indexOf('*') >= 0) {
+                return "'*' may only end a path reference, as in ssm:///prod/app/*";
+            }
+            int colon = body.indexOf(':');
+            name = colon < 0 ? body : body.substring(0, colon);
+            String problem = name.startsWith(Reference.SECRETS_MANAGER_PREFIX)
+                    ? secretIdProblem(name.substring(Reference.SECRETS_MANAGER_PREFIX.length()))
+                    : nameProblem(name);
+            if (problem != null) {
+                return problem;
+            }
+            return colon < 0 ? null : selector(body.substring(colon + 1), name.startsWith(Reference.SECRETS_MANAGER_PREFIX));
+        }
+
+        private String options(String query) {
+            if (query.isEmpty()) {
+                return "nothing follows '?'; allowed options: " + String.join(", ", OPTIONS);
+            }
+            List<String> unknown = new ArrayList<>();
+            List<String> seen = new ArrayList<>();
+            for (String option : query.split("&", -1)) {
+                if (OPTIONS.contains(option)) {
+                    if (seen.contains(option)) {
+                        return "option '" + option + "' is given twice";
+                    }
+                    seen.add(option);
+                } else {
+                    unknown.add(option.isEmpty() ? "(empty)" : Printable.of(option));
+                }
+            }
+            if (!unknown.isEmpty()) {
+                return "unknown option" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                        + " after '?'; allowed options: " + String.join(", ", OPTIONS);
+            }
+            return null;
+        }
+
+        private String path(String path) {
+            kind = Reference.Kind.PATH;
+            name = path;
+            if (jsonKey != null) {
+                return "a path reference (/*) takes no JSON key (#" + Printable.of(jsonKey) + ")";
+            }
+            if (path.isEmpty()) {
+                return "the whole parameter store (ssm:///*) cannot be loaded; name a path such as ssm:///prod/app/*";
+            }
+            if (!path.startsWith("/")) {
+                return "a path must start with '/': write ssm:///" + Printable.of(path + PATH_SUFFIX);
+            }
+            if (path.indexOf(':') >= 0) {
+                return "a path reference (/*) takes no selector, and ':' cannot appear in a path";
+            }
+            if (path.equals(SECRETS_MANAGER_ROOT) || path.startsWith(Reference.SECRETS_MANAGER_PREFIX)) {
+                return "Secrets Manager references cannot be listed by path; name each secret as "
+                        + "ssm:///aws/reference/secretsmanager/<secret-id>";
+            }
+            if (path.indexOf('*') >= 0) {
+                return "'*' may only end a path reference, as in ssm:///prod/app/*";
+            }
+            return nameProblem(path);
+        }
+
+        private String arn(String body) {
+            String[] parts = body.split(":", -1);
+            if (parts.length < 6) {
+                return "an ARN has the form arn:aws:ssm:<region>:<account-id>:parameter/<name>";
+            }
+            if (parts.length > 7) {
+                return "only one selector is allowed (found more than one ':' after the ARN's name)";
+            }
+            String partition = parts[1];
+            String region = parts[3];
+            if (!PARTITIONS.contains(partition)) {
+                return "the ARN's partition must be one of " + String.join(", ", PARTITIONS) + ", got "
+                        + Printable.of(partition);
+            }
+            if (!parts[2].equals("ssm")) {
+                return "the ARN's service must be 'ssm', got " + Printable.of(parts[2])
+                        + (parts[2].equals("secretsmanager")
+                        ? "; read a Secrets Manager secret as ssm:///aws/reference/secretsmanager/<secret-id>" : "");
+            }
+            if (!REGION.matcher(region).matches()) {
+                return "the ARN's region must look like us-east-1, got " + Printable.of(region);
+            }
+            String problem = partitionRegionProblem(partition, region);
+            if (problem != null) {
+                return problem;
+            }
+            if (!ACCOUNT.matcher(parts[4]).matches()) {
+                return "the ARN's account id must be 12 digits, got " + Printable.of(parts[4]);
+            }
+            String resource = parts[5];
+            if (!resource.startsWith("parameter/")) {
+                return "the ARN's resource must be parameter/<name>, got " + Printable.of(resource);
+            }
+            String parameterName = resource.substring("parameter".length());
+            if (parameterName.endsWith(PATH_SUFFIX)) {
+                return "a path reference cannot be an ARN; write ssm://" + Printable.of(parameterName);
+            }
+            if (parameterName.startsWith(Reference.SECRETS_MANAGER_PREFIX)) {
+                return "write a Secrets Manager reference by name, as ssm://" + Printable.of(parameterName)
+                        + ", not as an ARN";
+            }
+            problem = nameProblem(parameterName);
+            if (problem != null) {
+                return problem;
+            }
+            name = String.join(":", List.of(parts).subList(0, 6));
+            if (name.length() > MAX_NAME_LENGTH) {
+                return "the ARN is " + name.length() + " characters long; at most " + MAX_NAME_LENGTH + " are allowed";
+            }
+            return parts.length == 7 ? selector(parts[6], false) : null;
+        }
+
+        private static String partitionRegionProblem(String partition, String region) {
+            boolean china = region.startsWith("cn-");
+            boolean govCloud = region.startsWith("us-gov-");
+            if (partition.equals("aws-cn") != china || partition.equals("aws-us-gov") != govCloud) {
+                return "region " + region + " is not in partition " + partition;
+            }
+            return null;
+        }
+
+        private String selector(String text, boolean secretsManager) {
+            if (text.isEmpty()) {
+                return "nothing follows ':'; give a version (:3) or a label (:blue)";
+            }
+            if (text.indexOf(':') >= 0) {
+                return "only one selector is allowed (found more than one ':')";
+            }
+            selector = text;
+            if (allDigits(text)) {
+                if (text.charAt(0) == '0') {
+                    return "a version is a positive number without leading zeros, got " + Printable.of(text);
+                }
+                if (text.length() > MAX_VERSION_DIGITS) {
+                    return "version " + Printable.of(text) + " is too large";
+                }
+                return null;
+            }
+            return secretsManager ? stageProblem(text) : labelProblem(text);
+        }
+
+        private static String labelProblem(String label) {
+            if (label.length() > MAX_LABEL_LENGTH) {
+                return "a label is at most " + MAX_LABEL_LENGTH + " characters, got " + label.length();
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!Keys.isKeyChar(c)) {
+                    return "label " + Printable.of(label) + " contains " + Printable.character(c)
+                            + "; labels use letters, digits, '_', '.' and '-'";
+                }
+            }
+            if (label.charAt(0) >= '0' && label.charAt(0) <= '9') {
+                return "label " + Printable.of(label) + " starts with a digit, which SSM does not allow"
+                        + " (a version is digits only)";
+            }
+            String lower = label.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("aws") || lower.startsWith("ssm")) {
+                return "label " + Printable.of(label) + " starts with 'aws' or 'ssm', which SSM reserves";
+            }
+            return null;
+        }
+
+        private static String stageProblem(String stage) {
+            if (stage.length() > MAX_STAGE_LENGTH) {
+                return "a Secrets Manager stage is at most " + MAX_STAGE_LENGTH + " characters, got " + stage.length();
+            }
+            for (int i = 0; i < stage.length(); i++) {
+                char c = stage.charAt(i);
+                if (!Keys.isKeyChar(c) && c != '+' && c != '=' && c != '@') {
+                    return "Secrets Manager stage " + Printable.of(stage) + " contains " + Printable.character(c)
+                            + "; stages use letters, digits and _ . - + = @ (e.g. AWSPREVIOUS)";
+                }
+            }
+            return null;
+        }
+
+        private static String secretIdProblem(String id) {
+            if (id.isEmpty()) {
+                return "no secret id after " + Reference.SECRETS_MANAGER_PREFIX;
+            }
+            if (id.length() > MAX_SECRET_ID_LENGTH) {
+                return "a secret id is at most " + MAX_SECRET_ID_LENGTH + " characters, got " + id.length();
+            }
+            for (int i = 0; i < id.length(); i++) {
+                char c = id.charAt(i);
+                if (!Keys.isKeyChar(c) && "/+=@".indexOf(c) < 0) {
+                    return "character " + Printable.character(c) + " at position " + (i + 1)
+                            + " of the secret id is not allowed; secret ids use letters, digits and / _ + = . @ -";
+                }
+            }
+            if (id.startsWith("/") || id.endsWith("/") || id.contains("//")) {
+                return "the secret id must not start or end with '/' or have an empty level ('//')";
+            }
+            return null;
+        }
+
+        private String jsonKeyProblem(String key) {
+            if (key.isEmpty()) {
+                return "nothing follows '#'; give a JSON key, as in ssm:///prod/db#password";
+            }
+            if (key.endsWith("?" + OPTIONAL)) {
+                return "the JSON key ends in '?optional': write ?optional before #, as in ssm:///prod/db?optional#"
+                        + Printable.of(key.substring(0, key.length() - OPTIONAL.length() - 1));
+            }
+            if (key.length() > MAX_JSON_KEY_LENGTH) {
+                return "a JSON key is at most " + MAX_JSON_KEY_LENGTH + " characters, got " + key.length();
+            }
+            for (int i = 0; i < key.length(); i++) {
+                char c = key.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    return "the JSON key contains the control character " + Printable.character(c);
+                }
+            }
+            return null;
+        }
+
+        private static boolean allDigits(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Why {@code name} is not a parameter name SSM accepts, or null if it is one. */
+    static String nameProblem(String name) {
+        if (name.isEmpty()) {
+            return "the parameter name is empty";
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            return "the parameter name is " + name.length() + " characters long; at most " + MAX_NAME_LENGTH
+                    + " are allowed";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!Keys.isKeyChar(c) && c != '/') {
+                return "character " + Printable.character(c) + " at position " + (i + 1)
+                        + " of the parameter name is not allowed; names use letters, digits and _ . - /"
+                        + (c == '%' ? " (no percent-encoding: write the name as it is)" : "");
+            }
+        }
+        if (name.charAt(0) != '/' && name.indexOf('/') > 0) {
+            return "a name with '/' must start with '/': write ssm:///" + Printable.of(name);
+        }
+        if (name.contains("//")) {
+            return "the parameter name has an empty level ('//')";
+        }
+        if (name.endsWith("/")) {
+            return "the parameter name must not end with '/'";
+        }
+        long levels = name.chars().filter(c -> c == '/').count();
+        if (levels > MAX_LEVELS) {
+            return "the parameter name has " + levels + " levels; SSM allows at most " + MAX_LEVELS;
+        }
+        return null;
+    }
+}
