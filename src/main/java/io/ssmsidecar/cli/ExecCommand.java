@@ -5,23 +5,16 @@ import io.ssmsidecar.exec.Exec;
 import io.ssmsidecar.exec.ExecRequest;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code exec}: resolve the ssm:// variables of the environment, then run a command with them; a drop-in for
  * ssm-env's entrypoint pattern ({@code ssm-env -with-decryption -no-fail CMD}).
  */
 public final class ExecCommand implements Command {
-    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
-    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
-    private static final Pattern DURATION = Pattern.compile("(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,9})s)?"
-            + "(?:([0-9]{1,9})ms)?");
     private static final String FLAGS = "-with-decryption, -no-fail, --env-file FILE, --timeout DURATION, --";
 
     @Override
@@ -51,8 +44,11 @@ public final class ExecCommand implements Command {
                   --env-file FILE      also read KEY=VALUE lines from FILE (variables of the real
                                        environment win); see README for the quoting rules
                   --timeout DURATION   how long to retry throttling/5xx/timeouts, e.g. 30s or 2m (1s..1h);
-                                       default SIDECAR_STARTUP_TIMEOUT, else 60s
+                                       same as --startup-timeout / SIDECAR_STARTUP_TIMEOUT, default 60s
                   --                   ends the flags (needed when COMMAND's arguments include --help)
+
+                SIDECAR_* variables are checked as for every command (an unknown one is an error). Only
+                variables are resolved: secrets declared in a config file are not exported.
 
                 Exit status: COMMAND's own (128+N if it died of signal N); 2 bad flag, file or reference;
                 3 a required secret could not be resolved; 4 SSM unavailable until the timeout;
@@ -65,7 +61,7 @@ public final class ExecCommand implements Command {
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         boolean noFail = false;
         Optional<Path> envFile = Optional.empty();
-        String timeoutText = null;
+        List<String> settingsFlags = new ArrayList<>();
         int i = 0;
         while (i < args.size()) {
             String arg = args.get(i);
@@ -90,7 +86,7 @@ public final class ExecCommand implements Command {
                         noFail = on;
                     }
                 }
-                case "env-file", "timeout" -> {
+                case "env-file", "timeout", "startup-timeout" -> {
                     String value = inline;
                     if (value == null) {
                         if (i + 1 >= args.size()) {
@@ -102,7 +98,7 @@ public final class ExecCommand implements Command {
                     if (name.equals("env-file")) {
                         envFile = Optional.of(Path.of(value));
                     } else {
-                        timeoutText = value;
+                        settingsFlags.add("--startup-timeout=" + value);
                     }
                 }
                 default -> {
@@ -118,15 +114,7 @@ public final class ExecCommand implements Command {
             err.println("ssm-sidecar exec: no command given; usage: ssm-sidecar exec [FLAGS] [--] COMMAND [ARGS...]");
             return ExitCode.CONFIG.code();
         }
-        String source = timeoutText != null ? "--timeout" : "SIDECAR_STARTUP_TIMEOUT";
-        String text = timeoutText != null ? timeoutText : env.get("SIDECAR_STARTUP_TIMEOUT");
-        Duration timeout = text == null ? DEFAULT_TIMEOUT : duration(text);
-        if (timeout == null || timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
-            err.println("ssm-sidecar exec: " + source + " must be a duration from 1s to 1h such as 500ms, 10s, 5m, "
-                    + "1h or 1h30m, got '" + text + "'");
-            return ExitCode.CONFIG.code();
-        }
-        return Exec.run(new ExecRequest(command, noFail, envFile, timeout), env, err);
+        return Exec.run(new ExecRequest(command, noFail, envFile, settingsFlags), env, err);
     }
 
     /** The spellings Go's flag package accepts, so ssm-env command lines keep working. */
@@ -136,20 +124,5 @@ public final class ExecCommand implements Command {
             case "0", "f", "F", "false", "FALSE", "False" -> Boolean.FALSE;
             default -> null;
         };
-    }
-
-    private static Duration duration(String text) {
-        Matcher m = DURATION.matcher(text);
-        if (text.isEmpty() || !m.matches()) {
-            return null;
-        }
-        Duration d = Duration.ZERO;
-        long[] unitsMs = {3_600_000, 60_000, 1000, 1};
-        for (int g = 1; g <= 4; g++) {
-            if (m.group(g) != null) {
-                d = d.plusMillis(Long.parseLong(m.group(g)) * unitsMs[g - 1]);
-            }
-        }
-        return d;
     }
 }

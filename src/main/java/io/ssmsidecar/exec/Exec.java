@@ -1,10 +1,13 @@
 package io.ssmsidecar.exec;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.config.ConfigException;
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
-import io.ssmsidecar.reference.ReferenceParser;
+import io.ssmsidecar.reference.References;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.store.Failure;
@@ -14,6 +17,7 @@ import io.ssmsidecar.store.Secret;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +31,8 @@ import java.util.random.RandomGenerator;
  * {@code exec}: resolves every {@code ssm://} variable of the environment, then runs the command with the result, in
  * this order so that nothing is fetched for a command that cannot run:
  * <ol>
- *   <li>merge {@code --env-file} under the environment and parse every reference (a malformed one is an error);</li>
+ *   <li>merge {@code --env-file} under the environment, load the settings ({@code SIDECAR_*}, with the start-up
+ *       timeout) and parse every reference: a malformed one is an error (2), even with {@code -no-fail};</li>
  *   <li>find the command on the child's {@code PATH} (127 / 126) and pick the launcher;</li>
  *   <li>resolve through the shared {@link Resolver}, retrying transient failures until the timeout (4), failing closed
  *       on any required failure (3) unless {@code -no-fail};</li>
@@ -77,55 +82,36 @@ public final class Exec {
                 merged.putAll(EnvFile.read(request.envFile().get()));
             }
             merged.putAll(env);
-            List<Reference> references = parse(merged, request.noFail(), err);
+            Settings settings = SettingsLoader.load(request.settingsFlags(), merged);
+            // Only variables become variables: secrets declared in a config file are not exported.
+            List<Reference> references = References.fromEnv(merged);
             Path program = CommandLocator.locate(request.command().get(0), merged.get("PATH"));
             Launcher launcher = launchers.get();
             Map<String, String> childEnv = references.isEmpty() ? merged
-                    : resolve(merged, references, request, err);
+                    : resolve(merged, references, request, settings.startupTimeout(), err);
             return launcher.launch(program, request.command(), childEnv);
         } catch (ExecException e) {
             err.println("ssm-sidecar exec: " + e.getMessage());
             return e.exitCode().code();
+        } catch (ConfigException | ReferenceException e) {
+            err.println("ssm-sidecar exec: " + e.getMessage());
+            return ExitCode.CONFIG.code();
         }
-    }
-
-    /** The references of {@code env}; a malformed one fails, or with {@code -no-fail} keeps its literal value. */
-    private static List<Reference> parse(Map<String, String> env, boolean noFail, PrintStream err) throws ExecException {
-        List<Reference> references = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        env.forEach((key, value) -> {
-            if (!Reference.isReference(value)) {
-                return;
-            }
-            try {
-                references.add(ReferenceParser.parse(key, value));
-            } catch (ReferenceException e) {
-                problems.addAll(e.problems());
-            }
-        });
-        if (!problems.isEmpty()) {
-            if (!noFail) {
-                throw new ExecException(ExitCode.CONFIG, lines(problems.size() == 1 ? "bad reference; nothing was fetched"
-                        : problems.size() + " bad references; nothing was fetched", problems));
-            }
-            problems.forEach(p -> err.println("ssm-sidecar exec: warning: " + p + "; keeping the literal value (-no-fail)"));
-        }
-        return references;
     }
 
     private Map<String, String> resolve(Map<String, String> merged, List<Reference> references, ExecRequest request,
-                                        PrintStream err) throws ExecException {
+                                        Duration timeout, PrintStream err) throws ExecException {
         Resolution resolution;
         try (ParameterSource source = sources.create(merged)) {
             resolution = new RetryingResolver(new Resolver(source, clock), clock, sleeper, random)
-                    .resolve(references, request.timeout(), !request.noFail());
+                    .resolve(references, timeout, !request.noFail());
         }
         List<Failure> required = resolution.requiredFailures();
         if (!required.isEmpty() && !request.noFail()) {
             boolean unavailable = required.stream().allMatch(Failure::transientFailure);
             String command = "'" + request.command().get(0) + "' was not started";
             throw new ExecException(unavailable ? ExitCode.UNAVAILABLE : ExitCode.SECRETS, lines(unavailable
-                    ? "SSM stayed unavailable for " + request.timeout().toSeconds() + "s (the start-up timeout); " + command
+                    ? "SSM stayed unavailable for " + timeout.toSeconds() + "s (the start-up timeout); " + command
                     : required.size() + " of " + references.size() + " references could not be resolved; " + command,
                     required.stream().map(Failure::describe).toList()));
         }

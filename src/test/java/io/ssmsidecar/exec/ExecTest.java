@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,7 +62,8 @@ class ExecTest {
     private int run(boolean noFail, Optional<Path> envFile, Map<String, String> env, String... command) {
         Map<String, String> withPath = new TreeMap<>(env);
         withPath.putIfAbsent("PATH", PATH);
-        return exec.execute(new ExecRequest(List.of(command), noFail, envFile, Duration.ofSeconds(30)), withPath, err);
+        return exec.execute(new ExecRequest(List.of(command), noFail, envFile, List.of("--startup-timeout", "30s")),
+                withPath, err);
     }
 
     private String err() {
