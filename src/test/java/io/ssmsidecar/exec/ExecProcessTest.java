@@ -105,6 +105,19 @@ class ExecProcessTest {
     }
 
     @Test
+    void replaceFallsBackToSpawn_whenNativeAccessIsDenied() throws Exception {
+        Wrapper replace = Wrapper.replace();
+        assumeTrue(replace != null, "needs a JDK 22+");
+        assumeTrue(replace.java().equals(Wrapper.JDK25) || Runtime.version().feature() >= 24,
+                "--illegal-native-access needs a JDK 24+");
+        Wrapper denied = new Wrapper("denied", replace.java(), List.of("--illegal-native-access=deny"));
+        Wrapper.Started w = denied.start(dir, baseEnv(), sh("echo $$; exit 5"));
+        assertThat(w.awaitExit()).isEqualTo(5);
+        assertThat(w.stdout().trim()).isNotEqualTo(Long.toString(w.process().pid()));
+        assertThat(w.stderr()).isEmpty();
+    }
+
+    @Test
     void spawn_runsTheCommandAsAChild() throws Exception {
         Wrapper.Started w = Wrapper.spawn().start(dir, baseEnv(), sh("echo $$"));
         assertThat(w.awaitExit()).as(w.stderr()).isZero();
