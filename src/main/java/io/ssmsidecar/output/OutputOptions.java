@@ -1,0 +1,60 @@
+package io.ssmsidecar.output;
+
+import io.ssmsidecar.config.Settings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * What {@link OutputDirectory} writes and how: the directory, the mode and owner of the per-key files, and the
+ * bundles and templates written with them. Checked by {@link OutputDirectory#open}.
+ *
+ * @param dir       the output directory ({@code SIDECAR_OUTPUT_DIR})
+ * @param fileMode  permission bits of the per-key files, 0 to 0777 (default 0440)
+ * @param uid       owner to give every written file, if any ({@code SIDECAR_FILE_UID})
+ * @param gid       group to give every written file, if any ({@code SIDECAR_FILE_GID})
+ * @param bundles   bundle files written with every set ({@code SIDECAR_BUNDLES})
+ * @param templates templates rendered with every set ({@code SIDECAR_TEMPLATES})
+ */
+public record OutputOptions(Path dir, int fileMode, OptionalInt uid, OptionalInt gid,
+                            List<Settings.Bundle> bundles, List<Settings.Template> templates) {
+
+    public OutputOptions {
+        bundles = List.copyOf(bundles);
+        templates = List.copyOf(templates);
+    }
+
+    /** The output settings of {@code settings}. */
+    public static OutputOptions from(Settings settings) {
+        return new OutputOptions(settings.outputDir(), settings.fileMode(), settings.fileUid(), settings.fileGid(),
+                settings.bundles(), settings.templates());
+    }
+
+    /** Only per-key files in {@code dir}, mode 0440, no owner change. */
+    public static OutputOptions of(Path dir) {
+        return new OutputOptions(dir, 0440, OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of());
+    }
+
+    /** These options plus a bundle of {@code kind} (env, dotenv, properties, json) written to {@code file}. */
+    public OutputOptions withBundle(String kind, String file, int mode) {
+        List<Settings.Bundle> b = new ArrayList<>(bundles);
+        b.add(new Settings.Bundle(kind, file, mode));
+        return new OutputOptions(dir, fileMode, uid, gid, b, templates);
+    }
+
+    /** These options plus the template {@code source} rendered to {@code dest}. */
+    public OutputOptions withTemplate(Path source, String dest, int mode) {
+        List<Settings.Template> t = new ArrayList<>(templates);
+        t.add(new Settings.Template(source, dest, mode));
+        return new OutputOptions(dir, fileMode, uid, gid, bundles, t);
+    }
+
+    public OutputOptions withFileMode(int mode) {
+        return new OutputOptions(dir, mode, uid, gid, bundles, templates);
+    }
+
+    public OutputOptions withOwner(OptionalInt newUid, OptionalInt newGid) {
+        return new OutputOptions(dir, fileMode, newUid, newGid, bundles, templates);
+    }
+}
