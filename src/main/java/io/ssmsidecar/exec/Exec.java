@@ -41,7 +41,10 @@ import java.util.random.RandomGenerator;
  * Messages name variables, parameters and files, never a value.
  */
 public final class Exec {
-    /** Creates the SSM source from the merged environment (region, endpoint and credentials come from it). */
+    /**
+     * Creates the SSM source from the merged environment (region, endpoint and credentials come from it).
+     * Throws {@link IllegalStateException} or {@link IllegalArgumentException} for a configuration it cannot use.
+     */
     interface SourceFactory {
         ParameterSource create(Map<String, String> env);
     }
@@ -101,8 +104,15 @@ public final class Exec {
 
     private Map<String, String> resolve(Map<String, String> merged, List<Reference> references, ExecRequest request,
                                         Duration timeout, PrintStream err) throws ExecException {
+        ParameterSource ssm;
+        try {
+            ssm = sources.create(merged);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // No region, half a key pair, a bad endpoint URL: the source's messages name the variable, never a key.
+            throw new ExecException(ExitCode.CONFIG, "cannot set up the SSM client: " + e.getMessage());
+        }
         Resolution resolution;
-        try (ParameterSource source = sources.create(merged)) {
+        try (ParameterSource source = ssm) {
             resolution = new RetryingResolver(new Resolver(source, clock), clock, sleeper, random)
                     .resolve(references, timeout, !request.noFail());
         }

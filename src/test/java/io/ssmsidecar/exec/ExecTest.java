@@ -50,8 +50,13 @@ class ExecTest {
         }
     };
 
+    private String unusableConfiguration;
+
     private final Exec exec = new Exec(env -> {
         sourcesCreated++;
+        if (unusableConfiguration != null) {
+            throw new IllegalStateException(unusableConfiguration);
+        }
         return source;
     }, () -> recorder, clock, clock::advance, new Random(1));
 
@@ -169,6 +174,14 @@ class ExecTest {
         run(Map.of("PATH", dir.toString()), "my-app", "--flag");
         assertThat(launchedProgram).isEqualTo(app);
         assertThat(launchedArgv).containsExactly("my-app", "--flag");
+    }
+
+    @Test
+    void execute_anUnusableSsmConfiguration_exits2() {
+        unusableConfiguration = "no AWS region: set AWS_REGION";
+        assertThat(run(Map.of("A", "ssm:///a"), "true")).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(launchedEnv).isNull();
+        assertThat(err()).isEqualTo("ssm-sidecar exec: cannot set up the SSM client: no AWS region: set AWS_REGION\n");
     }
 
     @Test
