@@ -1,12 +1,23 @@
 package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.Sidecar;
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.config.SettingsLoader;
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.metrics.PrometheusMetrics;
+import io.ssmsidecar.output.OutputException;
+import io.ssmsidecar.source.SsmParameterSource;
 import java.io.PrintStream;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
-/** {@code run}: Run as a sidecar: write the files, serve them on localhost, keep them fresh. */
+/** {@code run}: the long-running sidecar. Exits 0 on SIGTERM/SIGINT after a graceful stop; SIGHUP refreshes now. */
 public final class RunCommand implements Command {
+    private static final Log LOG = Log.get(RunCommand.class);
+
     @Override
     public String name() {
         return "run";
@@ -19,12 +30,66 @@ public final class RunCommand implements Command {
 
     @Override
     public String help() {
-        return "Usage: ssm-sidecar run\n\n" + summary() + ".\n";
+        return "Usage: ssm-sidecar run [FLAGS]\n\n"
+                + "Loads every ssm:// reference of the environment, writes the files, serves them on the localhost HTTP\n"
+                + "API (default 127.0.0.1:2773) and refreshes them every SIDECAR_REFRESH_INTERVAL until SIGTERM.\n"
+                + "SIGHUP or POST /v1/refresh refreshes at once. SSM unreachable at start is retried with backoff;\n"
+                + "GET /readyz turns 200 once every required secret is loaded and written.\n\n"
+                + SettingsLoader.FLAGS_HELP;
     }
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        err.println("ssm-sidecar: 'run' is not implemented yet");
-        return ExitCode.INTERNAL.code();
+        try {
+            Settings settings = CommandSupport.settings(name(), args, env, err);
+            CountDownLatch stop = new CountDownLatch(1);
+            try (Sidecar sidecar = start(settings, env, err)) {
+                Signals.on("TERM", stop::countDown);
+                Signals.on("INT", stop::countDown);
+                Signals.on("HUP", () -> {
+                    LOG.info("SIGHUP: refreshing now");
+                    sidecar.requestRefresh();
+                });
+                stop.await();
+                LOG.info("stopping");
+            }
+            LOG.info("stopped");
+            return ExitCode.OK.code();
+        } catch (CommandFailure f) {
+            return f.code().code();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCode.OK.code();
+        }
+    }
+
+    /** Builds and starts the daemon; the API listens when this returns. */
+    static Sidecar start(Settings settings, Map<String, String> env, PrintStream err) throws CommandFailure {
+        PrometheusMetrics metrics = PrometheusMetrics.create();
+        SsmParameterSource source = CommandSupport.source("run", env, metrics, err);
+        try {
+            return new Sidecar(settings, source, metrics, Clock.systemUTC()).start();
+        } catch (OutputException e) {
+            source.close();
+            err.println("ssm-sidecar run: " + e.getMessage());
+            throw new CommandFailure(ExitCode.OUTPUT);
+        } catch (RuntimeException e) {
+            source.close();
+            if (isBindFailure(e)) {
+                err.println("ssm-sidecar run: cannot listen on " + settings.httpAddress() + ":" + settings.httpPort()
+                        + " (address in use or not available); set SIDECAR_HTTP_PORT / SIDECAR_HTTP_ADDRESS");
+                throw new CommandFailure(ExitCode.CONFIG);
+            }
+            throw e;
+        }
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

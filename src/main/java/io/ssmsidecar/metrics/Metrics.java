@@ -6,34 +6,44 @@ import java.util.function.Supplier;
 
 /**
  * What the sidecar counts. A small interface so no package but this one imports Micrometer; the
- * Prometheus implementation lives beside it and {@link #noop()} serves tests and commands that do not serve HTTP.
+ * Prometheus implementation lives beside it; every method defaults to doing nothing, so {@link #noop()} serves tests and commands that do not serve HTTP.
  * No method takes a secret value, and every label has bounded cardinality (no keys or parameter names as labels).
  */
 public interface Metrics {
 
     /** One SSM API call: operation (e.g. GetParameters), outcome (success, throttled, error code class), latency. */
-    void ssmCall(String operation, String outcome, Duration latency);
+    default void ssmCall(String operation, String outcome, Duration latency) {
+    }
 
     /** How many secrets the current snapshot holds. */
-    void secretsLoaded(int count);
+    default void secretsLoaded(int count) {
+    }
 
     /** A refresh cycle finished: whether all secrets refreshed, and when. */
-    void refreshCompleted(boolean success, Instant at);
+    default void refreshCompleted(boolean success, Instant at) {
+    }
 
     /** Supplies the age of the oldest value since its last successful refresh (read at scrape time). */
-    void oldestValueAge(Supplier<Duration> age);
+    default void oldestValueAge(Supplier<Duration> age) {
+    }
 
     /** A file (per-key, bundle, template or the whole set) was written, or failed to be. */
-    void fileWrite(boolean success);
+    default void fileWrite(boolean success) {
+    }
 
     /** An HTTP request finished: route template (e.g. /v1/secrets/{key}), status, duration. */
-    void httpRequest(String route, int status, Duration duration);
+    default void httpRequest(String route, int status, Duration duration) {
+    }
 
     /** A change notification was sent: channel (url, command, signal) and whether it succeeded. */
-    void notification(String channel, boolean success);
+    default void notification(String channel, boolean success) {
+    }
 
     /** Metrics that record nothing. */
     static Metrics noop() {
-        return NoopMetrics.INSTANCE;
+        return NOOP;
     }
+
+    /** The shared no-op instance. */
+    Metrics NOOP = new Metrics() { };
 }

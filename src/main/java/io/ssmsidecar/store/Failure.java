@@ -13,6 +13,11 @@ package io.ssmsidecar.store;
 public record Failure(String key, String parameterName, String code, String reason, boolean transientFailure,
                       boolean optional) {
 
+    /** True when this failure is about {@code ref} (its key, its requested name or its path). */
+    public boolean concerns(io.ssmsidecar.reference.Reference ref) {
+        return key.equals(ref.key()) || parameterName.equals(ref.requestName()) || parameterName.equals(ref.name() + "/*");
+    }
+
     /** One line for users: {@code KEY (/prod/db/password): ParameterNotFound: reason}. */
     public String describe() {
         return key + " (" + parameterName + "): " + code + ": " + reason;

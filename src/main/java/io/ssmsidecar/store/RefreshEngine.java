@@ -118,6 +118,7 @@ public final class RefreshEngine implements AutoCloseable {
      * and given to the listener. Does not schedule anything.
      */
     public Resolution loadOnce() {
+        applyPending = true;
         Resolution r = resolveAndApply(references, true);
         initialLoadDone = true;
         return r;
@@ -185,6 +186,7 @@ public final class RefreshEngine implements AutoCloseable {
 
     private void initialLoad() {
         long t0 = System.nanoTime();
+        applyPending = true; // the first load is applied even when it declares nothing (an on-demand-only sidecar)
         Resolution r = resolveAndApply(references, true);
         initialLoadDone = true;
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -275,8 +277,7 @@ public final class RefreshEngine implements AutoCloseable {
         Map<String, List<Failure>> failuresByRef = new HashMap<>();
         for (Failure f : r.failures()) {
             for (Reference ref : refs) {
-                if (f.parameterName().equals(ref.requestName()) || f.parameterName().equals(ref.name() + "/*")
-                        || f.key().equals(ref.key())) {
+                if (f.concerns(ref)) {
                     failuresByRef.computeIfAbsent(ref.key(), k -> new ArrayList<>()).add(f);
                 }
             }
@@ -347,7 +348,7 @@ public final class RefreshEngine implements AutoCloseable {
             LOG.error("applying a change failed", "error", e.getClass().getName());
             ok = false;
         }
-        if (ok && !changed.isEmpty()) {
+        if (ok && !changed.isEmpty() && snapshot.generation() > 1) {
             LOG.info("secrets changed", "keys", String.join(",", changed), "generation", snapshot.generation());
         }
         applyPending = !ok;

@@ -3,7 +3,9 @@ package io.ssmsidecar.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.reference.PathKeys;
 import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.source.FetchResult;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.ParameterSource;
@@ -13,12 +15,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -132,35 +133,24 @@ public final class Resolver {
             }
             return;
         }
-        Map<String, String> ownerOfKey = new LinkedHashMap<>();
-        for (Parameter p : params) {
-            String key = pathKey(ref.key(), ref.name(), p.name());
-            String previous = ownerOfKey.putIfAbsent(key, p.name());
-            if (previous != null) {
-                failures.add(new Failure(key, ref.name() + "/*", "KeyCollision",
-                        "parameters " + previous + " and " + p.name() + " both map to key " + key, false, ref.optional()));
-                secrets.remove(key);
-                continue;
-            }
-            if (secrets.containsKey(key)) {
-                failures.add(new Failure(key, ref.name() + "/*", "KeyCollision",
-                        "parameter " + p.name() + " maps to key " + key + ", which another reference already declares",
-                        false, ref.optional()));
-                continue;
-            }
-            toSecret(ref, key, p, now, secrets, failures);
+        Map<String, Parameter> byName = new HashMap<>();
+        params.forEach(p -> byName.put(p.name(), p));
+        SortedMap<String, String> keys;
+        try {
+            keys = PathKeys.keysFor(ref.key(), ref.name(), byName.keySet());
+        } catch (ReferenceException e) {
+            failures.add(new Failure(ref.key(), ref.name() + "/*", "KeyCollision", e.getMessage(), false, ref.optional()));
+            return;
         }
-    }
-
-    /**
-     * The key of a parameter found under a path: the path below the prefix, upper-cased, with {@code /},
-     * {@code -} and {@code .} turned into {@code _}, prefixed by the variable's name and {@code _} unless it is {@code _}.
-     */
-    static String pathKey(String variable, String prefix, String parameterName) {
-        String rest = parameterName.startsWith(prefix + "/") ? parameterName.substring(prefix.length() + 1)
-                : parameterName.replaceFirst("^/+", "");
-        String suffix = rest.toUpperCase(Locale.ROOT).replace('/', '_').replace('-', '_').replace('.', '_');
-        return variable.equals("_") ? suffix : variable + "_" + suffix;
+        for (Map.Entry<String, String> e : keys.entrySet()) {
+            if (secrets.containsKey(e.getKey())) {
+                failures.add(new Failure(e.getKey(), ref.name() + "/*", "KeyCollision", "parameter " + e.getValue()
+                        + " maps to key " + e.getKey() + ", which another reference already declares", false,
+                        ref.optional()));
+                continue;
+            }
+            toSecret(ref, e.getKey(), byName.get(e.getValue()), now, secrets, failures);
+        }
     }
 
     private static void toSecret(Reference ref, String key, Parameter p, Instant now, Map<String, Secret> secrets,
@@ -208,8 +198,10 @@ public final class Resolver {
             return null;
         }
         try {
-            JsonNode id = JSON.readTree(p.sourceResult()).get("VersionId");
-            return id == null ? null : id.asText();
+            // Parameter Store writes Secrets Manager's fields in lower camel case ("versionId"); accept both.
+            JsonNode result = JSON.readTree(p.sourceResult());
+            JsonNode id = result.has("versionId") ? result.get("versionId") : result.get("VersionId");
+            return id == null || id.isNull() ? null : id.asText();
         } catch (JsonProcessingException e) {
             return null;
         }

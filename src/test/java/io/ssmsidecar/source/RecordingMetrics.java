@@ -1,14 +1,22 @@
-package io.ssmsidecar.metrics;
+package io.ssmsidecar.source;
 
+import io.ssmsidecar.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
-enum NoopMetrics implements Metrics {
-    INSTANCE;
+/** Keeps every {@link Metrics#ssmCall} as "operation outcome"; the rest is ignored. */
+final class RecordingMetrics implements Metrics {
+    final List<String> ssmCalls = new CopyOnWriteArrayList<>();
 
     @Override
     public void ssmCall(String operation, String outcome, Duration latency) {
+        if (latency.isNegative()) {
+            throw new AssertionError("negative latency " + latency);
+        }
+        ssmCalls.add(operation + " " + outcome);
     }
 
     @Override

@@ -1,0 +1,192 @@
+package io.ssmsidecar;
+
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.http.ApiServer;
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.metrics.PrometheusMetrics;
+import io.ssmsidecar.output.ChangeNotifier;
+import io.ssmsidecar.output.OutputDirectory;
+import io.ssmsidecar.output.OutputException;
+import io.ssmsidecar.output.OutputOptions;
+import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.store.KeyStatus;
+import io.ssmsidecar.store.OnDemandCache;
+import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.store.Snapshot;
+import io.ssmsidecar.store.SnapshotStore;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * The running daemon: wires source → store → outputs and the HTTP API, and owns their lifecycle. The only class
+ * that sees every package. {@link #start()} returns once the API listens (so {@code /healthz} answers at once);
+ * the first load runs on the refresh thread and {@code /readyz} turns 200 when every required secret is written.
+ */
+public final class Sidecar implements AutoCloseable {
+    private static final Log LOG = Log.get(Sidecar.class);
+    static final String TOKEN_FILE = ".token";
+
+    private final Settings settings;
+    private final ParameterSource source;
+    private final SnapshotStore store;
+    private final OutputDirectory output;
+    private final Scheduler refreshScheduler;
+    private final Scheduler notifyScheduler;
+    private final ChangeNotifier notifier;
+    private final RefreshEngine engine;
+    private final ApiServer api;
+    private final String token;
+    private final SidecarBackend backend;
+    private volatile boolean filesWritten;
+
+    /**
+     * Builds every part; nothing runs until {@link #start()}. Writes the generated token file when no token is set.
+     *
+     * @throws OutputException when the output directory is unusable
+     */
+    public Sidecar(Settings settings, ParameterSource source, PrometheusMetrics metrics, Clock clock)
+            throws OutputException {
+        this.settings = settings;
+        this.source = source;
+        this.store = new SnapshotStore(clock);
+        this.output = OutputDirectory.open(OutputOptions.from(settings), metrics);
+        this.token = settings.token().orElseGet(Sidecar::randomToken);
+        if (settings.token().isEmpty()) {
+            output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.fileMode());
+        }
+        SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
+        this.refreshScheduler = Scheduler.system("ssm-sidecar-refresh");
+        this.notifyScheduler = Scheduler.system("ssm-sidecar-notify");
+        this.notifier = new ChangeNotifier(notifierOptions(settings), notifyScheduler, clock, metrics, random.split());
+        RefreshEngine[] self = new RefreshEngine[1];
+        this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
+                refreshScheduler, clock, random.split(),
+                RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness()),
+                (snapshot, changed) -> apply(self[0], snapshot, changed), metrics);
+        self[0] = engine;
+        OnDemandCache onDemand = new OnDemandCache(source, settings.allow(), settings.cacheSize());
+        engine.addCycleHook(onDemand::refreshAll);
+        this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, source,
+                () -> filesWritten);
+        this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics);
+    }
+
+    /** Starts the API, then the first load. Returns at once. */
+    public Sidecar start() {
+        api.start();
+        LOG.info("listening", "address", settings.httpAddress(), "port", api.port(),
+                "secrets_declared", settings.references().size(),
+                "token", settings.token().isPresent() ? "configured" : "generated into " + settings.outputDir().resolve(TOKEN_FILE));
+        engine.start();
+        return this;
+    }
+
+    /** Waits until {@code /readyz} would answer 200, up to {@code timeout}. For the demo and tests. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Object signal = new Object();
+        java.util.function.Consumer<Snapshot> wake = s -> {
+            synchronized (signal) {
+                signal.notifyAll();
+            }
+        };
+        store.addListener(wake);
+        try {
+            synchronized (signal) {
+                while (!backend.readiness().ready()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    // Re-checked at least every 100 ms: readiness also depends on file writes, which do not publish.
+                    signal.wait(Math.max(1, Math.min(100, left / 1_000_000)));
+                }
+                return true;
+            }
+        } finally {
+            store.removeListener(wake);
+        }
+    }
+
+    public String readinessReason() {
+        return backend.readiness().reason();
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public void requestRefresh() {
+        engine.requestRefresh();
+    }
+
+    public SnapshotStore store() {
+        return store;
+    }
+
+    /** Writes the files once every required reference has loaded; before that a partial set is never written. */
+    private boolean apply(RefreshEngine e, Snapshot snapshot, Set<String> changed) {
+        if (!allRequiredLoaded(e)) {
+            return true;
+        }
+        try {
+            output.write(snapshot);
+        } catch (OutputException ex) {
+            LOG.error("writing the output files failed; the previous files are intact", "dir", settings.outputDir(),
+                    "reason", ex.getMessage());
+            return false;
+        }
+        boolean first = !filesWritten;
+        filesWritten = true;
+        if (first) {
+            LOG.info("files written", "dir", settings.outputDir(), "keys", snapshot.size());
+        } else {
+            notifier.changed(snapshot, changed);
+        }
+        return true;
+    }
+
+    private boolean allRequiredLoaded(RefreshEngine e) {
+        Map<String, KeyStatus> status = e.status();
+        for (Reference r : settings.references()) {
+            KeyStatus s = status.get(r.key());
+            if (!r.optional() && (s == null || !s.loaded())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static ChangeNotifier.Options notifierOptions(Settings s) {
+        return new ChangeNotifier.Options(s.onChangeUrl(), s.onChangeCommand(), s.onChangeSignal(), s.onChangePidFile(),
+                s.onChangeProcess(), s.notifyWindow(), Duration.ofSeconds(30), 5);
+    }
+
+    static String randomToken() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** Stops accepting, lets in-flight requests finish, stops refreshing and notifying. */
+    @Override
+    public void close() {
+        api.close();
+        engine.close();
+        refreshScheduler.close();
+        notifier.close();
+        source.close();
+    }
+}

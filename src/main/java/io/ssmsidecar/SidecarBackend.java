@@ -1,0 +1,132 @@
+package io.ssmsidecar;
+
+import io.ssmsidecar.http.SecretsBackend;
+import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.source.FetchResult;
+import io.ssmsidecar.source.Parameter;
+import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.KeyStatus;
+import io.ssmsidecar.store.NotAllowedException;
+import io.ssmsidecar.store.OnDemandCache;
+import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Secret;
+import io.ssmsidecar.store.Snapshot;
+import io.ssmsidecar.store.SnapshotStore;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/** Adapts the store, the refresh engine and the on-demand cache to what the HTTP API needs. */
+final class SidecarBackend implements SecretsBackend {
+    private final List<Reference> references;
+    private final SnapshotStore store;
+    private final RefreshEngine engine;
+    private final OnDemandCache onDemand;
+    private final ParameterSource source;
+    private final BooleanSupplier filesWritten;
+    private volatile Index index = new Index(-1, Map.of());
+
+    private record Index(long generation, Map<String, Parameter> byName) { }
+
+    SidecarBackend(List<Reference> references, SnapshotStore store, RefreshEngine engine, OnDemandCache onDemand,
+                   ParameterSource source, BooleanSupplier filesWritten) {
+        this.references = references;
+        this.store = store;
+        this.engine = engine;
+        this.onDemand = onDemand;
+        this.source = source;
+        this.filesWritten = filesWritten;
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        return store.current();
+    }
+
+    @Override
+    public Optional<KeyStatus> status(String key) {
+        KeyStatus s = engine.status().get(referenceKeyOf(key));
+        return s == null || s.lastErrorCode() == null ? Optional.empty() : Optional.of(s);
+    }
+
+    /** The declaring reference's key: the key itself, or the variable of the path reference that produced it. */
+    private String referenceKeyOf(String key) {
+        for (Reference r : references) {
+            if (r.key().equals(key)) {
+                return key;
+            }
+        }
+        for (Reference r : references) {
+            if (r.kind() == Reference.Kind.PATH && (r.key().equals("_") || key.startsWith(r.key() + "_"))) {
+                return r.key();
+            }
+        }
+        return key;
+    }
+
+    @Override
+    public Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
+        Parameter declared = declaredIndex().get(requestName);
+        if (declared != null) {
+            if (!bypassCache) {
+                return declared;
+            }
+            FetchResult r = source.getParameters(List.of(requestName));
+            if (r.parameters().isEmpty()) {
+                throw new SourceException("ParameterNotFound", 400, false, "parameter " + requestName + " not found", null);
+            }
+            engine.requestRefresh();
+            return r.parameters().get(0);
+        }
+        return onDemand.get(requestName, bypassCache);
+    }
+
+    private Map<String, Parameter> declaredIndex() {
+        Snapshot snap = store.current();
+        Index i = index;
+        if (i.generation() == snap.generation()) {
+            return i.byName();
+        }
+        Map<String, Parameter> byName = new HashMap<>();
+        for (Secret s : snap.secrets().values()) {
+            Parameter p = s.parameter();
+            byName.putIfAbsent(p.requestedName(), p);
+            if (p.selector() == null || p.selector().isEmpty()) {
+                byName.putIfAbsent(p.name(), p);
+            }
+            if (p.arn() != null && (p.selector() == null || p.selector().isEmpty())) {
+                byName.putIfAbsent(p.arn(), p);
+            }
+        }
+        index = new Index(snap.generation(), Map.copyOf(byName));
+        return byName;
+    }
+
+    @Override
+    public RefreshEngine.Readiness readiness() {
+        RefreshEngine.Readiness r = engine.readiness();
+        if (r.ready() && !filesWritten.getAsBoolean()) {
+            return new RefreshEngine.Readiness(false, "secrets loaded but the output files are not written yet");
+        }
+        return r;
+    }
+
+    @Override
+    public void requestRefresh() {
+        engine.requestRefresh();
+    }
+
+    @Override
+    public void addSnapshotListener(Consumer<Snapshot> listener) {
+        store.addListener(listener);
+    }
+
+    @Override
+    public void removeSnapshotListener(Consumer<Snapshot> listener) {
+        store.removeListener(listener);
+    }
+}

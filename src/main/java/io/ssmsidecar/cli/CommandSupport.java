@@ -1,0 +1,77 @@
+package io.ssmsidecar.cli;
+
+import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.config.ConfigException;
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.config.SettingsLoader;
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.output.OutputDirectory;
+import io.ssmsidecar.output.OutputException;
+import io.ssmsidecar.output.OutputOptions;
+import io.ssmsidecar.source.SsmParameterSource;
+import io.ssmsidecar.store.Failure;
+import io.ssmsidecar.store.StartupLoader;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+
+/** What the commands share: loading settings, building the source, reporting failures with their exit codes. */
+final class CommandSupport {
+    private CommandSupport() {
+    }
+
+    /** Loads and validates settings and configures logging; prints every problem and fails with CONFIG. */
+    static Settings settings(String command, List<String> args, Map<String, String> env, PrintStream err)
+            throws CommandFailure {
+        try {
+            Settings s = SettingsLoader.load(args, env);
+            Log.configure(err, s.logFormat(), s.logLevel());
+            return s;
+        } catch (ConfigException e) {
+            err.println("ssm-sidecar " + command + ": invalid configuration:");
+            for (String p : e.problems()) {
+                err.println("  - " + p);
+            }
+            throw new CommandFailure(ExitCode.CONFIG);
+        }
+    }
+
+    static SsmParameterSource source(String command, Map<String, String> env, Metrics metrics, PrintStream err)
+            throws CommandFailure {
+        try {
+            return SsmParameterSource.create(env, metrics);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            err.println("ssm-sidecar " + command + ": " + e.getMessage());
+            throw new CommandFailure(ExitCode.CONFIG);
+        }
+    }
+
+    static OutputDirectory output(String command, Settings settings, Metrics metrics, PrintStream err)
+            throws CommandFailure {
+        try {
+            return OutputDirectory.open(OutputOptions.from(settings), metrics);
+        } catch (OutputException e) {
+            err.println("ssm-sidecar " + command + ": " + e.getMessage());
+            throw new CommandFailure(ExitCode.OUTPUT);
+        }
+    }
+
+    /** Prints why a one-shot load failed and picks the exit code: SECRETS for permanent, UNAVAILABLE for timeouts. */
+    static ExitCode reportLoadFailure(String command, StartupLoader.Result r, java.time.Duration timeout, PrintStream err) {
+        List<Failure> failures = r.requiredFailures();
+        boolean permanent = failures.stream().anyMatch(f -> !f.transientFailure());
+        if (permanent) {
+            err.println("ssm-sidecar " + command + ": " + failures.size() + " required secret(s) could not be loaded:");
+        } else {
+            err.println("ssm-sidecar " + command + ": SSM did not answer within the start-up timeout of "
+                    + timeout.toSeconds() + "s (SIDECAR_STARTUP_TIMEOUT); " + failures.size()
+                    + " required secret(s) not loaded:");
+        }
+        for (Failure f : failures) {
+            err.println("  - " + f.describe());
+        }
+        err.println("Nothing was written.");
+        return permanent ? ExitCode.SECRETS : ExitCode.UNAVAILABLE;
+    }
+}

@@ -1,0 +1,293 @@
+package io.ssmsidecar.http;
+
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.util.JavalinBindException;
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.log.Log;
+import io.ssmsidecar.metrics.PrometheusMetrics;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.VirtualThreads;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The localhost HTTP API (Javalin on Jetty): the sidecar's own {@code /v1} endpoints, the two
+ * AWS-compatible endpoints, probes and {@code /metrics}. {@link #close()} stops accepting, answers
+ * waiting long-polls at once, lets in-flight requests finish and returns within about two seconds.
+ *
+ * <p>Lean by design, for start-up time and memory: one acceptor and one selector thread, a
+ * pool of at most {@value #MAX_THREADS} platform threads (request handling moves to virtual threads
+ * when the JVM has them, JDK 21+), no compression, no banner, no session use. Requests whose line and
+ * headers exceed {@value #MAX_HEADER_BYTES} bytes are refused by Jetty (414 or 431).
+ */
+public final class ApiServer implements AutoCloseable {
+    static final int MAX_THREADS = 32;
+    static final int MAX_HEADER_BYTES = 8 * 1024;
+    private static final Duration STOP_TIMEOUT = Duration.ofMillis(1800);
+    /** Longer than the longest long-poll, so a waiting request is never cut as idle. */
+    private static final Duration IDLE_TIMEOUT = NativeEndpoints.MAX_WAIT.plusSeconds(30);
+    private static final Duration SHUTDOWN_IDLE_TIMEOUT = Duration.ofMillis(50);
+    private static final Log LOG = Log.get(ApiServer.class);
+
+    /**
+     * How the API listens.
+     *
+     * @param address        IP address to bind, {@code 127.0.0.1} by default
+     * @param port           TCP port, 2773 by default; 0 picks a free port (see {@link ApiServer#port()})
+     * @param token          the value every secret-bearing request must carry in {@code X-Aws-Parameters-Secrets-Token}
+     * @param maxConnections secret-bearing requests served at once before 429 (long-polls included)
+     * @param allowRemote    must be true to bind an address other than loopback
+     */
+    public record Options(String address, int port, String token, int maxConnections, boolean allowRemote) {
+        public Options {
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(token, "token");
+            if (token.isBlank()) {
+                throw new IllegalArgumentException("the API token must not be blank");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("HTTP port must be between 0 and 65535, got " + port);
+            }
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("max connections must be at least 1, got " + maxConnections);
+            }
+            if (!parse(address).isLoopbackAddress() && !allowRemote) {
+                throw new IllegalArgumentException("HTTP address " + address + " is not a loopback address; "
+                        + "set SIDECAR_HTTP_ALLOW_REMOTE=true to serve secrets beyond this host");
+            }
+        }
+
+        /** Whether {@link #address()} is a loopback address (127.0.0.0/8 or ::1). */
+        public boolean loopback() {
+            return parse(address).isLoopbackAddress();
+        }
+
+        /** 127.0.0.1:2773, at most 800 requests at once, as AWS's agents. */
+        public static Options defaults(String token) {
+            return new Options("127.0.0.1", 2773, token, 800, false);
+        }
+
+        /** The HTTP settings with the token the caller resolved (configured or generated). */
+        public static Options from(Settings settings, String token) {
+            return new Options(settings.httpAddress(), settings.httpPort(), token, settings.maxConnections(),
+                    settings.httpAllowRemote());
+        }
+
+        private static InetAddress parse(String address) {
+            if (!address.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+                throw new IllegalArgumentException("HTTP address must be an IP address such as 127.0.0.1, got '"
+                        + address + "'");
+            }
+            try {
+                return InetAddress.getByName(address);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("HTTP address must be an IP address such as 127.0.0.1, got '"
+                        + address + "'", e);
+            }
+        }
+    }
+
+    private final Options options;
+    private final SecretsBackend backend;
+    private final QueuedThreadPool threads;
+    private final ChangeWaiters waiters;
+    /** Counts requests in flight; once shut down, answers new ones on open connections with 503. */
+    private final GracefulHandler graceful = new GracefulHandler();
+    private final Javalin app;
+    private volatile ServerConnector connector;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private ApiServer(Options options, SecretsBackend backend, PrometheusMetrics metrics) {
+        this.options = options;
+        this.backend = backend;
+        this.threads = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
+        threads.setName("http");
+        threads.setDaemon(true);
+        if (VirtualThreads.areSupported()) {
+            threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("http-request"));
+        }
+        this.waiters = new ChangeWaiters(backend::snapshot, threads);
+        Guard guard = new Guard(options.token(), options.maxConnections());
+        NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
+        CompatEndpoints compat = new CompatEndpoints(backend);
+        this.app = Javalin.create(cfg -> {
+            configure(cfg, metrics);
+            route(cfg, guard, Route.LIST_SECRETS, own::list);
+            route(cfg, guard, Route.GET_SECRET, own::secret);
+            route(cfg, guard, Route.REFRESH, own::refresh);
+            route(cfg, guard, Route.GET_PARAMETER, compat::getParameter);
+            route(cfg, guard, Route.GET_SECRET_VALUE, compat::getSecretValue);
+            route(cfg, guard, Route.PING, own::ping);
+            route(cfg, guard, Route.HEALTHZ, own::healthz);
+            route(cfg, guard, Route.READYZ, own::readyz);
+            route(cfg, guard, Route.METRICS, own::metrics);
+        });
+    }
+
+    /** A server that is not listening yet; {@link #start()} binds it. */
+    public static ApiServer create(Options options, SecretsBackend backend, PrometheusMetrics metrics) {
+        return new ApiServer(Objects.requireNonNull(options, "options"), Objects.requireNonNull(backend, "backend"),
+                Objects.requireNonNull(metrics, "metrics"));
+    }
+
+    private void configure(JavalinConfig cfg, PrometheusMetrics metrics) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.startup.startupWatcherEnabled = false;
+        cfg.http.generateEtags = false;
+        cfg.http.prefer405over404 = true;
+        cfg.http.maxRequestSize = 16 * 1024;
+        cfg.http.asyncTimeout = IDLE_TIMEOUT.toMillis();
+        cfg.http.compressionStrategy = CompressionStrategy.NONE;
+
+        Server server = new Server(threads);
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
+        server.setStopAtShutdown(false);
+        server.setHandler(graceful);
+        cfg.unsafe.jettyInternal.server = server;
+        cfg.jetty.modifyHttpConfiguration(http -> {
+            http.setRequestHeaderSize(MAX_HEADER_BYTES);
+            http.setResponseHeaderSize(MAX_HEADER_BYTES);
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+        });
+        cfg.jetty.addConnector((jetty, http) -> {
+            // One acceptor thread: with none, Jetty cannot close the listening socket before it stops.
+            ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+            this.connector = connector;
+            connector.setHost(options.address());
+            connector.setPort(options.port());
+            connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+            // Requests in flight are done when Jetty stops (see close()); idle connections then close at once.
+            connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_TIMEOUT.toMillis());
+            return connector;
+        });
+        cfg.requestLogger.http((ctx, ms) -> {
+            String route = Guard.route(ctx);
+            metrics.httpRequest(route, ctx.statusCode(), Duration.ofNanos((long) (ms * 1_000_000)));
+            // Route template, not path or query: one shape per endpoint, and no header is ever logged.
+            if (LOG.enabled(Log.Level.DEBUG)) {
+                LOG.debug("http request", "method", ctx.method(), "route", route, "status", ctx.statusCode(),
+                        "ms", Math.round(ms * 10) / 10.0);
+            }
+        });
+        cfg.routes.exception(Exception.class, ErrorMapper::handle);
+        // Javalin answers its own 404/405 itself unless HttpResponseException has a handler of its own.
+        cfg.routes.exception(HttpResponseException.class, ErrorMapper::handle);
+    }
+
+    private static void route(JavalinConfig cfg, Guard guard, Route route, Handler handler) {
+        cfg.routes.addHttpHandler(route.method, route.template, guard.wrap(route, handler));
+    }
+
+    /**
+     * Binds the address and starts serving.
+     *
+     * @throws UncheckedIOException wrapping a {@link BindException} when the address or port cannot be bound
+     * @throws IllegalStateException when called twice
+     */
+    public synchronized ApiServer start() {
+        if (started) {
+            throw new IllegalStateException("the API server was already started");
+        }
+        started = true;
+        backend.addSnapshotListener(waiters);
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            closed = true;
+            backend.removeSnapshotListener(waiters);
+            stopQuietly();
+            if (e instanceof JavalinBindException) {
+                BindException bind = new BindException("cannot listen on " + options.address() + ":" + options.port()
+                        + ": " + rootCause(e).getMessage());
+                bind.initCause(e);
+                throw new UncheckedIOException(bind);
+            }
+            throw e;
+        }
+        if (!options.loopback()) {
+            LOG.warn("http API listens beyond loopback; anyone who can reach it and knows the token can read secrets",
+                    "address", options.address(), "port", port());
+        }
+        LOG.info("http API listening", "address", options.address(), "port", port(),
+                "maxConnections", options.maxConnections());
+        return this;
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    /** The bound port (the picked one when {@link Options#port()} was 0). */
+    public int port() {
+        if (!started) {
+            throw new IllegalStateException("the API server is not started");
+        }
+        return app.port();
+    }
+
+    /** Long-polls waiting right now (for tests and diagnostics). */
+    int waitingRequests() {
+        return waiters.size();
+    }
+
+    /**
+     * Stops accepting connections, answers long-polls, waits (bounded) for requests in flight, then
+     * closes every connection and frees the port. Idle keep-alive connections do not delay it.
+     */
+    @Override
+    public synchronized void close() {
+        if (!started || closed) {
+            return;
+        }
+        closed = true;
+        long begin = System.nanoTime();
+        ServerConnector listening = connector;
+        if (listening != null) {
+            listening.close();
+        }
+        waiters.releaseAll();
+        backend.removeSnapshotListener(waiters);
+        try {
+            graceful.shutdown().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("http requests still running at stop; closing their connections",
+                    "inFlight", graceful.getCurrentRequestCount());
+        } catch (ExecutionException e) {
+            LOG.warn("http graceful stop failed", "error", e.getCause().getClass().getName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopQuietly();
+        LOG.info("http API stopped", "ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+    }
+
+    private void stopQuietly() {
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("http API did not stop cleanly", "error", e.getClass().getName());
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.ssmsidecar.http;
+
+import io.javalin.http.Context;
+import io.ssmsidecar.source.Parameter;
+import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.NotAllowedException;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The two endpoints that answer like AWS's local agents, so code written for them works unchanged:
+ * the Parameters and Secrets Lambda extension's {@code GetParameter} and the Secrets Manager Agent's
+ * {@code GetSecretValue} (served through Parameter Store's {@code /aws/reference/secretsmanager/} path).
+ */
+final class CompatEndpoints {
+    static final String SECRETS_MANAGER_PREFIX = "/aws/reference/secretsmanager/";
+    private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
+    /** SSM labels, and Secrets Manager stages and version ids: letters, digits, {@code . - _}. */
+    private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    private final SecretsBackend backend;
+
+    CompatEndpoints(SecretsBackend backend) {
+        this.backend = backend;
+    }
+
+    /** {@code GET /systemsmanager/parameters/get?name=..&withDecryption=true[&version=N|&label=L]}. */
+    void getParameter(Context ctx) throws SourceException, NotAllowedException {
+        String name = required(ctx, "name");
+        boolean decrypt = bool(ctx, "withDecryption");
+        String version = ctx.queryParam("version");
+        String label = ctx.queryParam("label");
+        if (version != null && label != null) {
+            throw ApiError.badRequest("give version or label, not both");
+        }
+        String selector = version != null ? version : label;
+        if (selector != null && hasSelector(name)) {
+            throw ApiError.badRequest("name '" + name + "' already carries a :version or :label selector; "
+                    + "drop it or the version/label parameter");
+        }
+        if (version != null && !VERSION.matcher(version).matches()) {
+            throw ApiError.badRequest("version must be a positive whole number; got '" + version + "'");
+        }
+        if (label != null && !SELECTOR.matcher(label).matches()) {
+            throw ApiError.badRequest("label must be 1 to 100 letters, digits, '.', '-' or '_'; got '" + label + "'");
+        }
+        Parameter parameter = backend.parameter(selector == null ? name : name + ":" + selector, false);
+        if ("SecureString".equals(parameter.type()) && !decrypt) {
+            throw ApiError.badRequest("'" + name + "' is a SecureString and this sidecar serves decrypted values only; "
+                    + "add withDecryption=true");
+        }
+        ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
+                .result(AwsJson.getParameterResponse(parameter));
+    }
+
+    /** {@code GET /secretsmanager/get?secretId=..[&versionId=..|&versionStage=..][&refreshNow=true]}. */
+    void getSecretValue(Context ctx) throws SourceException, NotAllowedException {
+        String secretId = required(ctx, "secretId");
+        String versionId = selector(ctx, "versionId");
+        String versionStage = selector(ctx, "versionStage");
+        boolean refreshNow = bool(ctx, "refreshNow");
+        // Parameter Store takes one selector; a version id is the narrower one, its stages are checked below.
+        String selector = versionId != null ? versionId : versionStage;
+        String name = SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
+        Parameter parameter;
+        try {
+            parameter = backend.parameter(name, refreshNow);
+        } catch (SourceException e) {
+            if ("ParameterNotFound".equals(e.errorCode()) || "ParameterVersionNotFound".equals(e.errorCode())) {
+                throw new SourceException("ResourceNotFoundException", 400, false,
+                        "Secrets Manager can't find the specified secret" + (selector == null ? "" : " version")
+                                + ": '" + secretId + "' (Parameter Store answered " + e.errorCode() + ")", e);
+            }
+            throw e;
+        }
+        AwsJson.SecretMetadata metadata = AwsJson.SecretMetadata.parse(parameter.sourceResult());
+        if (versionId != null && versionStage != null && !metadata.stages().contains(versionStage)) {
+            throw new SourceException("ResourceNotFoundException", 400, false, "version '" + versionId + "' of secret '"
+                    + secretId + "' does not carry the stage '" + versionStage + "'", null);
+        }
+        ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
+                .result(AwsJson.getSecretValueResponse(secretId, parameter, metadata));
+    }
+
+    private static String required(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isBlank()) {
+            throw ApiError.badRequest("query parameter '" + name + "' is required");
+        }
+        return value;
+    }
+
+    private static String selector(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        if (value != null && !SELECTOR.matcher(value).matches()) {
+            throw ApiError.badRequest(name + " must be 1 to 100 letters, digits, '.', '-' or '_'; got '" + value + "'");
+        }
+        return value;
+    }
+
+    /** {@code true}/{@code false} in any case, or {@code 1}/{@code 0} as the agent accepts; absent is false. */
+    private static boolean bool(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        if (value == null) {
+            return false;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "1" -> true;
+            case "false", "0" -> false;
+            default -> throw ApiError.badRequest(name + " must be true or false; got '" + value + "'");
+        };
+    }
+
+    /** A {@code :version} or {@code :label} after the name (an ARN's own colons come before its last slash). */
+    static boolean hasSelector(String name) {
+        String tail = name.startsWith("arn:") ? name.substring(Math.max(0, name.indexOf("parameter/"))) : name;
+        return tail.indexOf(':') >= 0;
+    }
+}

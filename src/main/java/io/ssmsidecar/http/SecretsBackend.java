@@ -1,0 +1,53 @@
+package io.ssmsidecar.http;
+
+import io.ssmsidecar.source.Parameter;
+import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.KeyStatus;
+import io.ssmsidecar.store.NotAllowedException;
+import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Snapshot;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Everything the HTTP API needs from the rest of the sidecar, and nothing about how it is done
+ * (SSM calls, caches, schedules). Implemented by the wiring; every method is called from request
+ * threads concurrently and must not block except {@link #parameter}.
+ */
+public interface SecretsBackend {
+
+    /** The declared secrets as currently resolved. Never blocks. */
+    Snapshot snapshot();
+
+    /**
+     * Refresh health of the secret under {@code key} in the current snapshot (for a key that came from a
+     * path reference, the path reference's status); empty shows the secret as fresh since its fetch.
+     */
+    Optional<KeyStatus> status(String key);
+
+    /**
+     * The parameter for the AWS-compatible endpoints: {@code requestName} is a name, {@code name:version},
+     * {@code name:label} or an ARN. Declared names come from the snapshot; others are fetched on demand
+     * (and kept fresh) when they match {@code SIDECAR_ALLOW}. May block on an SSM call.
+     *
+     * @param bypassCache fetch from SSM now even when a cached value exists ({@code refreshNow=true})
+     * @throws NotAllowedException when the name is neither declared nor allowed
+     * @throws SourceException when SSM answered with an error or did not answer
+     */
+    Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException;
+
+    /**
+     * Whether every required secret has been loaded and written, and if not, why. The reason is shown to
+     * operators in the 503 body of {@code /readyz}, so it names keys and counts, never values.
+     */
+    RefreshEngine.Readiness readiness();
+
+    /** Asks for a refresh cycle soon; concurrent requests coalesce into one. Never blocks. */
+    void requestRefresh();
+
+    /** Tells {@code listener} about every new snapshot (long-poll waiters). Called once when the server starts. */
+    void addSnapshotListener(Consumer<Snapshot> listener);
+
+    /** Stops telling {@code listener}; called when the server closes. */
+    void removeSnapshotListener(Consumer<Snapshot> listener);
+}

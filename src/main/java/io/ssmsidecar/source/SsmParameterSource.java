@@ -1,0 +1,273 @@
+package io.ssmsidecar.source;
+
+import io.ssmsidecar.metrics.Metrics;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
+import software.amazon.awssdk.services.ssm.model.GetParametersResponse;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
+
+/**
+ * The {@link ParameterSource} backed by AWS SSM Parameter Store through the AWS SDK for Java v2 (the only main code
+ * that imports the SDK). Built from an explicit environment map so tests need not touch the process environment:
+ * <ul>
+ *   <li>endpoint: {@code AWS_ENDPOINT_URL_SSM}, else {@code AWS_ENDPOINT_URL}, else the SDK's regional endpoint;</li>
+ *   <li>region: {@code AWS_REGION}, else {@code AWS_DEFAULT_REGION}, else the SDK's region chain;</li>
+ *   <li>credentials: {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}[/{@code AWS_SESSION_TOKEN}] from the map,
+ *       else the SDK's default chain (environment, web identity, profile, ECS/EKS container credentials).</li>
+ * </ul>
+ * Every call is one SDK operation with its own timeouts and a short standard retry; callers do the long backoff.
+ * Failures become {@link SourceException}s sorted into transient and permanent (see {@link SsmErrors}).
+ */
+public final class SsmParameterSource implements ParameterSource {
+
+    /**
+     * Timeouts and attempts of each SDK call.
+     *
+     * @param connectTimeout TCP connect timeout
+     * @param socketTimeout  read timeout on an open connection
+     * @param attemptTimeout one HTTP attempt, retries excluded
+     * @param callTimeout    one operation, all attempts and backoff included
+     * @param maxAttempts    attempts per operation (1 = no retry), with the SDK's standard backoff between them
+     */
+    public record Limits(Duration connectTimeout, Duration socketTimeout, Duration attemptTimeout, Duration callTimeout,
+                         int maxAttempts) {
+        public Limits {
+            for (Duration d : List.of(connectTimeout, socketTimeout, attemptTimeout, callTimeout)) {
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("SSM client timeouts must be positive, got " + d);
+                }
+            }
+            if (maxAttempts < 1 || maxAttempts > 10) {
+                throw new IllegalArgumentException("SSM client attempts must be between 1 and 10, got " + maxAttempts);
+            }
+        }
+
+        /** Connect 2 s, socket 5 s, attempt 5 s, call 15 s, 2 attempts. */
+        public static Limits defaults() {
+            return new Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5),
+                    Duration.ofSeconds(15), 2);
+        }
+    }
+
+    static final String SECRETS_PREFIX = "/aws/reference/secretsmanager/";
+    private static final int MAX_PAGES = 10_000;
+
+    private final SsmClient ssm;
+    private final SdkHttpClient http;
+    private final AwsCredentialsProvider credentials;
+    private final Metrics metrics;
+
+    private SsmParameterSource(SsmClient ssm, SdkHttpClient http, AwsCredentialsProvider credentials, Metrics metrics) {
+        this.ssm = ssm;
+        this.http = http;
+        this.credentials = credentials;
+        this.metrics = metrics;
+    }
+
+    /**
+     * A source configured from {@code env} (normally the process environment) with {@link Limits#defaults()}.
+     *
+     * @throws IllegalStateException when no region is configured anywhere, or only half of a static key pair is set
+     * @throws IllegalArgumentException when an endpoint URL variable is not an http(s) URL
+     */
+    public static SsmParameterSource create(Map<String, String> env, Metrics metrics) {
+        return create(env, metrics, Limits.defaults());
+    }
+
+    /** As {@link #create(Map, Metrics)}, with explicit timeouts and attempts (tests use short ones). */
+    public static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits) {
+        return create(env, metrics, limits, () -> new DefaultAwsRegionProviderChain().getRegion());
+    }
+
+    static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits,
+                                     Supplier<Region> regionChain) {
+        Objects.requireNonNull(metrics, "metrics");
+        Region region = region(env, regionChain);
+        URI endpoint = endpoint(env);
+        AwsCredentialsProvider credentials = credentials(env);
+        SdkHttpClient http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(limits.connectTimeout())
+                .socketTimeout(limits.socketTimeout())
+                .build();
+        var builder = SsmClient.builder()
+                .httpClient(http)
+                .region(region)
+                .credentialsProvider(credentials)
+                .overrideConfiguration(o -> o
+                        .apiCallAttemptTimeout(limits.attemptTimeout())
+                        .apiCallTimeout(limits.callTimeout())
+                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                                .maxAttempts(limits.maxAttempts()).build()));
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return new SsmParameterSource(builder.build(), http, credentials, metrics);
+    }
+
+    private static Region region(Map<String, String> env, Supplier<Region> chain) {
+        for (String var : List.of("AWS_REGION", "AWS_DEFAULT_REGION")) {
+            String value = env.get(var);
+            if (value != null && !value.isBlank()) {
+                return Region.of(value.trim());
+            }
+        }
+        try {
+            Region region = chain.get();
+            if (region != null) {
+                return region;
+            }
+        } catch (SdkException e) {
+            // reported below with what to do about it
+        }
+        throw new IllegalStateException("no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION, or a region "
+                + "in the AWS profile) to the region of the SSM parameters, e.g. AWS_REGION=eu-west-1");
+    }
+
+    private static URI endpoint(Map<String, String> env) {
+        for (String var : List.of("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL")) {
+            String value = env.get(var);
+            if (value == null || value.isBlank()) {
+                continue;
+            }
+            try {
+                URI uri = new URI(value.trim());
+                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                    return uri;
+                }
+            } catch (URISyntaxException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(var + " must be an http:// or https:// URL such as "
+                    + "https://ssm.eu-west-1.amazonaws.com, got '" + value + "'");
+        }
+        return null;
+    }
+
+    private static AwsCredentialsProvider credentials(Map<String, String> env) {
+        String keyId = blankToNull(env.get("AWS_ACCESS_KEY_ID"));
+        String secret = blankToNull(env.get("AWS_SECRET_ACCESS_KEY"));
+        String token = blankToNull(env.get("AWS_SESSION_TOKEN"));
+        if (keyId == null && secret == null) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        if (keyId == null || secret == null) {
+            throw new IllegalStateException((keyId == null ? "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not"
+                    : "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
+                    + ": set both, or neither to use the default credentials chain (container, web identity, profile)");
+        }
+        return StaticCredentialsProvider.create(token == null
+                ? AwsBasicCredentials.create(keyId, secret)
+                : AwsSessionCredentials.create(keyId, secret, token));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    @Override
+    public FetchResult getParameters(List<String> names) throws SourceException {
+        Objects.requireNonNull(names, "names");
+        if (names.isEmpty() || names.size() > MAX_NAMES_PER_CALL) {
+            throw new IllegalArgumentException("GetParameters takes 1 to " + MAX_NAMES_PER_CALL + " names, got "
+                    + names.size());
+        }
+        if (new HashSet<>(names).size() != names.size()) {
+            throw new IllegalArgumentException("GetParameters names must be distinct, got " + names);
+        }
+        long start = System.nanoTime();
+        GetParametersResponse response;
+        try {
+            response = ssm.getParameters(r -> r.names(names).withDecryption(true));
+        } catch (SdkException e) {
+            throw failed("GetParameters", names, e, start);
+        }
+        FetchResult result;
+        try {
+            result = SsmAnswers.match(names, response.parameters(), response.invalidParameters());
+        } catch (SourceException e) {
+            metrics.ssmCall("GetParameters", "permanent", since(start));
+            throw e;
+        }
+        metrics.ssmCall("GetParameters", "success", since(start));
+        return result;
+    }
+
+    @Override
+    public List<Parameter> getParametersByPath(String path) throws SourceException {
+        Objects.requireNonNull(path, "path");
+        List<Parameter> all = new ArrayList<>();
+        Set<String> tokens = new HashSet<>();
+        String token = null;
+        for (int page = 0; page < MAX_PAGES; page++) {
+            String next = token;
+            long start = System.nanoTime();
+            GetParametersByPathResponse response;
+            try {
+                response = ssm.getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
+                        .maxResults(MAX_NAMES_PER_CALL).nextToken(next));
+            } catch (SdkException e) {
+                throw failed("GetParametersByPath", List.of(path), e, start);
+            }
+            metrics.ssmCall("GetParametersByPath", "success", since(start));
+            for (software.amazon.awssdk.services.ssm.model.Parameter p : response.parameters()) {
+                all.add(SsmAnswers.convert(p.name(), p));
+            }
+            token = response.nextToken();
+            if (token == null || token.isEmpty()) {
+                return all;
+            }
+            if (!tokens.add(token)) {
+                throw new SourceException("RepeatedNextToken", 0, false, "GetParametersByPath [" + path
+                        + "]: SSM answered a NextToken it had answered before; stopped after " + (page + 1) + " pages",
+                        null);
+            }
+        }
+        throw new SourceException("TooManyPages", 0, false, "GetParametersByPath [" + path + "]: more than "
+                + MAX_PAGES + " pages; narrow the path", null);
+    }
+
+    private SourceException failed(String operation, List<String> subjects, SdkException e, long start) {
+        SsmErrors.Classified failure = SsmErrors.classify(operation, subjects, e);
+        metrics.ssmCall(operation, failure.outcome(), since(start));
+        return failure.exception();
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    @Override
+    public void close() {
+        ssm.close();
+        http.close();
+        if (credentials instanceof SdkAutoCloseable closeable) {
+            closeable.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SsmParameterSource[" + ssm.serviceClientConfiguration().region() + "]";
+    }
+}
