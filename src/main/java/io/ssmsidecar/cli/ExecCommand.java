@@ -114,7 +114,7 @@ public final class ExecCommand implements Command {
             err.println("ssm-sidecar exec: no command given; usage: ssm-sidecar exec [FLAGS] [--] COMMAND [ARGS...]");
             return ExitCode.CONFIG.code();
         }
-        return Exec.run(new ExecRequest(command, noFail, envFile, settingsFlags), env, err);
+        return Exec.run(new ExecRequest(command, noFail, envFile, settingsFlags), env, err, Signals::on);
     }
 
     /** The spellings Go's flag package accepts, so ssm-env command lines keep working. */

@@ -1,6 +1,7 @@
 package io.ssmsidecar.exec;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.log.Log;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
@@ -15,12 +16,16 @@ import java.util.Map;
  * child's exit status is returned (Java reports death by signal N as 128+N).
  */
 final class ChildProcess implements Launcher {
+    private static final Log LOG = Log.get(ChildProcess.class);
+
     private final String whyNotReplace;
     private final PrintStream err;
+    private final Exec.SignalHandlers signals;
 
-    ChildProcess(String whyNotReplace, PrintStream err) {
+    ChildProcess(String whyNotReplace, PrintStream err, Exec.SignalHandlers signals) {
         this.whyNotReplace = whyNotReplace;
         this.err = err;
+        this.signals = signals;
     }
 
     @Override
@@ -28,20 +33,16 @@ final class ChildProcess implements Launcher {
         return "spawn";
     }
 
-    /** Why this JVM cannot replace itself with the command. */
-    String whyNotReplace() {
-        return whyNotReplace;
-    }
-
     @Override
     public int launch(Path program, List<String> argv, Map<String, String> env) throws ExecException {
+        LOG.debug("running the command as a child, forwarding signals", "why_not_execve", whyNotReplace);
         checkEncodable(env);
         List<String> command = new ArrayList<>(argv);
         command.set(0, program.toString());
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().clear();
         builder.environment().putAll(env);
-        SignalForwarder forwarder = SignalForwarder.install(err);
+        SignalForwarder forwarder = SignalForwarder.install(signals, err);
         Process process;
         try {
             process = builder.start();

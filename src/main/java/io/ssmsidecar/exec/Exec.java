@@ -4,16 +4,18 @@ import io.ssmsidecar.ExitCode;
 import io.ssmsidecar.config.ConfigException;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
+import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.source.SsmParameterSource;
+import io.ssmsidecar.store.Backoff;
 import io.ssmsidecar.store.Failure;
-import io.ssmsidecar.store.Resolution;
 import io.ssmsidecar.store.Resolver;
 import io.ssmsidecar.store.Secret;
+import io.ssmsidecar.store.StartupLoader;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -49,13 +52,18 @@ public final class Exec {
         ParameterSource create(Map<String, String> env);
     }
 
+    /** Installs a handler for a signal by name (TERM, INT, HUP, USR1, USR2); false when the JVM refuses it. */
+    public interface SignalHandlers {
+        boolean on(String signal, Runnable action);
+    }
+
     private final SourceFactory sources;
     private final Supplier<Launcher> launchers;
     private final Clock clock;
-    private final RetryingResolver.Sleeper sleeper;
+    private final StartupLoader.Sleeper sleeper;
     private final RandomGenerator random;
 
-    Exec(SourceFactory sources, Supplier<Launcher> launchers, Clock clock, RetryingResolver.Sleeper sleeper,
+    Exec(SourceFactory sources, Supplier<Launcher> launchers, Clock clock, StartupLoader.Sleeper sleeper,
          RandomGenerator random) {
         this.sources = sources;
         this.launchers = launchers;
@@ -68,13 +76,14 @@ public final class Exec {
      * Runs {@code request} against the real SSM (configured from {@code env}) and the best launcher of this JVM. On
      * JDK 22+ a successful start does not return: the JVM has become the command.
      *
+     * @param signals how to catch signals, for spawn mode to forward them (the CLI's {@code sun.misc.Signal} bridge)
      * @return the command's exit status, or the {@code ExitCode} of why it was not started
      */
-    public static int run(ExecRequest request, Map<String, String> env, PrintStream err) {
+    public static int run(ExecRequest request, Map<String, String> env, PrintStream err, SignalHandlers signals) {
         Set<Integer> descriptorsAtStart = ProcessReplacer.openDescriptors();
         Exec exec = new Exec(e -> SsmParameterSource.create(e, Metrics.noop()),
-                () -> Launcher.forThisJvm(descriptorsAtStart, err), Clock.systemUTC(),
-                d -> Thread.sleep(d.toMillis()), RandomGenerator.getDefault());
+                () -> Launcher.forThisJvm(descriptorsAtStart, err, signals), Clock.systemUTC(),
+                d -> Thread.sleep(d.toMillis()), new SplittableRandom());
         return exec.execute(request, env, err);
     }
 
@@ -86,6 +95,7 @@ public final class Exec {
             }
             merged.putAll(env);
             Settings settings = SettingsLoader.load(request.settingsFlags(), merged);
+            Log.configure(err, settings.logFormat(), settings.logLevel());
             // Only variables become variables: secrets declared in a config file are not exported.
             List<Reference> references = References.fromEnv(merged);
             Path program = CommandLocator.locate(request.command().get(0), merged.get("PATH"));
@@ -96,8 +106,11 @@ public final class Exec {
         } catch (ExecException e) {
             err.println("ssm-sidecar exec: " + e.getMessage());
             return e.exitCode().code();
-        } catch (ConfigException | ReferenceException e) {
-            err.println("ssm-sidecar exec: " + e.getMessage());
+        } catch (ConfigException e) {
+            err.println(lines("ssm-sidecar exec: invalid configuration", e.problems()));
+            return ExitCode.CONFIG.code();
+        } catch (ReferenceException e) {
+            err.println(lines("ssm-sidecar exec: invalid configuration", e.problems()));
             return ExitCode.CONFIG.code();
         }
     }
@@ -109,19 +122,19 @@ public final class Exec {
             ssm = sources.create(merged);
         } catch (IllegalStateException | IllegalArgumentException e) {
             // No region, half a key pair, a bad endpoint URL: the source's messages name the variable, never a key.
-            throw new ExecException(ExitCode.CONFIG, "cannot set up the SSM client: " + e.getMessage());
+            throw new ExecException(ExitCode.CONFIG, e.getMessage());
         }
-        Resolution resolution;
+        StartupLoader.Result resolution;
         try (ParameterSource source = ssm) {
-            resolution = new RetryingResolver(new Resolver(source, clock), clock, sleeper, random)
-                    .resolve(references, timeout, !request.noFail());
+            resolution = new StartupLoader(new Resolver(source, clock), clock, Backoff.DEFAULT, random, sleeper)
+                    .load(references, timeout);
         }
         List<Failure> required = resolution.requiredFailures();
         if (!required.isEmpty() && !request.noFail()) {
             boolean unavailable = required.stream().allMatch(Failure::transientFailure);
             String command = "'" + request.command().get(0) + "' was not started";
             throw new ExecException(unavailable ? ExitCode.UNAVAILABLE : ExitCode.SECRETS, lines(unavailable
-                    ? "SSM stayed unavailable for " + timeout.toSeconds() + "s (the start-up timeout); " + command
+                    ? "SSM did not answer within the start-up timeout of " + timeout.toSeconds() + "s; " + command
                     : required.size() + " of " + references.size() + " references could not be resolved; " + command,
                     required.stream().map(Failure::describe).toList()));
         }
@@ -169,6 +182,6 @@ public final class Exec {
     }
 
     private static String lines(String header, List<String> items) {
-        return header + ":\n  " + String.join("\n  ", items);
+        return header + ":\n  - " + String.join("\n  - ", items);
     }
 }

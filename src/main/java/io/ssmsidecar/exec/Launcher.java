@@ -29,15 +29,16 @@ interface Launcher {
      *
      * @param fdsAtStart the descriptors open before {@code exec} opened any (kept open for the command)
      * @param err        where spawn mode reports a signal it could not forward
+     * @param signals    how spawn mode catches the signals it forwards
      */
-    static Launcher forThisJvm(Set<Integer> fdsAtStart, PrintStream err) {
+    static Launcher forThisJvm(Set<Integer> fdsAtStart, PrintStream err, Exec.SignalHandlers signals) {
         if ("spawn".equals(System.getProperty(MODE_PROPERTY))) {
-            return new ChildProcess("-D" + MODE_PROPERTY + "=spawn", err);
+            return new ChildProcess("-D" + MODE_PROPERTY + "=spawn", err, signals);
         }
         try {
             return new ProcessReplacer(PosixCalls.bind(), OriginalBytes.ofThisProcess(), fdsAtStart);
         } catch (UnsupportedOperationException e) {
-            return new ChildProcess(e.getMessage(), err);
+            return new ChildProcess(e.getMessage(), err, signals);
         }
     }
 }

@@ -2,9 +2,6 @@ package io.ssmsidecar.exec;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,17 +10,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Catches signals sent to this JVM and sends them on to the child, for JVMs that cannot replace themselves with the
- * command. {@code sun.misc.Signal} (reached by reflection: javac warns on every direct use) handles TERM, INT, HUP,
- * USR1 and USR2; HotSpot refuses QUIT, which it keeps for thread dumps. Handling USR2 replaces the handler HotSpot
- * uses to suspend threads for sampling profilers such as JFR, which the wrapper does not run. A signal the JVM was
- * started with ignored (e.g. INT in a background job) stays ignored, as the child inherits that too.
+ * command. {@code sun.misc.Signal} handles TERM, INT, HUP, USR1 and USR2; HotSpot refuses QUIT, which it keeps for
+ * thread dumps. Handling USR2 replaces the handler HotSpot uses to suspend threads for sampling profilers such as
+ * JFR, which the wrapper does not run. A signal the JVM was started with ignored (e.g. INT in a background job) stays
+ * ignored, as the child inherits that too.
  */
 final class SignalForwarder {
     /** The signals forwarded in spawn mode. */
     static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "USR1", "USR2");
 
     private final PrintStream err;
-    private final List<String> installed = new ArrayList<>();
     private final Set<String> undeliverable = new LinkedHashSet<>();
     private final List<String> early = new ArrayList<>();
     private Process child;
@@ -33,42 +29,13 @@ final class SignalForwarder {
     }
 
     /** Installs the handlers; signals that arrive before {@link #attach} are sent to the child as soon as it starts. */
-    static SignalForwarder install(PrintStream err) {
+    static SignalForwarder install(Exec.SignalHandlers signals, PrintStream err) {
         SignalForwarder forwarder = new SignalForwarder(err);
-        try {
-            Class<?> signalType = Class.forName("sun.misc.Signal");
-            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            Method handle = signalType.getMethod("handle", signalType, handlerType);
-            for (String name : SIGNALS) {
-                InvocationHandler onSignal = (proxy, method, args) -> {
-                    if (method.getName().equals("handle")) {
-                        forwarder.received(name);
-                        return null;
-                    }
-                    return switch (method.getName()) {
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        default -> "forward SIG" + name;
-                    };
-                };
-                Object handler = Proxy.newProxyInstance(SignalForwarder.class.getClassLoader(),
-                        new Class<?>[] {handlerType}, onSignal);
-                try {
-                    handle.invoke(null, signalType.getConstructor(String.class).newInstance(name), handler);
-                    forwarder.installed.add(name);
-                } catch (ReflectiveOperationException e) {
-                    // Refused (e.g. under -Xrs): that signal keeps the JVM's default behaviour.
-                }
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // No sun.misc.Signal on this JVM: nothing is forwarded.
+        for (String name : SIGNALS) {
+            // A refused one (e.g. under -Xrs) keeps the JVM's default behaviour; the bridge logs it.
+            signals.on(name, () -> forwarder.received(name));
         }
         return forwarder;
-    }
-
-    /** The signals this JVM let us handle. */
-    List<String> installed() {
-        return List.copyOf(installed);
     }
 
     /** Starts forwarding to {@code process}, first the signals that came while it was starting. */

@@ -84,7 +84,8 @@ class ExecCommandTest {
     @ValueSource(strings = {"0s", "2h", "ten", "30"})
     void rejectsATimeoutOutsideOneSecondToOneHour(String timeout) {
         assertThat(run("exec", "--timeout", timeout, "--", "true")).isEqualTo(ExitCode.CONFIG.code());
-        assertThat(err()).startsWith("ssm-sidecar exec: --startup-timeout must be ").endsWith(", got " + timeout + "\n");
+        assertThat(err()).startsWith("ssm-sidecar exec: invalid configuration:\n  - --startup-timeout must be ")
+                .endsWith(", got " + timeout + "\n");
     }
 
     @Test
@@ -99,7 +100,8 @@ class ExecCommandTest {
     void malformedReference_isAConfigurationError_evenWithNoFail(String flag) {
         env.put("DB_PASSWORD", "ssm://prod db password");
         assertThat(run("exec", flag, "--", "true")).isEqualTo(ExitCode.CONFIG.code());
-        assertThat(err()).startsWith("ssm-sidecar exec: DB_PASSWORD=").doesNotContain("not found");
+        assertThat(err()).startsWith("ssm-sidecar exec: invalid configuration:\n  - DB_PASSWORD=")
+                .doesNotContain("not found");
     }
 
     @Test

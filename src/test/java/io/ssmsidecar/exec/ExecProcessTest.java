@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.testing.Await;
+import io.ssmsidecar.testing.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,8 +28,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (environment, pid, descriptors, signal mask, signals) through files. No SSM here: see {@code ExecEndToEndTest}.
  */
 class ExecProcessTest {
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
     @TempDir
     Path dir;
+    private final List<ChildJvm> started = new ArrayList<>();
+
+    private ChildJvm start(Wrapper wrapper, Map<String, String> env, List<String> execArgs) {
+        ChildJvm child = wrapper.start(dir, env, execArgs);
+        started.add(child);
+        return child;
+    }
+
+    @AfterEach
+    void stopChildren() {
+        started.forEach(ChildJvm::close);
+    }
 
     static List<Wrapper> wrappers() {
         return Wrapper.all();
@@ -64,9 +82,9 @@ class ExecProcessTest {
         env.put("BIG", ExecTest.BIG);
         env.put("EMPTY", "");
         env.put("LOOKS_LIKE", "ssm:/not-a-reference");
-        Wrapper.Started w = wrapper.start(dir, env,
+        ChildJvm w = start(wrapper, env,
                 sh("cat /proc/$$/environ > \"$OUT/environ.tmp\" && mv \"$OUT/environ.tmp\" \"$OUT/environ\""));
-        assertThat(w.awaitExit()).as(w.stderr()).isZero();
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         Map<String, byte[]> got = environOf(dir.resolve("environ"));
         env.forEach((k, v) -> assertThat(got.get(k)).as(k).isEqualTo(v.getBytes(StandardCharsets.UTF_8)));
         assertThat(got.keySet()).as("no variable added or lost").containsExactlyInAnyOrderElementsOf(env.keySet());
@@ -80,9 +98,9 @@ class ExecProcessTest {
         Map<String, String> env = baseEnv();
         env.remove("LANG");
         env.put("UNICODE", "pässwörd ✓ 😀");
-        Wrapper.Started w = wrapper.start(dir, env, List.of("--", "sh", "-c",
+        ChildJvm w = start(wrapper, env, List.of("--", "sh", "-c",
                 "cat /proc/$$/environ > \"$OUT/environ\"; printf %s \"$1\" > \"$OUT/arg\"", "sh", "ärg ✓"));
-        assertThat(w.awaitExit()).as(w.stderr()).isZero();
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         assertThat(environOf(dir.resolve("environ")).get("UNICODE"))
                 .isEqualTo("pässwörd ✓ 😀".getBytes(StandardCharsets.UTF_8));
         assertThat(Files.readString(dir.resolve("arg"), StandardCharsets.UTF_8)).isEqualTo("ärg ✓");
@@ -92,10 +110,10 @@ class ExecProcessTest {
     void replace_commandKeepsTheWrappersPid_andStartsWithNoSignalBlockedOrIgnored() throws Exception {
         Wrapper wrapper = Wrapper.replace();
         assumeTrue(wrapper != null, "needs a JDK 22+");
-        Wrapper.Started w = wrapper.start(dir, baseEnv(), sh("echo $$; grep -E '^Sig(Blk|Ign):' /proc/$$/status"));
-        assertThat(w.awaitExit()).as(w.stderr()).isZero();
+        ChildJvm w = start(wrapper, baseEnv(), sh("echo $$; grep -E '^Sig(Blk|Ign):' /proc/$$/status"));
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         List<String> lines = w.stdout().lines().toList();
-        assertThat(lines.get(0)).isEqualTo(Long.toString(w.process().pid()));
+        assertThat(lines.get(0)).isEqualTo(Long.toString(w.pid()));
         assertThat(lines.get(1)).isEqualTo("SigBlk:\t0000000000000000");
         // Ignored signals are inherited as POSIX says (this test JVM's launcher ignores glibc's internal 32 and 33);
         // none of the six that matter to an app is.
@@ -111,25 +129,25 @@ class ExecProcessTest {
         assumeTrue(replace.java().equals(Wrapper.JDK25) || Runtime.version().feature() >= 24,
                 "--illegal-native-access needs a JDK 24+");
         Wrapper denied = new Wrapper("denied", replace.java(), List.of("--illegal-native-access=deny"));
-        Wrapper.Started w = denied.start(dir, baseEnv(), sh("echo $$; exit 5"));
-        assertThat(w.awaitExit()).isEqualTo(5);
-        assertThat(w.stdout().trim()).isNotEqualTo(Long.toString(w.process().pid()));
+        ChildJvm w = start(denied, baseEnv(), sh("echo $$; exit 5"));
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(5);
+        assertThat(w.stdout().trim()).isNotEqualTo(Long.toString(w.pid()));
         assertThat(w.stderr()).isEmpty();
     }
 
     @Test
     void spawn_runsTheCommandAsAChild() throws Exception {
-        Wrapper.Started w = Wrapper.spawn().start(dir, baseEnv(), sh("echo $$"));
-        assertThat(w.awaitExit()).as(w.stderr()).isZero();
-        assertThat(w.stdout().trim()).isNotEqualTo(Long.toString(w.process().pid()));
+        ChildJvm w = start(Wrapper.spawn(), baseEnv(), sh("echo $$"));
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
+        assertThat(w.stdout().trim()).isNotEqualTo(Long.toString(w.pid()));
     }
 
     /** {@code ls} lists its own descriptors: 0-2, plus 3 for the directory it reads. A leaked one would show up too. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("wrappers")
     void commandGetsNoDescriptorOfTheJvm(Wrapper wrapper) throws Exception {
-        Wrapper.Started w = wrapper.start(dir, baseEnv(), List.of("--", "ls", "/proc/self/fd"));
-        assertThat(w.awaitExit()).as(w.stderr()).isZero();
+        ChildJvm w = start(wrapper, baseEnv(), List.of("--", "ls", "/proc/self/fd"));
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         assertThat(w.stdout().lines()).containsExactlyInAnyOrder("0", "1", "2", "3");
     }
 
@@ -146,8 +164,8 @@ class ExecProcessTest {
     @ParameterizedTest(name = "{0}: exit {1}")
     @MethodSource("exitCodes")
     void wrapperExitsWithTheCommandsExitCode(Wrapper wrapper, int code) throws Exception {
-        Wrapper.Started w = wrapper.start(dir, baseEnv(), sh("echo out; echo err >&2; exit " + code));
-        assertThat(w.awaitExit()).isEqualTo(code);
+        ChildJvm w = start(wrapper, baseEnv(), sh("echo out; echo err >&2; exit " + code));
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(code);
         assertThat(w.stdout()).isEqualTo("out\n");
         assertThat(w.stderr()).isEqualTo("err\n");
     }
@@ -166,8 +184,8 @@ class ExecProcessTest {
     @MethodSource("deaths")
     void commandKilledBySignalN_makesTheWrapperReport128PlusN(Wrapper wrapper, String signal, int number)
             throws Exception {
-        Wrapper.Started w = wrapper.start(dir, baseEnv(), sh("kill -s " + signal + " $$"));
-        assertThat(w.awaitExit()).isEqualTo(128 + number);
+        ChildJvm w = start(wrapper, baseEnv(), sh("kill -s " + signal + " $$"));
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(128 + number);
     }
 
     static Stream<Arguments> forwardedSignals() {
@@ -192,19 +210,19 @@ class ExecProcessTest {
         String script = "trap 'echo " + signal + " > \"$OUT/got.tmp\"; mv \"$OUT/got.tmp\" \"$OUT/got\"; exit 7' "
                 + signal + "; echo $$ > \"$OUT/ready.tmp\"; mv \"$OUT/ready.tmp\" \"$OUT/ready\"; "
                 + "while :; do sleep 1 & wait $!; done";
-        Wrapper.Started w = wrapper.start(dir, baseEnv(), sh(script));
-        w.awaitFile(ready);
-        Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(w.process().pid())).inheritIO().start();
-        assertThat(kill.waitFor()).isZero();
-        assertThat(w.awaitExit()).as(w.stderr()).isEqualTo(7);
+        ChildJvm w = start(wrapper, baseEnv(), sh(script));
+        Await.until(DEADLINE, () -> Files.exists(ready) || !w.process().isAlive(), w::output);
+        assertThat(ready).as(w.output()).exists();
+        w.signal(signal);
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isEqualTo(7);
         assertThat(Files.readString(got).trim()).isEqualTo(signal);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("wrappers")
     void missingCommand_exits127(Wrapper wrapper) throws Exception {
-        Wrapper.Started w = wrapper.start(dir, baseEnv(), List.of("--", "no-such-command-anywhere"));
-        assertThat(w.awaitExit()).isEqualTo(ExitCode.EXEC_NOT_FOUND.code());
+        ChildJvm w = start(wrapper, baseEnv(), List.of("--", "no-such-command-anywhere"));
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(ExitCode.EXEC_NOT_FOUND.code());
         assertThat(w.stderr()).isEqualTo("ssm-sidecar exec: command 'no-such-command-anywhere' not found in "
                 + "PATH=/usr/local/bin:/usr/bin:/bin\n");
     }
@@ -215,8 +233,8 @@ class ExecProcessTest {
         Path script = dir.resolve("not-executable.sh");
         Files.writeString(script, "#!/bin/sh\ntouch \"$OUT/ran\"\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
-        Wrapper.Started w = wrapper.start(dir, baseEnv(), List.of("--", script.toString()));
-        assertThat(w.awaitExit()).isEqualTo(ExitCode.EXEC_CANNOT_RUN.code());
+        ChildJvm w = start(wrapper, baseEnv(), List.of("--", script.toString()));
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(ExitCode.EXEC_CANNOT_RUN.code());
         assertThat(w.stderr()).isEqualTo("ssm-sidecar exec: cannot run '" + script + "': not executable\n");
         assertThat(dir.resolve("ran")).doesNotExist();
     }

@@ -118,8 +118,8 @@ class ExecTest {
         assertThat(code).isEqualTo(ExitCode.SECRETS.code());
         assertThat(launchedEnv).isNull();
         assertThat(err()).startsWith("ssm-sidecar exec: 2 of 3 references could not be resolved; 'true' was not started:\n")
-                .contains("  MISSING (/prod/missing): ParameterNotFound: ")
-                .contains("  BADKEY (/prod/db): JsonKeyNotFound: JSON key 'nope' is not in the value")
+                .contains("\n  - MISSING (/prod/missing): ParameterNotFound: ")
+                .contains("\n  - BADKEY (/prod/db): JsonKeyNotFound: JSON key 'nope' is not in the value")
                 .doesNotContain("s3cr3t").doesNotContain("fine-value");
     }
 
@@ -146,8 +146,8 @@ class ExecTest {
         int code = run(Map.of("A", "ssm:///a"), "true");
         assertThat(code).isEqualTo(ExitCode.UNAVAILABLE.code());
         assertThat(launchedEnv).isNull();
-        assertThat(err()).startsWith("ssm-sidecar exec: SSM stayed unavailable for 30s (the start-up timeout); "
-                + "'true' was not started:\n  A (/a): ThrottlingException: Rate exceeded");
+        assertThat(err()).contains("ssm-sidecar exec: SSM did not answer within the start-up timeout of 30s; "
+                + "'true' was not started:\n  - A (/a): ThrottlingException: Rate exceeded");
     }
 
     @Test
@@ -181,7 +181,7 @@ class ExecTest {
         unusableConfiguration = "no AWS region: set AWS_REGION";
         assertThat(run(Map.of("A", "ssm:///a"), "true")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(launchedEnv).isNull();
-        assertThat(err()).isEqualTo("ssm-sidecar exec: cannot set up the SSM client: no AWS region: set AWS_REGION\n");
+        assertThat(err()).isEqualTo("ssm-sidecar exec: no AWS region: set AWS_REGION\n");
     }
 
     @Test

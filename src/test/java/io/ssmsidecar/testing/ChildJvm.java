@@ -28,9 +28,15 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code ssm-sidecar ARGS} with exactly {@code env} (plus PATH), output captured under {@code dir}. */
     public static ChildJvm start(Path dir, Map<String, String> env, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), "io.ssmsidecar.Main"));
+        return start(Path.of(ProcessHandle.current().info().command().orElseThrow()), List.of(), dir, env, args);
+    }
+
+    /** As {@link #start(Path, Map, String...)}, on the JVM {@code java} (e.g. another JDK) with extra {@code jvmFlags}. */
+    public static ChildJvm start(Path java, List<String> jvmFlags, Path dir, Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(java.toString(),
+                "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.ssmsidecar.Main"));
         cmd.addAll(List.of(args));
         try {
             Path out = Files.createTempFile(dir, "child-", ".out");
