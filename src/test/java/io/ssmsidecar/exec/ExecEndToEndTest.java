@@ -9,16 +9,13 @@ import io.ssmsidecar.testing.LocalWire;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -27,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * endpoint on loopback, then a {@code /bin/sh} command reports what it received. Failures are checked for what
  * they print (variable, parameter, reason) and for what they must never print (a value).
  */
-class ExecEndToEndTest {
+class ExecEndToEndTest extends ChildExecTest {
     private static final String UNICODE = "pässwörd ✓ 😀 日本";
     private static final String NEWLINES = "line1\nline2\r\n\tindented\n";
     private static final String EQUALS = "a=b==c=";
@@ -37,21 +34,6 @@ class ExecEndToEndTest {
             "present-value", "file-value", "env-value");
 
     private static LocalSsm ssm;
-
-    @TempDir
-    Path dir;
-    private final List<ChildJvm> started = new ArrayList<>();
-
-    private ChildJvm start(Wrapper wrapper, Map<String, String> env, List<String> execArgs) {
-        ChildJvm child = wrapper.start(dir, env, execArgs);
-        started.add(child);
-        return child;
-    }
-
-    @AfterEach
-    void stopChildren() {
-        started.forEach(ChildJvm::close);
-    }
 
     @BeforeAll
     static void startSsm() throws Exception {
@@ -80,15 +62,8 @@ class ExecEndToEndTest {
         ssm.counters().reset();
     }
 
-    static List<Wrapper> wrappers() {
-        return Wrapper.all();
-    }
-
     private Map<String, String> env() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env.put("LANG", "C.UTF-8");
-        env.put("OUT", dir.toString());
+        Map<String, String> env = baseEnv();
         env.putAll(LocalWire.env(ssm));
         return env;
     }
@@ -102,10 +77,7 @@ class ExecEndToEndTest {
 
     private Map<String, String> dumpedEnvironment() throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
-        for (byte[] entry : OriginalBytes.split(Files.readAllBytes(dir.resolve("environ")))) {
-            String s = new String(entry, StandardCharsets.UTF_8);
-            env.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
-        }
+        environOf(dir.resolve("environ")).forEach((k, v) -> env.put(k, new String(v, StandardCharsets.UTF_8)));
         return env;
     }
 
@@ -130,7 +102,7 @@ class ExecEndToEndTest {
         env.put("APP", "ssm:///e2e/app/*");
         env.put("LITERAL", "x=y\nz ✓");
         ChildJvm w = start(wrapper, env, args("-with-decryption", "--", "sh", "-c", DUMP));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).as(w.stderr()).isZero();
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         assertThat(w.stderr()).isEmpty();
 
         Map<String, String> expected = new LinkedHashMap<>(env);
@@ -161,7 +133,7 @@ class ExecEndToEndTest {
         env.put("MISSING", "ssm:///e2e/missing");
         env.put("BAD_KEY", "ssm:///e2e/db#nope");
         ChildJvm w = start(wrapper, env, args("--", "sh", "-c", DUMP));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).isEqualTo(ExitCode.SECRETS.code());
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(ExitCode.SECRETS.code());
         assertThat(dir.resolve("started")).doesNotExist();
         assertThat(w.stderr()).startsWith("ssm-sidecar exec: 2 of 3 references could not be resolved; 'sh' was not "
                 + "started:\n")
@@ -178,7 +150,7 @@ class ExecEndToEndTest {
         env.put("PRESENT", "ssm:///e2e/present");
         env.put("MISSING", "ssm:///e2e/missing");
         ChildJvm w = start(wrapper, env, args("-with-decryption", "-no-fail", "sh", "-c", DUMP));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).as(w.stderr()).isZero();
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         assertThat(dumpedEnvironment()).containsEntry("PRESENT", "present-value")
                 .containsEntry("MISSING", "ssm:///e2e/missing");
         assertThat(w.stderr()).contains("warning: MISSING (/e2e/missing): ParameterNotFound");
@@ -191,7 +163,7 @@ class ExecEndToEndTest {
         Map<String, String> env = env();
         env.put("PRESENT", "ssm:///e2e/present");
         ChildJvm w = start(wrapper, env, args("--", "no-such-command-anywhere"));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).isEqualTo(ExitCode.EXEC_NOT_FOUND.code());
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(ExitCode.EXEC_NOT_FOUND.code());
         assertThat(ssm.counters().total()).isZero();
     }
 
@@ -202,7 +174,7 @@ class ExecEndToEndTest {
         Map<String, String> env = env();
         env.put("PRESENT", "ssm:///e2e/present");
         ChildJvm w = start(Wrapper.spawn(), env, args("--", script.toString()));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).isEqualTo(ExitCode.EXEC_CANNOT_RUN.code());
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(ExitCode.EXEC_CANNOT_RUN.code());
         assertThat(ssm.counters().total()).isZero();
         assertThat(dir.resolve("started")).doesNotExist();
     }
@@ -218,7 +190,7 @@ class ExecEndToEndTest {
         Map<String, String> env = env();
         env.put("OVERRIDDEN", "ssm:///e2e/from-env");
         ChildJvm w = start(wrapper, env, args("--env-file", file.toString(), "--", "sh", "-c", DUMP));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).as(w.stderr()).isZero();
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         assertThat(dumpedEnvironment()).containsEntry("FROM_FILE", "file-value")
                 .containsEntry("OVERRIDDEN", "env-value")
                 .containsEntry("GREETING", "hello $USER # not a comment");
@@ -230,7 +202,7 @@ class ExecEndToEndTest {
         Map<String, String> env = env();
         env.put("PRESENT", "ssm:///e2e/present");
         ChildJvm w = start(Wrapper.spawn(), env, args("--timeout", "2s", "--", "sh", "-c", DUMP));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).isEqualTo(ExitCode.UNAVAILABLE.code());
+        assertThat(w.awaitExit(DEADLINE)).isEqualTo(ExitCode.UNAVAILABLE.code());
         assertThat(dir.resolve("started")).doesNotExist();
         assertThat(w.stderr()).contains("ssm-sidecar exec: SSM did not answer within the start-up timeout of 2s; "
                 + "'sh' was not started:\n  - PRESENT (/e2e/present): ThrottlingException");
@@ -243,7 +215,7 @@ class ExecEndToEndTest {
         Map<String, String> env = env();
         env.put("PRESENT", "ssm:///e2e/present");
         ChildJvm w = start(Wrapper.spawn(), env, args("--", "sh", "-c", DUMP));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).as(w.stderr()).isZero();
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         assertThat(dumpedEnvironment()).containsEntry("PRESENT", "present-value");
     }
 
@@ -256,7 +228,7 @@ class ExecEndToEndTest {
         }
         ssm.counters().reset();
         ChildJvm w = start(Wrapper.spawn(), env, args("--", "sh", "-c", DUMP));
-        assertThat(w.awaitExit(ExecProcessTest.DEADLINE)).as(w.stderr()).isZero();
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
         Map<String, String> got = dumpedEnvironment();
         for (int i = 0; i < 100; i++) {
             assertThat(got).containsEntry("MANY_" + i, "v" + i);

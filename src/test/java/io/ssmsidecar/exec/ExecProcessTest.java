@@ -10,15 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,50 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The launchers with real processes: a child JVM runs {@code exec} and a {@code /bin/sh} command reports what it got
  * (environment, pid, descriptors, signal mask, signals) through files. No SSM here: see {@code ExecEndToEndTest}.
  */
-class ExecProcessTest {
-    static final Duration DEADLINE = Duration.ofSeconds(60);
-
-    @TempDir
-    Path dir;
-    private final List<ChildJvm> started = new ArrayList<>();
-
-    private ChildJvm start(Wrapper wrapper, Map<String, String> env, List<String> execArgs) {
-        ChildJvm child = wrapper.start(dir, env, execArgs);
-        started.add(child);
-        return child;
-    }
-
-    @AfterEach
-    void stopChildren() {
-        started.forEach(ChildJvm::close);
-    }
-
-    static List<Wrapper> wrappers() {
-        return Wrapper.all();
-    }
-
-    private Map<String, String> baseEnv() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env.put("LANG", "C.UTF-8");
-        env.put("OUT", dir.toString());
-        return env;
-    }
-
-    private static List<String> sh(String script) {
-        return List.of("--", "sh", "-c", script);
-    }
-
-    /** The environment the command's shell was started with, from its /proc/PID/environ. */
-    private Map<String, byte[]> environOf(Path dump) throws Exception {
-        Map<String, byte[]> env = new LinkedHashMap<>();
-        for (byte[] entry : OriginalBytes.split(Files.readAllBytes(dump))) {
-            String s = new String(entry, StandardCharsets.ISO_8859_1);
-            int eq = s.indexOf('=');
-            env.put(s.substring(0, eq), s.substring(eq + 1).getBytes(StandardCharsets.ISO_8859_1));
-        }
-        return env;
-    }
+class ExecProcessTest extends ChildExecTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("wrappers")
