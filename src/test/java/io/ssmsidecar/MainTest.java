@@ -44,6 +44,12 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'sync'").contains("init, run");
     }
 
+    @Test
+    void exec_leavesAHelpFlagAfterTheCommand_toTheCommand() {
+        assertThat(run("exec", "no-such-command-xyz", "--help")).isEqualTo(ExitCode.EXEC_NOT_FOUND.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Usage: ssm-sidecar exec");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"init", "run", "get", "exec", "demo", "healthcheck", "local-ssm"})
     void everyCommand_hasItsOwnHelp(String command) {

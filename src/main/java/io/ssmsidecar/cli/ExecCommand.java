@@ -45,7 +45,7 @@ public final class ExecCommand implements Command {
                                        environment win); see README for the quoting rules
                   --timeout DURATION   how long to retry throttling/5xx/timeouts, e.g. 30s or 2m (1s..1h);
                                        same as --startup-timeout / SIDECAR_STARTUP_TIMEOUT, default 60s
-                  --                   ends the flags (needed when COMMAND's arguments include --help)
+                  --                   ends the flags (optional; a COMMAND that starts with - needs it)
 
                 SIDECAR_* variables are checked as for every command (an unknown one is an error). Only
                 variables are resolved: secrets declared in a config file are not exported.
@@ -76,6 +76,10 @@ public final class ExecCommand implements Command {
             String name = flag.contains("=") ? flag.substring(0, flag.indexOf('=')) : flag;
             String inline = flag.contains("=") ? flag.substring(flag.indexOf('=') + 1) : null;
             switch (name) {
+                case "help", "h" -> {
+                    out.print(help());
+                    return ExitCode.OK.code();
+                }
                 case "with-decryption", "no-fail" -> {
                     Boolean on = inline == null ? Boolean.TRUE : bool(inline);
                     if (on == null) {
