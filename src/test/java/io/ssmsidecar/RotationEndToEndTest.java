@@ -10,6 +10,7 @@ import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SsmParameterSource;
+import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.LocalWire;
 import io.ssmsidecar.testing.LoopbackReceiver;
 import io.ssmsidecar.testing.ManualClock;
@@ -34,7 +35,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -169,16 +169,6 @@ class RotationEndToEndTest {
         return Files.readSymbolicLink(out.resolve("..data"));
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     private static Map<String, String> changedVersions(JsonNode body) {
         Map<String, String> out = new TreeMap<>();
         body.get("changed").forEach(c -> out.put(c.get("key").asText(), c.path("version").asText()));
@@ -195,7 +185,7 @@ class RotationEndToEndTest {
         String etag = before.headers().firstValue("ETag").orElseThrow();
         assertThat(etag).isEqualTo("\"1\"");
         CompletableFuture<HttpResponse<String>> poll = getAsync("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", etag);
-        await(() -> sidecar.waitingRequests() == 1, "the long-poll waits");
+        Await.until(() -> sidecar.waitingRequests() == 1, () -> "the long-poll waits");
 
         ssm.put("/app/db/password", MARK + "-db-2", "SecureString");
         assertThat(postRefresh()).isEqualTo(202);
@@ -231,7 +221,8 @@ class RotationEndToEndTest {
         for (int i = 0; i < 3; i++) {
             long generation = sidecar.store().current().generation();
             assertThat(postRefresh()).isEqualTo(202);
-            await(() -> sidecar.store().current().generation() > generation, "refresh " + i + " published");
+            int cycle = i;
+            Await.until(() -> sidecar.store().current().generation() > generation, () -> "refresh " + cycle + " published");
         }
 
         assertThat(ssm.counters().total() - callsBefore).as("three cycles, one GetParameters each").isEqualTo(3);
@@ -285,13 +276,13 @@ class RotationEndToEndTest {
                 etag = next.headers().firstValue("ETag").orElseThrow();
             }
             String last = setValue(updates, keys - 1);
-            await(() -> {
+            Await.until(() -> {
                 try {
                     return file("APP_K" + (keys - 1)).equals(last);
                 } catch (IOException e) {
                     return false;
                 }
-            }, "the last set is written");
+            }, () -> "the last set is written");
             reader.stop();
 
             assertThat(reader.problems()).isEmpty();

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code run} in a real child JVM: readiness, the generated token, the API, healthcheck, SIGTERM, and no leaks. */
+/** {@code run} in a real child JVM: readiness, the generated token, the API, healthcheck, SIGHUP, SIGTERM, and no leaks. */
 class RunCommandTest {
     private static final List<String> VALUES = List.of("run-CANARY-db-7f3a", "run-CANARY-api-9c1e", "run-CANARY-sm-44b0");
 
@@ -120,6 +120,35 @@ class RunCommandTest {
                 assertThat(metrics).doesNotContain(v);
             }
             assertThat(io.ssmsidecar.Main.run(new String[] {"healthcheck"}, hcEnv, System.out, System.err)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void run_refreshesAtOnceOnSighup_andStillStopsWithExitCode0OnSigterm() throws Exception {
+        Path out = tmp.resolve("secrets");
+        Map<String, String> env = new HashMap<>(LocalWire.env(ssm));
+        env.put("SIDECAR_OUTPUT_DIR", out.toString());
+        env.put("SIDECAR_HTTP_PORT", Integer.toString(freePort()));
+        env.put("SIDECAR_TOKEN", "a-configured-token");
+        env.put("DB", "ssm:///svc/db");
+
+        try (ChildJvm child = ChildJvm.start(tmp, env, "run")) {
+            Await.until(() -> child.output().contains("files written"), child::output);
+            assertThat(Files.readString(out.resolve("DB"))).isEqualTo(VALUES.get(0));
+            String rotated = "run-CANARY-db-rotated-51d2";
+            ssm.put("/svc/db", rotated, "SecureString");
+
+            // The interval is 5 minutes and the first refresh at least 2.5 minutes away: only the signal refreshes.
+            child.signal("HUP");
+            Await.until(() -> child.output().contains("secrets changed"), child::output);
+            assertThat(Files.readString(out.resolve("DB"))).isEqualTo(rotated);
+            assertThat(child.output()).contains("SIGHUP: refreshing now");
+            assertThat(child.process().isAlive()).as("SIGHUP does not stop the daemon").isTrue();
+            assertThat(ssm.counters().calls("GetParameters")).as("the first load and the SIGHUP refresh").isEqualTo(2);
+
+            child.signal("TERM");
+            assertThat(child.awaitExit(Duration.ofSeconds(10))).as(child.output()).isZero();
+            assertThat(child.output()).contains("stopped").doesNotContain(rotated).doesNotContain(VALUES.get(0));
         }
     }
 
