@@ -159,3 +159,14 @@ printf 'root:x:0:0:root:/root:/sbin/nologin\nssm-sidecar:x:%s:%s:ssm-sidecar:/no
 printf 'root:x:0:\nssm-sidecar:x:%s:\n' "${uid}" > /out/etc/group
 chown "${uid}:${uid}" /out/run/secrets
 chmod 0750 /out/run/secrets
+
+# 5. The kill binary, for SIDECAR_ON_CHANGE_SIGNAL (Java itself can only send TERM). It needs only libc, which the
+#    runtime base provides; without it a signal notification other than TERM is reported as failed.
+for k in /bin/kill /usr/bin/kill; do
+    if [ -x "${k}" ] && [ ! -L "${k}" ]; then
+        mkdir -p /out/usr/bin
+        cp "${k}" /out/usr/bin/kill
+        say "kill: copied from ${k}"
+        break
+    fi
+done
