@@ -31,6 +31,20 @@ class ContainerCredentialsTest {
     @TempDir
     Path home;
 
+    /** An environment whose only credentials source is the container endpoint, pointing the SDK at {@code ssm}. */
+    private Map<String, String> containerOnlyEnv(HttpServer credentials, LocalSsm ssm) {
+        return Map.of(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "http://127.0.0.1:" + credentials.getAddress().getPort() + "/v2/credentials/task",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN", AUTH_TOKEN,
+                "AWS_REGION", "us-east-1",
+                "AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString(),
+                "AWS_EC2_METADATA_DISABLED", "true",
+                "HOME", home.toString(),
+                "AWS_CONFIG_FILE", home.resolve("no-config").toString(),
+                "AWS_SHARED_CREDENTIALS_FILE", home.resolve("no-credentials").toString());
+    }
+
     /** A loopback ECS/EKS-style credentials endpoint that records the Authorization header of each request. */
     private static HttpServer credentialsServer(List<String> authorizations) throws IOException {
         HttpServer credentials = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -57,15 +71,7 @@ class ContainerCredentialsTest {
             ssm.put("/task/db/password", "pw-init-CANARY", "SecureString");
             Path out = home.resolve("secrets");
             Map<String, String> env = new java.util.HashMap<>();
-            env.put("AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                    "http://127.0.0.1:" + credentials.getAddress().getPort() + "/v2/credentials/task");
-            env.put("AWS_CONTAINER_AUTHORIZATION_TOKEN", AUTH_TOKEN);
-            env.put("AWS_REGION", "us-east-1");
-            env.put("AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString());
-            env.put("AWS_EC2_METADATA_DISABLED", "true");
-            env.put("HOME", home.toString());
-            env.put("AWS_CONFIG_FILE", home.resolve("no-config").toString());
-            env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("no-credentials").toString());
+            env.putAll(containerOnlyEnv(credentials, ssm));
             env.put("SIDECAR_OUTPUT_DIR", out.toString());
             env.put("DB_PASSWORD", "ssm:///task/db/password");
 
@@ -92,15 +98,7 @@ class ContainerCredentialsTest {
                     "/task/db/password");
             Map<String, String> env = pb.environment();
             env.clear();
-            env.put("AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                    "http://127.0.0.1:" + credentials.getAddress().getPort() + "/v2/credentials/task");
-            env.put("AWS_CONTAINER_AUTHORIZATION_TOKEN", AUTH_TOKEN);
-            env.put("AWS_REGION", "us-east-1");
-            env.put("AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString());
-            env.put("AWS_EC2_METADATA_DISABLED", "true");
-            env.put("HOME", home.toString());
-            env.put("AWS_CONFIG_FILE", home.resolve("no-config").toString());
-            env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("no-credentials").toString());
+            env.putAll(containerOnlyEnv(credentials, ssm));
             pb.redirectErrorStream(true);
             Process child = pb.start();
             String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
