@@ -99,8 +99,9 @@ public final class Sidecar implements AutoCloseable {
         // take about as long at start-up, so readiness comes up to a few hundred ms sooner than one after the other.
         engine.start();
         try {
-            api = ApiServer.create(apiOptions, backend, metrics);
-            api.start();
+            ApiServer server = ApiServer.create(apiOptions, backend, metrics);
+            server.start();
+            api = server;
         } catch (RuntimeException | Error e) {
             engine.close();
             refreshScheduler.close();
@@ -109,7 +110,6 @@ public final class Sidecar implements AutoCloseable {
         LOG.info("listening", "address", settings.httpAddress(), "port", api.port(),
                 "secrets_declared", settings.references().size(),
                 "token", settings.token().isPresent() ? "configured" : "generated into " + settings.outputDir().resolve(TOKEN_FILE));
-        engine.start();
         return this;
     }
 
@@ -154,7 +154,8 @@ public final class Sidecar implements AutoCloseable {
 
     /** Long-polls the API holds right now (for tests and diagnostics). */
     int waitingRequests() {
-        return api.waitingRequests();
+        ApiServer started = api;
+        return started == null ? 0 : started.waitingRequests();
     }
 
     public String token() {
