@@ -28,8 +28,7 @@ import java.util.SplittableRandom;
 /**
  * The running daemon: wires source → store → outputs and the HTTP API, and owns their lifecycle. The only class
  * that sees every package. {@link #start()} returns once the API listens (so {@code /healthz} answers at once);
- * the first load runs on the refresh thread, started while the API is being built, and {@code /readyz} turns 200
- * when every required secret is written.
+ * the first load runs on the refresh thread and {@code /readyz} turns 200 when every required secret is written.
  */
 public final class Sidecar implements AutoCloseable {
     private static final Log LOG = Log.get(Sidecar.class);
@@ -43,9 +42,7 @@ public final class Sidecar implements AutoCloseable {
     private final Scheduler notifyScheduler;
     private final ChangeNotifier notifier;
     private final RefreshEngine engine;
-    private final ApiServer.Options apiOptions;
-    private final PrometheusMetrics metrics;
-    private volatile ApiServer api;
+    private final ApiServer api;
     private final String token;
     private final SidecarBackend backend;
     private volatile boolean filesWritten;
@@ -85,31 +82,16 @@ public final class Sidecar implements AutoCloseable {
         engine.addCycleHook(onDemand::refreshAll);
         this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, source,
                 () -> filesWritten);
-        this.apiOptions = ApiServer.Options.from(settings, token);
-        this.metrics = metrics;
+        this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics);
     }
 
-    /**
-     * Starts the first load, then builds and starts the API; returns once it listens.
-     *
-     * @throws java.io.UncheckedIOException when the API cannot bind its address (the load is stopped)
-     */
+    /** Starts the API, then the first load. Returns at once. */
     public Sidecar start() {
-        // The first load (SSM calls on the refresh thread) runs while the HTTP API is built and bound here: both
-        // take about as long at start-up, so readiness comes up to a few hundred ms sooner than one after the other.
-        engine.start();
-        try {
-            ApiServer server = ApiServer.create(apiOptions, backend, metrics);
-            server.start();
-            api = server;
-        } catch (RuntimeException | Error e) {
-            engine.close();
-            refreshScheduler.close();
-            throw e;
-        }
+        api.start();
         LOG.info("listening", "address", settings.httpAddress(), "port", api.port(),
                 "secrets_declared", settings.references().size(),
                 "token", settings.token().isPresent() ? "configured" : "generated into " + settings.outputDir().resolve(TOKEN_FILE));
+        engine.start();
         return this;
     }
 
@@ -145,17 +127,12 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public int port() {
-        ApiServer started = api;
-        if (started == null) {
-            throw new IllegalStateException("the sidecar is not started");
-        }
-        return started.port();
+        return api.port();
     }
 
     /** Long-polls the API holds right now (for tests and diagnostics). */
     int waitingRequests() {
-        ApiServer started = api;
-        return started == null ? 0 : started.waitingRequests();
+        return api.waitingRequests();
     }
 
     public String token() {
@@ -217,10 +194,7 @@ public final class Sidecar implements AutoCloseable {
     /** Stops accepting, lets in-flight requests finish, stops refreshing and notifying. */
     @Override
     public void close() {
-        ApiServer started = api;
-        if (started != null) {
-            started.close();
-        }
+        api.close();
         engine.close();
         refreshScheduler.close();
         notifier.close();
