@@ -23,7 +23,8 @@ final class Load {
     }
 
     /** What a load phase saw. */
-    record Result(long[] latencyNanos, Map<Integer, Integer> statuses, int errors, List<String> problems) {
+    record Result(long[] latencyNanos, Map<Integer, Integer> statuses, int errors, List<String> problems,
+                  List<Long> errorNanos) {
         double p50() {
             return Http.percentileMs(latencyNanos, 50);
         }
@@ -42,8 +43,8 @@ final class Load {
 
         @Override
         public String toString() {
-            return String.format("%d requests, statuses %s, %d transport errors, %d bad bodies, p50 %.2f ms, p99 %.2f ms",
-                    requests(), statuses, errors, problems.size(), p50(), p99());
+            return String.format("%d requests, statuses %s, %d transport errors, %d bad answers, p50 %.2f ms, p99 %.2f ms",
+                    requests(), statuses, errors, problems.size() - errors, p50(), p99());
         }
     }
 
@@ -61,6 +62,7 @@ final class Load {
         Map<Integer, Integer> statuses = Collections.synchronizedMap(new TreeMap<>());
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
         int[] errors = {0};
+        List<Long> errorNanos = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stopped = new AtomicBoolean();
         try {
             List<Future<?>> done = new ArrayList<>();
@@ -74,7 +76,7 @@ final class Load {
                         }
                         long t0 = System.nanoTime();
                         try {
-                            HttpResponse<String> r = http.get(path.apply(client * perClient + i));
+                            HttpResponse<String> r = http.get(path.apply(client + i * clients));
                             latencies.add(System.nanoTime() - t0);
                             statuses.merge(r.statusCode(), 1, Integer::sum);
                             String problem = check.apply(r);
@@ -88,6 +90,7 @@ final class Load {
                             synchronized (errors) {
                                 errors[0]++;
                             }
+                            errorNanos.add(System.nanoTime());
                             problems.add(e.getClass().getSimpleName() + ": " + e.getMessage());
                         }
                     }
@@ -100,6 +103,6 @@ final class Load {
             pool.shutdownNow();
         }
         long[] l = latencies.stream().mapToLong(Long::longValue).toArray();
-        return new Result(l, Map.copyOf(statuses), errors[0], List.copyOf(problems));
+        return new Result(l, Map.copyOf(statuses), errors[0], List.copyOf(problems), List.copyOf(errorNanos));
     }
 }
