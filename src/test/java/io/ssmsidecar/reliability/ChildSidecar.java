@@ -176,19 +176,17 @@ final class ChildSidecar implements AutoCloseable {
         throw new AssertionError("no " + field + " in /proc/" + pid() + "/status");
     }
 
-    /** Heap in use after a full GC, in KiB, through {@code jcmd} (GC.run, then GC.heap_info). */
-    long heapUsedAfterGcKb() throws Exception {
-        jcmd("GC.run");
-        String info = jcmd("GC.heap_info");
-        Matcher m = Pattern.compile("total \\d+K, used (\\d+)K").matcher(info);
-        long used = 0;
-        while (m.find()) {
-            used += Long.parseLong(m.group(1));
+    /**
+     * The live heap in KiB: {@code jcmd GC.class_histogram} runs a full GC and sums the surviving objects in one
+     * safepoint, so allocation by the load in between cannot blur it (as GC.run followed by GC.heap_info would).
+     */
+    long liveHeapKb() throws Exception {
+        String histogram = jcmd("GC.class_histogram");
+        Matcher m = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(histogram);
+        if (!m.find()) {
+            throw new AssertionError("cannot read the live heap from jcmd:\n" + histogram.lines().limit(5).toList());
         }
-        if (used == 0) {
-            throw new AssertionError("cannot read the heap from jcmd:\n" + info);
-        }
-        return used;
+        return Long.parseLong(m.group(1)) / 1024;
     }
 
     private String jcmd(String command) throws Exception {

@@ -1,6 +1,7 @@
 package io.ssmsidecar.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ssmsidecar.localssm.LocalSsm;
 import java.io.InputStream;
@@ -44,7 +45,7 @@ class HostileHttpTest {
     private LocalSsm ssm;
     private InProcessSidecar sidecar;
     private String value;
-    private final List<String> statuses = new ArrayList<>();
+    private static final AtomicInteger answered = new AtomicInteger();
 
     @BeforeEach
     void start() throws Exception {
@@ -70,7 +71,7 @@ class HostileHttpTest {
     private Http.Raw hostile(String what, byte[] request) throws Exception {
         Http.Raw r = Http.raw(sidecar.http.port(), request);
         LeakWatch.search("answer to " + what, r.head() + "\n" + r.body());
-        statuses.add(what + " -> " + r.status());
+        answered.incrementAndGet();
         return r;
     }
 
@@ -290,7 +291,23 @@ class HostileHttpTest {
     }
 
     @AfterEach
-    void recordStatuses() {
-        Figures.record("hostile-http", "requests answered in the last test", statuses.size());
+    void recordCount() {
+        Figures.record("hostile-http", "hostile requests answered (none served a value without the token)",
+                answered.get());
+    }
+
+    @Test
+    void aStalledClient_isCutByTheIdleTimeout() throws Exception {
+        assumeTrue(Figures.longRun(), "waits out the 90 s idle timeout: -Dreliability.long=true");
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", sidecar.http.port()), 5000);
+            s.setSoTimeout(150_000);
+            s.getOutputStream().write("GET /v1/secrets/".getBytes(StandardCharsets.ISO_8859_1));
+            long t0 = System.nanoTime();
+            int read = s.getInputStream().read();
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000;
+            assertThat(read).as("the server closed the connection").isEqualTo(-1);
+            Figures.record("hostile-http", "stalled client cut after (s)", seconds);
+        }
     }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A bounded soak of a {@code run} child: constant HTTP load, values rotated every 500 ms and a refresh forced every
  * 250 ms (so the files are rewritten several times a second), for 90 s in CI ({@code -Dreliability.soakSeconds=N}
- * or {@code -Dreliability.long=true} for 15 min). Heap after a full GC, RSS, file descriptors and threads are sampled
+ * or {@code -Dreliability.long=true} for 15 min). The live heap (after a full GC), RSS, file descriptors and threads are sampled
  * every 10 s and must stay flat; every answer must be a complete value and the child must log no error or warning.
  */
 @ExtendWith(LeakWatch.class)
@@ -43,7 +43,7 @@ class SoakTest {
     private record Sample(long second, long heapKb, long rssKb, int fds, long threads) {
         @Override
         public String toString() {
-            return second + "s: heap " + heapKb + " KiB, rss " + rssKb / 1024 + " MiB, fds " + fds
+            return second + "s: live heap " + heapKb + " KiB, rss " + rssKb / 1024 + " MiB, fds " + fds
                     + ", threads " + threads;
         }
     }
@@ -108,7 +108,7 @@ class SoakTest {
                     Await.until(Duration.ofSeconds(30), () -> System.nanoTime() >= due || load.isDone(),
                             "the next sampling time");
                     assertThat(load.isDone()).as("load ended early: %s", load.isDone() ? load.join() : "").isFalse();
-                    samples.add(new Sample((System.nanoTime() - t0) / 1_000_000_000, child.heapUsedAfterGcKb(),
+                    samples.add(new Sample((System.nanoTime() - t0) / 1_000_000_000, child.liveHeapKb(),
                             child.procStatus("VmRSS"), child.fileDescriptors(), child.procStatus("Threads")));
                 }
                 stop.set(true);
