@@ -217,10 +217,15 @@ final class ChildSidecar implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Kills the child if it still runs. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
-            kill9();
+            try {
+                kill9();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
