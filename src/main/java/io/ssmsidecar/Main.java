@@ -41,12 +41,10 @@ public final class Main {
         for (Command command : COMMANDS) {
             if (command.name().equals(args[0])) {
                 List<String> rest = List.of(args).subList(1, args.length);
-                if (rest.contains("--help") || rest.contains("-h")) {
-                    if (!command.name().equals("exec") || rest.indexOf("--") < 0
-                            || rest.indexOf("--help") < rest.indexOf("--")) {
-                        out.print(command.help());
-                        return ExitCode.OK.code();
-                    }
+                // exec parses its own flags: a --help after its COMMAND belongs to that command.
+                if (!command.name().equals("exec") && (rest.contains("--help") || rest.contains("-h"))) {
+                    out.print(command.help());
+                    return ExitCode.OK.code();
                 }
                 try {
                     return command.run(rest, env, out, err);

@@ -54,6 +54,13 @@ public final class Sidecar implements AutoCloseable {
      */
     public Sidecar(Settings settings, ParameterSource source, PrometheusMetrics metrics, Clock clock)
             throws OutputException {
+        this(settings, source, metrics, clock, Scheduler.system("ssm-sidecar-refresh"),
+                Scheduler.system("ssm-sidecar-notify"), new SplittableRandom(new SecureRandom().nextLong()));
+    }
+
+    /** As the public constructor, with the refresh and notification schedulers and the randomness given (tests). */
+    Sidecar(Settings settings, ParameterSource source, PrometheusMetrics metrics, Clock clock,
+            Scheduler refreshScheduler, Scheduler notifyScheduler, SplittableRandom random) throws OutputException {
         this.settings = settings;
         this.source = source;
         this.store = new SnapshotStore(clock);
@@ -62,9 +69,8 @@ public final class Sidecar implements AutoCloseable {
         if (settings.token().isEmpty()) {
             output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.fileMode());
         }
-        SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
-        this.refreshScheduler = Scheduler.system("ssm-sidecar-refresh");
-        this.notifyScheduler = Scheduler.system("ssm-sidecar-notify");
+        this.refreshScheduler = refreshScheduler;
+        this.notifyScheduler = notifyScheduler;
         this.notifier = new ChangeNotifier(notifierOptions(settings), notifyScheduler, clock, metrics, random.split());
         RefreshEngine[] self = new RefreshEngine[1];
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
@@ -122,6 +128,11 @@ public final class Sidecar implements AutoCloseable {
 
     public int port() {
         return api.port();
+    }
+
+    /** Long-polls the API holds right now (for tests and diagnostics). */
+    int waitingRequests() {
+        return api.waitingRequests();
     }
 
     public String token() {

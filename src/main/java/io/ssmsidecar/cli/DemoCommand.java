@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code demo}: the sidecar's main job on an embedded local SSM endpoint, no AWS account needed. Seeds example
@@ -108,42 +107,38 @@ public final class DemoCommand implements Command {
     private int daemon(List<String> flags, Map<String, String> env, LocalSsm ssm, PrintStream out, PrintStream err) {
         try {
             Settings settings = CommandSupport.settings(name(), flags, env, err);
-            CountDownLatch stop = new CountDownLatch(1);
-            try (Sidecar sidecar = RunCommand.start(settings, env, err)) {
-                Signals.on("TERM", stop::countDown);
-                Signals.on("INT", stop::countDown);
+            return RunCommand.serve(settings, env, err, sidecar -> {
                 if (!sidecar.awaitReady(java.time.Duration.ofSeconds(30))) {
                     err.println("ssm-sidecar demo: the sidecar did not become ready: " + sidecar.readinessReason());
-                    return ExitCode.SECRETS.code();
+                    throw new CommandFailure(ExitCode.SECRETS);
                 }
-                String base = "http://127.0.0.1:" + sidecar.port();
-                String h = "-H 'X-Aws-Parameters-Secrets-Token: " + sidecar.token() + "'";
-                out.println("Sidecar ready. Files in " + settings.outputDir() + ":");
-                listFiles(settings.outputDir(), out);
-                out.println();
-                out.println("Try:");
-                out.println("  cat " + settings.outputDir().resolve("DB_PASSWORD"));
-                out.println("  curl -s " + h + " " + base + "/v1/secrets");
-                out.println("  curl -s " + h + " " + base + "/v1/secrets/DB_PASSWORD");
-                out.println("  curl -s " + h + " '" + base
-                        + "/systemsmanager/parameters/get?name=%2Fdemo%2Fdb%2Fpassword&withDecryption=true'");
-                out.println("  curl -s " + h + " '" + base + "/secretsmanager/get?secretId=demo%2Fdb-credentials'");
-                out.println("  curl -s " + base + "/readyz; curl -s " + base + "/metrics | head");
-                out.println("Rotate a value and refresh at once (the file and the API change, nothing restarts):");
-                out.println("  curl -s -X POST " + ssm.endpoint() + "/_localssm/parameters -d "
-                        + "'{\"name\":\"/demo/db/password\",\"value\":\"rotated\",\"type\":\"SecureString\"}'");
-                out.println("  curl -s -X POST " + h + " " + base + "/v1/refresh");
-                out.println("Press Ctrl-C to stop.");
-                out.flush();
-                stop.await();
-            }
-            return ExitCode.OK.code();
+                printTryThis(sidecar, settings, ssm, out);
+            }).code();
         } catch (CommandFailure f) {
             return f.code().code();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return ExitCode.OK.code();
         }
+    }
+
+    private static void printTryThis(Sidecar sidecar, Settings settings, LocalSsm ssm, PrintStream out) {
+        String base = "http://127.0.0.1:" + sidecar.port();
+        String h = "-H 'X-Aws-Parameters-Secrets-Token: " + sidecar.token() + "'";
+        out.println("Sidecar ready. Files in " + settings.outputDir() + ":");
+        listFiles(settings.outputDir(), out);
+        out.println();
+        out.println("Try:");
+        out.println("  cat " + settings.outputDir().resolve("DB_PASSWORD"));
+        out.println("  curl -s " + h + " " + base + "/v1/secrets");
+        out.println("  curl -s " + h + " " + base + "/v1/secrets/DB_PASSWORD");
+        out.println("  curl -s " + h + " '" + base
+                + "/systemsmanager/parameters/get?name=%2Fdemo%2Fdb%2Fpassword&withDecryption=true'");
+        out.println("  curl -s " + h + " '" + base + "/secretsmanager/get?secretId=demo%2Fdb-credentials'");
+        out.println("  curl -s " + base + "/readyz; curl -s " + base + "/metrics | head");
+        out.println("Rotate a value and refresh at once (the file and the API change, nothing restarts):");
+        out.println("  curl -s -X POST " + ssm.endpoint() + "/_localssm/parameters -d "
+                + "'{\"name\":\"/demo/db/password\",\"value\":\"rotated\",\"type\":\"SecureString\"}'");
+        out.println("  curl -s -X POST " + h + " " + base + "/v1/refresh");
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
     }
 
     private static Path outputDir(List<String> flags, Map<String, String> env) {

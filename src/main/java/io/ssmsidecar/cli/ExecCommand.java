@@ -1,12 +1,22 @@
 package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.exec.Exec;
+import io.ssmsidecar.exec.ExecRequest;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-/** {@code exec}: Resolve ssm:// variables of the environment, then exec a command with them (ssm-env compatible). */
+/**
+ * {@code exec}: resolve the ssm:// variables of the environment, then run a command with them; a drop-in for
+ * ssm-env's entrypoint pattern ({@code ssm-env -with-decryption -no-fail CMD}).
+ */
 public final class ExecCommand implements Command {
+    private static final String FLAGS = "-with-decryption, -no-fail, --env-file FILE, --timeout DURATION, --";
+
     @Override
     public String name() {
         return "exec";
@@ -19,12 +29,104 @@ public final class ExecCommand implements Command {
 
     @Override
     public String help() {
-        return "Usage: ssm-sidecar exec\n\n" + summary() + ".\n";
+        return """
+                Usage: ssm-sidecar exec [FLAGS] [--] COMMAND [ARGS...]
+
+                Replaces every environment variable whose value is an ssm:// reference with the secret, then runs
+                COMMAND with that environment (other variables unchanged). On Java 22+ the JVM becomes COMMAND
+                (execve: same pid, signals and exit status are COMMAND's); on Java 17-21 COMMAND runs as a child
+                and SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to it.
+
+                Flags (one or two dashes; booleans also take =true or =false):
+                  -with-decryption     accepted for ssm-env compatibility; decryption is always on
+                  -no-fail             a variable that cannot be resolved keeps its literal ssm:// value and
+                                       COMMAND still starts (default: fail closed, COMMAND is not started)
+                  --env-file FILE      also read KEY=VALUE lines from FILE (variables of the real
+                                       environment win); see README for the quoting rules
+                  --timeout DURATION   how long to retry throttling/5xx/timeouts, e.g. 30s or 2m (1s..1h);
+                                       same as --startup-timeout / SIDECAR_STARTUP_TIMEOUT, default 60s
+                  --                   ends the flags (optional; a COMMAND that starts with - needs it)
+
+                SIDECAR_* variables are checked as for every command (an unknown one is an error). Only
+                variables are resolved: secrets declared in a config file are not exported.
+
+                Exit status: COMMAND's own (128+N if it died of signal N); 2 bad flag, file or reference;
+                3 a required secret could not be resolved; 4 SSM unavailable until the timeout;
+                126 COMMAND is not executable; 127 COMMAND not found. 2, 3, 4, 126 and 127 mean COMMAND
+                was not started, and 126/127 are decided before any SSM call.
+                """;
     }
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        err.println("ssm-sidecar: 'exec' is not implemented yet");
-        return ExitCode.INTERNAL.code();
+        boolean noFail = false;
+        Optional<Path> envFile = Optional.empty();
+        List<String> settingsFlags = new ArrayList<>();
+        int i = 0;
+        while (i < args.size()) {
+            String arg = args.get(i);
+            if (arg.equals("--")) {
+                i++;
+                break;
+            }
+            if (!arg.startsWith("-") || arg.equals("-")) {
+                break;
+            }
+            String flag = arg.replaceFirst("^--?", "");
+            String name = flag.contains("=") ? flag.substring(0, flag.indexOf('=')) : flag;
+            String inline = flag.contains("=") ? flag.substring(flag.indexOf('=') + 1) : null;
+            switch (name) {
+                case "help", "h" -> {
+                    out.print(help());
+                    return ExitCode.OK.code();
+                }
+                case "with-decryption", "no-fail" -> {
+                    Boolean on = inline == null ? Boolean.TRUE : bool(inline);
+                    if (on == null) {
+                        err.println("ssm-sidecar exec: -" + name + " takes true or false, got '" + inline + "'");
+                        return ExitCode.CONFIG.code();
+                    }
+                    if (name.equals("no-fail")) {
+                        noFail = on;
+                    }
+                }
+                case "env-file", "timeout", "startup-timeout" -> {
+                    String value = inline;
+                    if (value == null) {
+                        if (i + 1 >= args.size()) {
+                            err.println("ssm-sidecar exec: --" + name + " needs a value");
+                            return ExitCode.CONFIG.code();
+                        }
+                        value = args.get(++i);
+                    }
+                    if (name.equals("env-file")) {
+                        envFile = Optional.of(Path.of(value));
+                    } else {
+                        settingsFlags.add("--startup-timeout=" + value);
+                    }
+                }
+                default -> {
+                    err.println("ssm-sidecar exec: unknown flag '" + arg + "'; allowed: " + FLAGS
+                            + " (see exec --help)");
+                    return ExitCode.CONFIG.code();
+                }
+            }
+            i++;
+        }
+        List<String> command = args.subList(i, args.size());
+        if (command.isEmpty()) {
+            err.println("ssm-sidecar exec: no command given; usage: ssm-sidecar exec [FLAGS] [--] COMMAND [ARGS...]");
+            return ExitCode.CONFIG.code();
+        }
+        return Exec.run(new ExecRequest(command, noFail, envFile, settingsFlags), env, err, Signals::on);
+    }
+
+    /** The spellings Go's flag package accepts, so ssm-env command lines keep working. */
+    private static Boolean bool(String text) {
+        return switch (text) {
+            case "1", "t", "T", "true", "TRUE", "True" -> Boolean.TRUE;
+            case "0", "f", "F", "false", "FALSE", "False" -> Boolean.FALSE;
+            default -> null;
+        };
     }
 }

@@ -35,7 +35,8 @@ public final class HealthcheckCommand implements Command {
 
                 Asks the running daemon's GET /readyz and exits 0 when it answers 200, 1 otherwise
                 (not ready, not running, or no answer within 2s). For ECS/Docker health checks in CMD form:
-                  "healthCheck": {"command": ["CMD", "java", "-jar", "/app/ssm-sidecar.jar", "healthcheck"]}
+                  "healthCheck": {"command": ["CMD", "java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar",
+                                              "healthcheck"]}
                 Port and address default to SIDECAR_HTTP_PORT (2773) and SIDECAR_HTTP_ADDRESS (127.0.0.1).
                 """;
     }

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code run}: the long-running sidecar. Exits 0 on SIGTERM/SIGINT after a graceful stop; SIGHUP refreshes now. */
 public final class RunCommand implements Command {
@@ -41,26 +42,47 @@ public final class RunCommand implements Command {
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         try {
-            Settings settings = CommandSupport.settings(name(), args, env, err);
-            CountDownLatch stop = new CountDownLatch(1);
-            try (Sidecar sidecar = start(settings, env, err)) {
-                Signals.on("TERM", stop::countDown);
-                Signals.on("INT", stop::countDown);
-                Signals.on("HUP", () -> {
-                    LOG.info("SIGHUP: refreshing now");
-                    sidecar.requestRefresh();
-                });
-                stop.await();
-                LOG.info("stopping");
-            }
-            LOG.info("stopped");
-            return ExitCode.OK.code();
+            return serve(CommandSupport.settings(name(), args, env, err), env, err, sidecar -> { }).code();
         } catch (CommandFailure f) {
             return f.code().code();
+        }
+    }
+
+    /**
+     * Runs the daemon until SIGTERM or SIGINT: handlers first, then the daemon, then {@code started} (on the calling
+     * thread), then waits. HUP asks for a refresh. Returns OK after a graceful stop.
+     */
+    static ExitCode serve(Settings settings, Map<String, String> env, PrintStream err, Started started)
+            throws CommandFailure {
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<Sidecar> running = new AtomicReference<>();
+        // Handlers go in before anything starts: the JVM's default for TERM, INT and HUP is to exit (143, 130,
+        // 129), so a signal arriving during start-up would otherwise kill the daemon instead of being handled.
+        Signals.on("TERM", stop::countDown);
+        Signals.on("INT", stop::countDown);
+        Signals.on("HUP", () -> {
+            Sidecar sidecar = running.get();
+            if (sidecar != null) {
+                LOG.info("SIGHUP: refreshing now");
+                sidecar.requestRefresh();
+            }
+        });
+        try (Sidecar sidecar = start(settings, env, err)) {
+            running.set(sidecar);
+            started.accept(sidecar);
+            stop.await();
+            running.set(null);
+            LOG.info("stopping");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return ExitCode.OK.code();
         }
+        LOG.info("stopped");
+        return ExitCode.OK;
+    }
+
+    /** What a caller of {@link #serve} does once the daemon listens; may end the command with a failure. */
+    interface Started {
+        void accept(Sidecar sidecar) throws CommandFailure, InterruptedException;
     }
 
     /** Builds and starts the daemon; the API listens when this returns. */

@@ -27,10 +27,13 @@ final class ConfigFile {
 
     static final ConfigFile NONE = new ConfigFile(null, Map.of(), Map.of());
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    /** Built on first use: most runs have no config file, and building a mapper costs start-up time. */
+    private static final class Mapper {
+        static final JsonMapper JSON = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
 
     /** The file's path as given, for messages; null for {@link #NONE}. */
     final String path;
@@ -53,7 +56,7 @@ final class ConfigFile {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(SmallFile.read(Path.of(from.text()), MAX_BYTES));
+            root = Mapper.JSON.readTree(SmallFile.read(Path.of(from.text()), MAX_BYTES));
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             problems.add("config file " + shown + " is not valid JSON"

@@ -264,7 +264,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Long-polls waiting right now (for tests and diagnostics). */
-    int waitingRequests() {
+    public int waitingRequests() {
         return waiters.size();
     }
 

@@ -19,6 +19,10 @@ public interface Metrics {
     default void secretsLoaded(int count) {
     }
 
+    /** How many declared secrets are stale: loaded, but their last refresh failed (the last good value is served). */
+    default void secretsStale(int count) {
+    }
+
     /** A refresh cycle finished: whether all secrets refreshed, and when. */
     default void refreshCompleted(boolean success, Instant at) {
     }

@@ -30,6 +30,8 @@ public final class PrometheusMetrics implements Metrics {
     public static final String SSM_THROTTLED = "ssm_sidecar_ssm_throttled_total";
     /** Gauge {@code ssm_sidecar_secrets_loaded}: secrets in the current snapshot. */
     public static final String SECRETS_LOADED = "ssm_sidecar_secrets_loaded";
+    /** Gauge {@code ssm_sidecar_secrets_stale}: declared secrets served from their last good value after failed refreshes. */
+    public static final String SECRETS_STALE = "ssm_sidecar_secrets_stale";
     /** Gauge {@code ssm_sidecar_oldest_value_age_seconds}: age of the least recently refreshed value. */
     public static final String OLDEST_VALUE_AGE = "ssm_sidecar_oldest_value_age_seconds";
     /** Gauge {@code ssm_sidecar_last_refresh_success_timestamp_seconds}: epoch seconds, 0 before the first. */
@@ -53,6 +55,7 @@ public final class PrometheusMetrics implements Metrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger secretsLoaded = new AtomicInteger();
+    private final AtomicInteger secretsStale = new AtomicInteger();
     private final AtomicLong lastRefreshSuccessMillis = new AtomicLong();
     private final AtomicReference<Supplier<Duration>> oldestAge = new AtomicReference<>();
     private final Counter throttled;
@@ -65,6 +68,9 @@ public final class PrometheusMetrics implements Metrics {
     private PrometheusMetrics() {
         Gauge.builder(meterName(SECRETS_LOADED), secretsLoaded, AtomicInteger::get)
                 .description("Secrets in the current snapshot").register(registry);
+        Gauge.builder(meterName(SECRETS_STALE), secretsStale, AtomicInteger::get)
+                .description("Declared secrets served from their last good value because their refresh failed")
+                .register(registry);
         Gauge.builder(meterName(OLDEST_VALUE_AGE), this, PrometheusMetrics::oldestAgeSeconds)
                 .description("Seconds since the least recently refreshed value was last refreshed successfully")
                 .register(registry);
@@ -105,6 +111,11 @@ public final class PrometheusMetrics implements Metrics {
     @Override
     public void secretsLoaded(int count) {
         secretsLoaded.set(count);
+    }
+
+    @Override
+    public void secretsStale(int count) {
+        secretsStale.set(count);
     }
 
     @Override

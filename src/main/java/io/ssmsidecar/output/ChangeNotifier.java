@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,10 @@ import java.util.random.RandomGenerator;
  * and/or a signal to a process found by pid file or command name. Changes within {@code window} are coalesced into
  * one notification carrying the union of changed keys and their latest versions. Bodies, arguments and logs carry
  * keys and versions, never values. Runs on its own scheduler thread so a slow receiver never delays a refresh.
+ *
+ * <p>A URL notification is retried with backoff (full jitter) up to {@code urlAttempts} times. Keys the receiver has
+ * not accepted are never dropped: a newer change cancels a pending retry and its notification carries both sets of
+ * keys, and keys of a notification that gave up go out with the next one.
  */
 public final class ChangeNotifier implements AutoCloseable {
     private static final Log LOG = Log.get(ChangeNotifier.class);
@@ -69,6 +74,11 @@ public final class ChangeNotifier implements AutoCloseable {
     private Snapshot pendingSnapshot;
     private boolean windowOpen;
 
+    // URL delivery; touched only on the scheduler thread, where flushes and retries run one at a time.
+    private final Set<String> urlUndelivered = new TreeSet<>();
+    private Snapshot urlSnapshot;
+    private Scheduler.Task urlRetry;
+
     public ChangeNotifier(Options options, Scheduler scheduler, Clock clock, Metrics metrics, RandomGenerator random) {
         this.options = options;
         this.scheduler = scheduler;
@@ -102,19 +112,25 @@ public final class ChangeNotifier implements AutoCloseable {
             pendingKeys.clear();
             windowOpen = false;
         }
-        String body = body(snapshot, keys);
-        options.url().ifPresent(u -> post(u, body, 1));
+        options.url().ifPresent(u -> {
+            if (urlRetry != null) {
+                urlRetry.cancel(); // superseded: this notification carries the waiting keys too
+            }
+            urlUndelivered.addAll(keys);
+            urlSnapshot = snapshot;
+            postUndelivered(u, 1);
+        });
         options.command().ifPresent(c -> runCommand(c, keys));
         options.signal().ifPresent(s -> signal(s));
     }
 
-    /** The JSON body of a notification: changed keys with versions, never values. */
+    /** The JSON body of a notification: changed keys, sorted, with versions, never values. */
     String body(Snapshot snapshot, Set<String> keys) {
         ObjectNode root = JSON.createObjectNode();
         root.put("generation", snapshot.generation());
         root.put("at", Instant.now(clock).toString());
         ArrayNode changed = root.putArray("changed");
-        for (String key : keys) {
+        for (String key : new TreeSet<>(keys)) {
             ObjectNode entry = changed.addObject().put("key", key);
             Optional<Secret> s = snapshot.get(key);
             if (s.isPresent()) {
@@ -129,41 +145,51 @@ public final class ChangeNotifier implements AutoCloseable {
         return root.toString();
     }
 
-    private void post(URI url, String body, int attempt) {
-        int status = -1;
-        String failure;
+    private void postUndelivered(URI url, int attempt) {
+        urlRetry = null;
+        Set<String> keys = new TreeSet<>(urlUndelivered);
+        int[] status = {-1};
+        String failure = post(url, body(urlSnapshot, keys), status);
+        if (failure == null) {
+            urlUndelivered.clear();
+            metrics.notification("url", true);
+            LOG.info("change notification sent", "channel", "url", "status", status[0], "attempt", attempt,
+                    "keys", String.join(",", keys));
+            return;
+        }
+        if (attempt >= options.urlAttempts()) {
+            metrics.notification("url", false);
+            LOG.error("change notification failed; giving up until the next change", "channel", "url",
+                    "reason", failure, "attempts", attempt, "keys", String.join(",", keys));
+            return;
+        }
+        LOG.debug("change notification failed; retrying", "channel", "url", "reason", failure, "attempt", attempt);
+        urlRetry = scheduler.schedule(() -> postUndelivered(url, attempt + 1), urlBackoff.delay(attempt - 1, random));
+    }
+
+    /** One POST; returns null on a 2xx answer, else why it failed. No proxy (the receiver is local), no redirects. */
+    private static String post(URI url, String body, int[] status) {
         try {
-            HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection(Proxy.NO_PROXY);
             c.setConnectTimeout(2000);
             c.setReadTimeout(5000);
+            c.setInstanceFollowRedirects(false);
             c.setRequestMethod("POST");
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/json");
             try (OutputStream out = c.getOutputStream()) {
                 out.write(body.getBytes(StandardCharsets.UTF_8));
             }
-            status = c.getResponseCode();
-            try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+            status[0] = c.getResponseCode();
+            try (InputStream in = status[0] >= 400 ? c.getErrorStream() : c.getInputStream()) {
                 if (in != null) {
                     in.readAllBytes();
                 }
             }
-            failure = status >= 200 && status < 300 ? null : "status " + status;
+            return status[0] >= 200 && status[0] < 300 ? null : "status " + status[0];
         } catch (IOException | RuntimeException e) {
-            failure = e.getClass().getSimpleName();
+            return e.getClass().getSimpleName();
         }
-        if (failure == null) {
-            metrics.notification("url", true);
-            LOG.info("change notification sent", "channel", "url", "status", status, "attempt", attempt);
-            return;
-        }
-        if (attempt >= options.urlAttempts()) {
-            metrics.notification("url", false);
-            LOG.error("change notification failed; giving up", "channel", "url", "reason", failure, "attempts", attempt);
-            return;
-        }
-        LOG.debug("change notification failed; retrying", "channel", "url", "reason", failure, "attempt", attempt);
-        scheduler.schedule(() -> post(url, body, attempt + 1), urlBackoff.delay(attempt - 1, random));
     }
 
     private void runCommand(String command, Set<String> keys) {

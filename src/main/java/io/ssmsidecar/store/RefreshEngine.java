@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -73,6 +74,8 @@ public final class RefreshEngine implements AutoCloseable {
     private Instant nextFullAt;
     private Scheduler.Task pendingTick;
     private boolean applyPending;
+    /** Keys changed since the listener last accepted a change: a failed apply must not lose them. */
+    private final Set<String> unapplied = new TreeSet<>();
     private volatile boolean initialLoadDone;
     private volatile Map<String, KeyStatus> statusView = Map.of();
     private volatile int lastCycleCalls;
@@ -282,6 +285,9 @@ public final class RefreshEngine implements AutoCloseable {
                 }
             }
         }
+        // References that failed in one pass with the same attempt count share one jittered delay, so a batch
+        // that failed together is retried together: one call, not one call per reference.
+        Map<Integer, Duration> delays = new HashMap<>();
         for (Reference ref : refs) {
             State state = states.get(ref.key());
             List<Failure> fs = failuresByRef.getOrDefault(ref.key(), List.of());
@@ -310,7 +316,7 @@ public final class RefreshEngine implements AutoCloseable {
                 }
                 succeeded(ref, state, now);
             } else {
-                failed(ref, state, fs.get(0), now);
+                failed(ref, state, fs.get(0), now, delays);
             }
         }
         Snapshot published = store.publish(next);
@@ -318,6 +324,9 @@ public final class RefreshEngine implements AutoCloseable {
         boolean allOk = failuresByRef.isEmpty();
         if (full) {
             metrics.refreshCompleted(allOk, now);
+        } else if (allOk && states.values().stream().allMatch(s -> s.errorCode == null)) {
+            // The retries brought the last failing reference back: the refresh has now completed successfully.
+            metrics.refreshCompleted(true, now);
         }
         publishStatus();
         if (!changed.isEmpty() || applyPending) {
@@ -341,15 +350,20 @@ public final class RefreshEngine implements AutoCloseable {
     }
 
     private void apply(Snapshot snapshot, Set<String> changed) {
+        unapplied.addAll(changed);
+        Set<String> keys = Collections.unmodifiableSet(new TreeSet<>(unapplied));
         boolean ok;
         try {
-            ok = listener.onChange(snapshot, changed);
+            ok = listener.onChange(snapshot, keys);
         } catch (RuntimeException e) {
             LOG.error("applying a change failed", "error", e.getClass().getName());
             ok = false;
         }
-        if (ok && !changed.isEmpty() && snapshot.generation() > 1) {
-            LOG.info("secrets changed", "keys", String.join(",", changed), "generation", snapshot.generation());
+        if (ok) {
+            if (!keys.isEmpty() && snapshot.generation() > 1) {
+                LOG.info("secrets changed", "keys", String.join(",", keys), "generation", snapshot.generation());
+            }
+            unapplied.clear();
         }
         applyPending = !ok;
     }
@@ -367,17 +381,16 @@ public final class RefreshEngine implements AutoCloseable {
         state.retryAt = null;
     }
 
-    private void failed(Reference ref, State state, Failure f, Instant now) {
+    private void failed(Reference ref, State state, Failure f, Instant now, Map<Integer, Duration> delays) {
         boolean newState = !f.code().equals(state.errorCode);
         state.failures++;
         state.errorCode = f.code();
         state.error = f.reason();
         state.transientError = f.transientFailure();
-        Duration delay = options.backoff().delay(state.failures - 1, random);
-        if (!f.transientFailure()) {
-            // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered.
-            delay = options.backoff().ceiling();
-        }
+        // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered.
+        Duration delay = f.transientFailure()
+                ? delays.computeIfAbsent(state.failures - 1, attempt -> options.backoff().delay(attempt, random))
+                : options.backoff().ceiling();
         state.retryAt = now.plus(delay);
         if (newState) {
             Log.Level level = f.transientFailure() && state.loaded ? Log.Level.WARN : Log.Level.ERROR;
@@ -391,12 +404,16 @@ public final class RefreshEngine implements AutoCloseable {
 
     private void publishStatus() {
         Map<String, KeyStatus> view = new LinkedHashMap<>();
+        int stale = 0;
         for (Map.Entry<String, State> e : states.entrySet()) {
             State s = e.getValue();
-            view.put(e.getKey(), new KeyStatus(e.getKey(), s.loaded, s.loaded && s.errorCode != null, s.lastSuccess,
-                    s.errorCode, s.error, s.failures));
+            KeyStatus status = new KeyStatus(e.getKey(), s.loaded, s.loaded && s.errorCode != null, s.lastSuccess,
+                    s.errorCode, s.error, s.failures);
+            stale += status.stale() ? 1 : 0;
+            view.put(e.getKey(), status);
         }
         statusView = Map.copyOf(view);
+        metrics.secretsStale(stale);
     }
 
     private Duration oldestAge() {

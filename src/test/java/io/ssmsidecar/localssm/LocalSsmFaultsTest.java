@@ -1,5 +1,6 @@
 package io.ssmsidecar.localssm;
 
+import io.ssmsidecar.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -24,13 +25,13 @@ import software.amazon.awssdk.services.ssm.model.ThrottlingException;
 /** Counters, the call log and every injected fault, through the real SDK. */
 class LocalSsmFaultsTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
-    private TestClock clock;
+    private ManualClock clock;
     private LocalSsm ssm;
     private SsmClient client;
 
     @BeforeEach
     void start() throws Exception {
-        clock = new TestClock(T0);
+        clock = new ManualClock(T0);
         ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(clock));
         client = SdkClients.forLocal(ssm);
         ssm.put("/app/a", "va");

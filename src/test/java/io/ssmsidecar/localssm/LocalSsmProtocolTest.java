@@ -1,5 +1,6 @@
 package io.ssmsidecar.localssm;
 
+import io.ssmsidecar.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -38,13 +39,13 @@ import software.amazon.awssdk.services.ssm.model.ValidationException;
 class LocalSsmProtocolTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00.123Z");
     private final ObjectMapper json = new ObjectMapper();
-    private TestClock clock;
+    private ManualClock clock;
     private LocalSsm ssm;
     private SsmClient client;
 
     @BeforeEach
     void start() throws Exception {
-        clock = new TestClock(T0);
+        clock = new ManualClock(T0);
         ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(clock));
         client = SdkClients.forLocal(ssm);
     }

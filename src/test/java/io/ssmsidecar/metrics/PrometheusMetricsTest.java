@@ -60,11 +60,13 @@ class PrometheusMetricsTest {
     void gauges_followTheLatestReport_andTheAgeIsReadAtScrapeTime() {
         Duration[] age = {Duration.ofSeconds(12)};
         metrics.secretsLoaded(7);
+        metrics.secretsStale(2);
         metrics.oldestValueAge(() -> age[0]);
         metrics.refreshCompleted(true, Instant.ofEpochSecond(1_700_000_000));
         metrics.refreshCompleted(false, Instant.ofEpochSecond(1_700_000_300));
 
         assertThat(samples(PrometheusMetrics.SECRETS_LOADED)).containsOnly(entry("ssm_sidecar_secrets_loaded", 7.0));
+        assertThat(samples(PrometheusMetrics.SECRETS_STALE)).containsOnly(entry("ssm_sidecar_secrets_stale", 2.0));
         assertThat(samples(PrometheusMetrics.OLDEST_VALUE_AGE))
                 .containsOnly(entry("ssm_sidecar_oldest_value_age_seconds", 12.0));
         age[0] = Duration.ofMillis(1500);
@@ -130,6 +132,7 @@ class PrometheusMetricsTest {
         Map<String, String> types = Map.ofEntries(
                 entry(PrometheusMetrics.SSM_CALLS, "counter"), entry(PrometheusMetrics.SSM_CALL_SECONDS, "summary"),
                 entry(PrometheusMetrics.SSM_THROTTLED, "counter"), entry(PrometheusMetrics.SECRETS_LOADED, "gauge"),
+                entry(PrometheusMetrics.SECRETS_STALE, "gauge"),
                 entry(PrometheusMetrics.OLDEST_VALUE_AGE, "gauge"), entry(PrometheusMetrics.LAST_REFRESH_SUCCESS, "gauge"),
                 entry(PrometheusMetrics.REFRESHES, "counter"), entry(PrometheusMetrics.FILE_WRITES, "counter"),
                 entry(PrometheusMetrics.HTTP_REQUESTS, "counter"), entry(PrometheusMetrics.HTTP_REQUEST_SECONDS, "summary"),

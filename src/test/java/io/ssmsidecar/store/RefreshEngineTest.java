@@ -4,6 +4,8 @@ import static io.ssmsidecar.store.ResolverTest.ref;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.Call;
+import io.ssmsidecar.log.CapturedLog;
+import io.ssmsidecar.log.Log;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.testing.LocalWire;
 import io.ssmsidecar.testing.ManualClock;
@@ -12,12 +14,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The refresh engine on virtual time against the real SDK and local endpoint: no sleeps anywhere. */
 class RefreshEngineTest {
@@ -123,6 +129,11 @@ class RefreshEngineTest {
         assertThat(engine.readiness().ready()).as("stale but no max staleness set").isTrue();
 
         wire.ssm.faults().clear();
+        assertRecoversWithTheNextRotation();
+    }
+
+    /** A value rotated meanwhile arrives within the backoff ceiling, and the key is no longer stale. */
+    private void assertRecoversWithTheNextRotation() {
         wire.ssm.put("/app/db", "db-v2", "SecureString");
         scheduler.advance(Duration.ofMinutes(6));
 
@@ -147,6 +158,84 @@ class RefreshEngineTest {
     }
 
     @Test
+    void throttling_backsOffExponentially_withJitter_onTheCallTimesTheEndpointRecorded() {
+        started();
+        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        wire.ssm.clearCalls();
+        engine.requestRefresh();
+
+        // The next full cycle is at least 0.9 intervals away, so everything up to 4 minutes is a backoff retry.
+        String logged;
+        try (CapturedLog log = CapturedLog.start(Log.Format.TEXT, Log.Level.INFO)) {
+            scheduler.advance(Duration.ofMinutes(4));
+            logged = log.text();
+        }
+        assertThat(logged.lines().filter(l -> l.contains(" WARN ")).toList()).as("one line per key and state change,"
+                + " not one per retry").hasSize(2).allSatisfy(l -> assertThat(l).contains("ThrottlingException"));
+
+        List<Instant> at = wire.ssm.calls("GetParameters").stream().map(Call::at).toList();
+        assertThat(wire.ssm.calls()).allMatch(Call::throttled);
+        Backoff backoff = Backoff.DEFAULT;
+        for (int i = 1; i < at.size(); i++) {
+            Duration cap = backoff.cap(i - 1);
+            assertThat(Duration.between(at.get(i - 1), at.get(i))).as("gap before retry %d", i)
+                    .isBetween(cap.dividedBy(10), cap);
+        }
+        assertThat(at).as("doubling to a ceiling: a handful of calls in 4 minutes, not one a second")
+                .hasSizeBetween(8, 20);
+
+        wire.ssm.faults().clear();
+        scheduler.advance(Duration.ofMinutes(5));
+        assertThat(engine.status().get("DB").stale()).isFalse();
+        assertThat(wire.ssm.calls().get(wire.ssm.calls().size() - 1).succeeded()).isTrue();
+    }
+
+    @Test
+    void aThrottledBatch_isRetriedAsOneBatch_notOneCallPerReference() {
+        Reference[] refs = new Reference[12];
+        for (int i = 0; i < refs.length; i++) {
+            wire.ssm.put("/many/p" + i, "v" + i, "String");
+            refs[i] = ref("P" + i, "ssm:///many/p" + i);
+        }
+        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        engine(Optional.empty(), refs);
+
+        scheduler.advance(Duration.ofMinutes(2));
+
+        Map<Instant, List<Call>> byTime = new TreeMap<>();
+        wire.ssm.calls().forEach(c -> byTime.computeIfAbsent(c.at(), t -> new ArrayList<>()).add(c));
+        assertThat(byTime.size()).as("retry rounds").isGreaterThan(4);
+        assertThat(byTime.values()).as("each round: the same two batches of 10 and 2 names")
+                .allSatisfy(round -> assertThat(round).extracting(c -> c.names().size()).containsExactly(10, 2));
+
+        wire.ssm.faults().clear();
+        scheduler.advance(Duration.ofMinutes(5));
+        assertThat(store.current().secrets()).hasSize(12);
+    }
+
+    @Test
+    void failedApply_keepsTheChangedKeys_untilTheListenerAcceptsThem() {
+        started();
+        listenerSucceeds = false;
+        wire.ssm.put("/app/db", "db-v2", "SecureString");
+        engine.requestRefresh();
+        scheduler.runDue();
+        wire.ssm.put("/app/api", "api-v2", "SecureString");
+        engine.requestRefresh();
+        scheduler.runDue();
+        assertThat(changes.get(changes.size() - 1)).containsExactly("API", "DB");
+
+        listenerSucceeds = true;
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(changes.get(changes.size() - 1)).as("accepted with every key changed meanwhile").containsExactly("API", "DB");
+
+        wire.ssm.put("/app/db", "db-v3", "SecureString");
+        engine.requestRefresh();
+        scheduler.runDue();
+        assertThat(changes.get(changes.size() - 1)).as("accepted keys are not repeated").containsExactly("DB");
+    }
+
+    @Test
     void permanentFailure_keepsLastGoodValue_andReportsIt() {
         started();
         wire.ssm.delete("/app/db");
@@ -158,6 +247,51 @@ class RefreshEngineTest {
         assertThat(s.stale()).isTrue();
         assertThat(s.lastErrorCode()).isEqualTo("ParameterNotFound");
         assertThat(value("API")).isEqualTo("api-v1");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"AccessDeniedException", "InvalidKeyId"})
+    void revokedAccess_orAnUnusableKmsKey_keepsLastGoodValue_marksItStale_andRetriesAtTheCeiling(String code) {
+        started();
+        wire.ssm.faults().deny("/app/db", code);
+        wire.ssm.clearCalls();
+
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+
+        assertThat(value("DB")).isEqualTo("db-v1");
+        assertThat(value("API")).as("the other name of the refused batch still refreshes").isEqualTo("api-v1");
+        assertThat(engine.status().get("DB").stale()).isTrue();
+        assertThat(engine.status().get("DB").lastErrorCode()).isEqualTo(code);
+        assertThat(engine.status().get("API").stale()).isFalse();
+        assertThat(wire.ssm.calls()).as("a permanent error is not hammered").hasSizeLessThan(10);
+    }
+
+    @Test
+    void connectionRefused_isTransient_keepsLastGoodValue_andRecovers() {
+        started();
+        wire.ssm.faults().refuseConnections();
+
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+        assertThat(value("DB")).isEqualTo("db-v1");
+        assertThat(engine.status().get("DB").stale()).isTrue();
+
+        wire.ssm.faults().acceptConnections();
+        assertRecoversWithTheNextRotation();
+    }
+
+    @Test
+    void secretsManagerRotation_isDetectedByItsVersionId() {
+        wire.ssm.putSecret("app/creds", "{\"password\":\"one\"}");
+        engine(Optional.empty(), ref("PW", "ssm:///aws/reference/secretsmanager/app/creds#password"));
+        String before = store.current().get("PW").orElseThrow().versionTag();
+
+        wire.ssm.putSecret("app/creds", "{\"password\":\"two\"}");
+        engine.requestRefresh();
+        scheduler.runDue();
+
+        assertThat(value("PW")).isEqualTo("two");
+        assertThat(store.current().get("PW").orElseThrow().versionTag()).isNotEqualTo(before);
+        assertThat(changes.get(changes.size() - 1)).containsExactly("PW");
     }
 
     @Test

@@ -1,0 +1,66 @@
+# ssm-sidecar container image.
+#
+#   docker build -t ssm-sidecar .            (or: podman build --format docker -t ssm-sidecar .)
+#
+# Two stages: a JDK + Maven stage builds the jar from source, links a JRE with only the modules the jar
+# needs and trains the JVM's class data archive; the final stage is that JRE, the jar and nothing else
+# on a glibc-only base: no shell, no package manager, a fixed non-root user. scripts/container-test builds
+# this file from local base images and runs it as an ECS-like pod.
+#
+# Build arguments:
+#   BUILD_IMAGE   JDK + Maven image. The JDK's version is the runtime's version (jlink). Default: JDK 25,
+#                 whose AOT cache more than halves start-up (any JDK >= 17 works: it then gets AppCDS).
+#   RUNTIME_BASE  glibc base without a JDK, e.g. gcr.io/distroless/base-debian12 or debian:bookworm-slim. It must
+#                 have the libraries the JRE loads: glibc for Temurin (it bundles zlib); glibc and zlib for Debian's JDK.
+#   MAVEN_FLAGS   extra Maven flags, e.g. "-o" for an offline build against a mounted ~/.m2.
+#   JVM_FLAGS     the JVM flags (see below); written to /app/jvm.options.
+#   JLINK_EXTRA_MODULES  modules jdeps cannot see (loaded by name or as services).
+#   CDS           auto (default): train class data at build time; off: none. Measured with scripts/container-test's
+#                 images on 2 busy cores (medians of 7, alternated): the AOT cache (JDK 25) brings `run` from start to
+#                 /readyz 200 in 0.67 s instead of 1.61 s and with 0.50 s of CPU instead of 1.23 s, at the same RSS
+#                 (~100 MiB); it adds ~50 MB to the image. Worth it for a container started with every task.
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-25
+ARG RUNTIME_BASE=gcr.io/distroless/base-debian12
+
+FROM ${BUILD_IMAGE} AS build
+ARG MAVEN_FLAGS=""
+# The JVM flags, in this one place (the training run and every start of the image use them):
+#   -XX:+UseSerialGC             one GC thread, smallest footprint; the heap is a few MiB of secrets.
+#   -XX:TieredStopAtLevel=1      C1 only: ~2x faster start and less CPU and memory for the JIT; costs ~40% of
+#                                peak HTTP throughput (26-32k instead of 45-52k req/s on 2 cores), far above
+#                                what one app asks of its sidecar. Measured in shared/PERF-NOTES.md.
+#   -Xmx32m                      the one memory flag that matters: without it RSS under load grows to 350-800 MiB;
+#                                with it 95 MiB idle, 105-115 MiB under load (100 secrets).
+#   -XX:+ExitOnOutOfMemoryError  a sidecar that ran out of heap exits and is restarted, instead of limping on.
+#   -XX:-UsePerfData             no /tmp/hsperfdata file: works on a read-only root file system.
+# The performance issue (#7, bench/run) re-measures these; change them here only.
+ARG JVM_FLAGS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx32m -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData"
+ARG JLINK_EXTRA_MODULES="jdk.crypto.ec"
+ARG CDS=auto
+WORKDIR /src
+COPY pom.xml ./
+COPY src/main ./src/main
+RUN mvn -B -q ${MAVEN_FLAGS} -Dmaven.test.skip=true package \
+ && mkdir -p /app \
+ && cp target/ssm-sidecar.jar /app/ssm-sidecar.jar
+COPY scripts/image-runtime.sh /usr/local/lib/ssm-sidecar/image-runtime.sh
+RUN JVM_FLAGS="${JVM_FLAGS}" JLINK_EXTRA_MODULES="${JLINK_EXTRA_MODULES}" CDS="${CDS}" \
+    sh /usr/local/lib/ssm-sidecar/image-runtime.sh
+
+FROM ${RUNTIME_BASE}
+COPY --from=build /opt/jre /opt/jre
+COPY --from=build /app /app
+COPY --from=build /out/ /
+# MALLOC_ARENA_MAX: two glibc malloc arenas instead of eight per core, for a few MiB less RSS (PERF-NOTES).
+ENV PATH=/opt/jre/bin:/usr/bin:/bin \
+    MALLOC_ARENA_MAX=2
+# The output directory, declared as a volume so ECS copies its owner and mode into the task's shared volume.
+VOLUME ["/run/secrets"]
+USER 10001:10001
+# No EXPOSE: the API listens on 127.0.0.1:2773 inside the task's network namespace, for the app only.
+ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar"]
+CMD ["run"]
+# Exec form: no shell in the image. Each check is a short JVM: ~0.05 s of CPU and ~40 MiB for a moment (measured
+# with the AOT cache), so every 5 s costs ~1% of a core and lets a dependent app start within ~5 s of readiness.
+HEALTHCHECK --interval=5s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar", "healthcheck"]

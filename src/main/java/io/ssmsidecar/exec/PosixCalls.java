@@ -1,0 +1,180 @@
+package io.ssmsidecar.exec;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Array;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The three libc calls that replace this process with the command: {@code execve(2)}, {@code sigprocmask(2)} and
+ * {@code fcntl(2)}, bound with the Foreign Function &amp; Memory API (final since JDK 22). The project compiles for
+ * Java 17, so the API is reached by reflection; {@link #bind()} fails on an older JVM or when native access is denied.
+ */
+final class PosixCalls {
+    private static final int F_SETFD = 2;
+    private static final int FD_CLOEXEC = 1;
+    /** {@code sizeof(sigset_t)} is 128 bytes with glibc and musl, 4 on macOS: 128 zero bytes is an empty set on all. */
+    private static final long SIGSET_BYTES = 128;
+
+    private final Class<?> arenaType;
+    private final Method allocateBytes;
+    private final Method allocateLayout;
+    private final Method asByteBuffer;
+    private final Method address;
+    private final Object nullSegment;
+    private final Object errnoLayout;
+    private final long errnoOffset;
+    private final MethodHandle execve;
+    private final MethodHandle sigprocmask;
+    private final MethodHandle fcntl;
+    private final int sigSetmask;
+
+    private PosixCalls() throws ReflectiveOperationException {
+        Class<?> linkerType = Class.forName("java.lang.foreign.Linker");
+        Class<?> optionType = Class.forName("java.lang.foreign.Linker$Option");
+        Class<?> segmentType = Class.forName("java.lang.foreign.MemorySegment");
+        Class<?> layoutType = Class.forName("java.lang.foreign.MemoryLayout");
+        Class<?> pathElementType = Class.forName("java.lang.foreign.MemoryLayout$PathElement");
+        Class<?> valueLayoutType = Class.forName("java.lang.foreign.ValueLayout");
+        Class<?> descriptorType = Class.forName("java.lang.foreign.FunctionDescriptor");
+        Class<?> lookupType = Class.forName("java.lang.foreign.SymbolLookup");
+        arenaType = Class.forName("java.lang.foreign.Arena");
+
+        allocateBytes = arenaType.getMethod("allocate", long.class, long.class);
+        allocateLayout = arenaType.getMethod("allocate", layoutType);
+        asByteBuffer = segmentType.getMethod("asByteBuffer");
+        address = segmentType.getMethod("address");
+        nullSegment = segmentType.getField("NULL").get(null);
+
+        Object linker = linkerType.getMethod("nativeLinker").invoke(null);
+        Object lookup = linkerType.getMethod("defaultLookup").invoke(linker);
+        Method find = lookupType.getMethod("find", String.class);
+        Object pointer = valueLayoutType.getField("ADDRESS").get(null);
+        Object cInt = valueLayoutType.getField("JAVA_INT").get(null);
+        Method describe = descriptorType.getMethod("of", layoutType, layoutType.arrayType());
+        Method downcall = linkerType.getMethod("downcallHandle", segmentType, descriptorType, optionType.arrayType());
+
+        errnoLayout = optionType.getMethod("captureStateLayout").invoke(null);
+        Object errnoElement = pathElementType.getMethod("groupElement", String.class).invoke(null, "errno");
+        errnoOffset = (long) layoutType.getMethod("byteOffset", pathElementType.arrayType())
+                .invoke(errnoLayout, array(pathElementType, errnoElement));
+        Object captureErrno = optionType.getMethod("captureCallState", String[].class)
+                .invoke(null, (Object) new String[] {"errno"});
+
+        execve = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "execve"),
+                describe.invoke(null, cInt, array(layoutType, pointer, pointer, pointer)),
+                array(optionType, captureErrno));
+        sigprocmask = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "sigprocmask"),
+                describe.invoke(null, cInt, array(layoutType, cInt, pointer, pointer)), array(optionType));
+        Object variadicFrom2 = optionType.getMethod("firstVariadicArg", int.class).invoke(null, 2);
+        fcntl = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "fcntl"),
+                describe.invoke(null, cInt, array(layoutType, cInt, cInt, cInt)), array(optionType, variadicFrom2));
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        sigSetmask = os.contains("linux") ? 2 : 3;
+    }
+
+    /**
+     * Binds the calls.
+     *
+     * @throws UnsupportedOperationException naming why not: JVM older than 22, not a POSIX system, or native
+     *                                       access denied ({@code --illegal-native-access=deny})
+     */
+    static PosixCalls bind() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (!(os.contains("linux") || os.contains("mac"))) {
+            throw new UnsupportedOperationException("execve is only used on Linux and macOS, not " + os);
+        }
+        if (Runtime.version().feature() < 22) {
+            throw new UnsupportedOperationException("Java " + Runtime.version().feature()
+                    + " has no final Foreign Function & Memory API (needs 22+)");
+        }
+        try {
+            return new PosixCalls();
+        } catch (InvocationTargetException e) {
+            throw new UnsupportedOperationException("native access refused: " + e.getCause());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new UnsupportedOperationException("Foreign Function & Memory API unavailable: " + e);
+        }
+    }
+
+    /** Unblocks every signal of the calling thread, so the new program starts with an empty signal mask. */
+    void clearSignalMask() throws Exception {
+        try (AutoCloseable arena = newArena()) {
+            Object empty = allocateBytes.invoke(arena, SIGSET_BYTES, 8L);
+            sigprocmask.invokeWithArguments(sigSetmask, empty, nullSegment);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Marks {@code fd} close-on-exec; a descriptor that was closed meanwhile is ignored. */
+    void setCloseOnExec(int fd) throws Exception {
+        try {
+            fcntl.invokeWithArguments(fd, F_SETFD, FD_CLOEXEC);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Calls {@code execve(path, argv, envp)}. On success it does not return: this process becomes the program.
+     *
+     * @return the {@code errno} of the failure
+     */
+    int execve(byte[] path, List<byte[]> argv, List<byte[]> envp) throws Exception {
+        try (AutoCloseable arena = newArena()) {
+            Object errno = allocateLayout.invoke(arena, errnoLayout);
+            execve.invokeWithArguments(errno, cString(arena, path), pointers(arena, argv), pointers(arena, envp));
+            return ((ByteBuffer) asByteBuffer.invoke(errno)).order(ByteOrder.nativeOrder()).getInt((int) errnoOffset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private AutoCloseable newArena() throws ReflectiveOperationException {
+        return (AutoCloseable) arenaType.getMethod("ofConfined").invoke(null);
+    }
+
+    private Object cString(Object arena, byte[] bytes) throws ReflectiveOperationException {
+        Object segment = allocateBytes.invoke(arena, (long) bytes.length + 1, 1L);
+        ((ByteBuffer) asByteBuffer.invoke(segment)).put(bytes).put((byte) 0);
+        return segment;
+    }
+
+    /** A NULL-terminated array of C strings, as {@code argv} and {@code envp} are. */
+    private Object pointers(Object arena, List<byte[]> strings) throws ReflectiveOperationException {
+        Object array = allocateBytes.invoke(arena, (long) Long.BYTES * (strings.size() + 1), (long) Long.BYTES);
+        ByteBuffer slots = ((ByteBuffer) asByteBuffer.invoke(array)).order(ByteOrder.nativeOrder());
+        for (byte[] s : strings) {
+            slots.putLong((long) address.invoke(cString(arena, s)));
+        }
+        slots.putLong(0L);
+        return array;
+    }
+
+    private static Object symbol(Method find, Object lookup, String name) throws ReflectiveOperationException {
+        Optional<?> found = (Optional<?>) find.invoke(lookup, name);
+        return found.orElseThrow(() -> new NoSuchMethodException("libc has no symbol " + name));
+    }
+
+    private static Object array(Class<?> type, Object... elements) {
+        Object array = Array.newInstance(type, elements.length);
+        for (int i = 0; i < elements.length; i++) {
+            Array.set(array, i, elements[i]);
+        }
+        return array;
+    }
+
+    private static Exception rethrow(Throwable t) {
+        Throwable cause = t instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : t;
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return cause instanceof Exception e ? e : new IllegalStateException(cause);
+    }
+}
