@@ -1,9 +1,10 @@
 package io.ssmsidecar.reliability;
 
+import io.ssmsidecar.testing.Await;
+import io.ssmsidecar.testing.ChildJvm;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -33,40 +34,28 @@ final class ChildSidecar implements AutoCloseable {
     private static String classPath;
     private static Path archive;
 
+    final ChildJvm jvm;
     final Process process;
-    final Path stdout;
-    final Path stderr;
 
-    private ChildSidecar(Process process, Path stdout, Path stderr) {
-        this.process = process;
-        this.stdout = stdout;
-        this.stderr = stderr;
+    private ChildSidecar(ChildJvm jvm) {
+        this.jvm = jvm;
+        this.process = jvm.process();
     }
 
-    /** Starts {@code run} with exactly {@code env} (plus PATH); output goes to {@code logDir/name.out|err}. */
+    /** Starts {@code run} with exactly {@code env} (plus PATH); its output is captured under {@code logDir}. */
     static ChildSidecar start(Map<String, String> env, Path logDir, String name) throws IOException {
         return start(env, logDir, name, archive == null ? List.of() : List.of("-XX:SharedArchiveFile=" + archive));
     }
 
     private static ChildSidecar start(Map<String, String> env, Path logDir, String name, List<String> jvmFlags)
             throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:disable",
-                "-Xlog:all=off"));
-        command.addAll(jvmFlags);
-        command.addAll(List.of("-cp", classPath(), "io.ssmsidecar.Main", "run"));
+        List<String> flags = new ArrayList<>(List.of("-Xlog:disable", "-Xlog:all=off"));
+        flags.addAll(jvmFlags);
         Files.createDirectories(logDir);
-        Path out = logDir.resolve(name + ".out");
-        Path err = logDir.resolve(name + ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().clear();
-        pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-        pb.environment().putAll(env);
-        LeakWatch.searchFile(name + " stdout", out);
-        LeakWatch.searchFile(name + " stderr", err);
-        return new ChildSidecar(pb.start(), out, err);
+        ChildJvm jvm = ChildJvm.start(Path.of(ProcessHandle.current().info().command().orElseThrow()), flags,
+                classPath(), logDir, env, "run");
+        LeakWatch.search(name + " stdout and stderr", jvm::output);
+        return new ChildSidecar(jvm);
     }
 
     /**
@@ -132,11 +121,7 @@ final class ChildSidecar implements AutoCloseable {
 
     /** Everything the child logged to stderr so far. */
     String log() {
-        try {
-            return Files.readString(stderr, StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return jvm.stderr();
     }
 
     void awaitLog(String fragment, Duration timeout) {
@@ -146,7 +131,7 @@ final class ChildSidecar implements AutoCloseable {
                         + "':\n" + log());
             }
             return log().contains(fragment);
-        }, "the child to log '" + fragment + "'");
+        }, () -> "the child to log '" + fragment + "'");
     }
 
     /** The HTTP port the child listens on, from its log. */
@@ -217,15 +202,9 @@ final class ChildSidecar implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Kills the child if it still runs. */
+    /** Kills the child (and anything it started) if it still runs. */
     @Override
     public void close() {
-        if (process.isAlive()) {
-            try {
-                kill9();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        jvm.close();
     }
 }

@@ -119,7 +119,8 @@ class FleetTest {
                     + KEYS_PER_ENGINE + " keys each (1 GetParameters per cycle), started in one instant");
             Figures.record(s, "virtual time simulated", horizon.toMinutes() + " min");
             Figures.record(s, "time until all loaded (virtual)", Duration.between(t0, allLoadedAt).toMillis() / 1000.0 + " s");
-            Figures.record(s, "start-up calls / throttled", startup.size() + " / " + startup.stream().filter(Call::throttled).count());
+            Figures.record(s, "start-up calls / throttled",
+                    startup.size() + " / " + startup.stream().filter(Call::throttled).count());
             Figures.record(s, "names per GetParameters call during start-up (mean)", String.format("%.2f",
                     startup.stream().mapToInt(c -> c.names().size()).average().orElse(0)));
             Figures.record(s, "steady state window", String.format("%.0f s from %s after start", steadySeconds,

@@ -233,7 +233,8 @@ class HostileHttpTest {
     @Test
     void slowClients_doNotBlockOthers_andGetTheirStatusWhenTheRequestIsComplete() throws Exception {
         int slow = 5;
-        Load.Result baseline = Load.run(sidecar.http, 4, 150, i -> "/v1/secrets/" + KEY, r -> r.body().equals(value) ? null : "bad");
+        Load.Result baseline = Load.run(sidecar.http, 4, 150, i -> "/v1/secrets/" + KEY,
+                r -> r.body().equals(value) ? null : "bad");
         ScheduledExecutorService tricklers = Executors.newScheduledThreadPool(1);
         List<CompletableFuture<Http.Raw>> answers = new ArrayList<>();
         List<ScheduledFuture<?>> tasks = new ArrayList<>();

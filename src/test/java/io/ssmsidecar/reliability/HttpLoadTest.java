@@ -3,6 +3,7 @@ package io.ssmsidecar.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.Await;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ class HttpLoadTest {
             held.add(sidecar.http.sendAsync(sidecar.http.request("/v1/secrets/K0?wait=20s")
                     .header(Http.TOKEN_HEADER, InProcessSidecar.TOKEN).header("If-None-Match", etag).build()));
         }
-        Await.until(java.time.Duration.ofSeconds(30), () -> status("/v1/secrets/K1") == 429, "every place held");
+        Await.until(java.time.Duration.ofSeconds(30), () -> status("/v1/secrets/K1") == 429, () -> "every place held");
         Load.Result flood = Load.run(sidecar.http, 64, 50, i -> i % 8 == 0 ? "/ping" : "/v1/secrets/K" + (i % KEYS),
                 r -> r.statusCode() == 429 || r.uri().getPath().equals("/ping") && r.statusCode() == 200 ? null
                         : "status " + r.statusCode());

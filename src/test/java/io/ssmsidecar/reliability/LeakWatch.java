@@ -8,10 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -52,15 +49,9 @@ public final class LeakWatch implements BeforeEachCallback, AfterEachCallback {
         captures.add(new Capture(source, () -> text));
     }
 
-    /** Registers a file to read and search when the test ends (e.g. a child JVM's stderr). */
-    static synchronized void searchFile(String source, Path file) {
-        captures.add(new Capture(source, () -> {
-            try {
-                return Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "";
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }));
+    /** Registers text to read and search when the test ends (e.g. a child JVM's output). */
+    static synchronized void search(String source, Supplier<String> text) {
+        captures.add(new Capture(source, text));
     }
 
     /** Everything the in-process log captured so far in this test. */

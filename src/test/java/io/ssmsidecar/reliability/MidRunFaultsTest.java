@@ -3,6 +3,7 @@ package io.ssmsidecar.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.Await;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,7 +113,7 @@ class MidRunFaultsTest {
         rotate(2);
         fault.inject(ssm);
         refresher.scheduleWithFixedDelay(this::forceRefresh, 0, 100, TimeUnit.MILLISECONDS);
-        Await.until(Duration.ofSeconds(30), () -> failedRefreshes() > failedRefreshesBefore, "a failed refresh cycle");
+        Await.until(Duration.ofSeconds(30), () -> failedRefreshes() > failedRefreshesBefore, () -> "a failed refresh cycle");
         Load.Result during = load(1);
         HttpResponse<String> list = sidecar.http.get("/v1/secrets");
         LeakWatch.search("GET /v1/secrets", list.body());
@@ -134,7 +135,7 @@ class MidRunFaultsTest {
 
         long faultEnded = System.nanoTime();
         ssm.faults().clear();
-        Await.until(Duration.ofSeconds(30), () -> allAt(2), "every key at generation 2 over HTTP and in the files");
+        Await.until(Duration.ofSeconds(30), () -> allAt(2), () -> "every key at generation 2 over HTTP and in the files");
         long recoveryMs = (System.nanoTime() - faultEnded) / 1_000_000;
         refresher.shutdownNow();
 

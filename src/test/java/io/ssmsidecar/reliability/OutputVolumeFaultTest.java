@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.output.Tmpfs;
+import io.ssmsidecar.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,8 +70,8 @@ class OutputVolumeFaultTest {
         volume.remount("ro");
         rotate(2, 100);
         sidecar.sidecar.requestRefresh();
-        Await.until(Duration.ofSeconds(30), () -> failedWrites() >= 1, "a failed write in the metrics");
-        Await.until(Duration.ofSeconds(30), () -> httpGeneration("K0") == 2, "HTTP to serve the new value");
+        Await.until(Duration.ofSeconds(30), () -> failedWrites() >= 1, () -> "a failed write in the metrics");
+        Await.until(Duration.ofSeconds(30), () -> httpGeneration("K0") == 2, () -> "HTTP to serve the new value");
 
         assertThat(snapshot()).as("the files the app reads are the old set, unchanged").isEqualTo(before);
         assertThat(LeakWatch.logText()).contains("writing the output files failed; the previous files are intact")
@@ -79,7 +80,7 @@ class OutputVolumeFaultTest {
 
         volume.remount("rw");
         Await.until(Duration.ofSeconds(30), () -> fileGeneration("K0") == 2 && fileGeneration("K3") == 2,
-                "the files to catch up");
+                () -> "the files to catch up");
         assertThat(sidecar.file("app.env")).contains("|g=2|");
         record("output-read-only", failuresWhileReadOnly);
     }
@@ -92,7 +93,7 @@ class OutputVolumeFaultTest {
         Files.write(ballast, new byte[(int) Math.max(0, free - 16 * 1024)]);
         rotate(2, 3000);
         sidecar.sidecar.requestRefresh();
-        Await.until(Duration.ofSeconds(30), () -> failedWrites() >= 1, "a failed write in the metrics");
+        Await.until(Duration.ofSeconds(30), () -> failedWrites() >= 1, () -> "a failed write in the metrics");
 
         assertThat(snapshot()).as("the files the app reads are the old set, unchanged").isEqualTo(before);
         assertThat(LeakWatch.logText()).contains("writing the output files failed; the previous files are intact")
@@ -101,7 +102,7 @@ class OutputVolumeFaultTest {
 
         Files.delete(ballast);
         Await.until(Duration.ofSeconds(30), () -> fileGeneration("K0") == 2 && fileGeneration("K3") == 2,
-                "the files to catch up");
+                () -> "the files to catch up");
         record("output-full", failuresWhileFull);
     }
 
@@ -139,7 +140,7 @@ class OutputVolumeFaultTest {
     private void record(String scenario, long failures) {
         // The write counter moves just after the swap the test saw.
         Await.until(Duration.ofSeconds(10), () -> InProcessSidecar.counter(sidecar.metrics.scrape(),
-                "ssm_sidecar_file_writes_total", "result=\"success\"") >= 2, "the successful write counted");
+                "ssm_sidecar_file_writes_total", "result=\"success\"") >= 2, () -> "the successful write counted");
         String scrape = sidecar.scrape();
         Figures.record(scenario, "failed set writes while the volume was unusable (retried every ~1 s)", failures);
         Figures.record(scenario, "files changed while unusable", 0);

@@ -3,6 +3,7 @@ package io.ssmsidecar.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.LocalWire;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -76,7 +77,7 @@ class SigtermUnderLoadTest {
                         throw new IllegalStateException(e);
                     }
                 });
-                Await.until(Duration.ofSeconds(60), () -> requestsServed(http) >= 300, "300 requests of load served");
+                Await.until(Duration.ofSeconds(60), () -> requestsServed(http) >= 300, () -> "300 requests of load served");
 
                 List<CompletableFuture<HttpResponse<String>>> polls = new ArrayList<>();
                 for (int i = 0; i < LONG_POLLS; i++) {
@@ -92,7 +93,7 @@ class SigtermUnderLoadTest {
                 }
                 // In flight: SSM has the on-demand calls, and every permit is held (a further request is 429).
                 Await.until(Duration.ofSeconds(30), () -> ssm.counters().total() >= callsBefore + 1
-                        && status(http, "/v1/secrets/K1") == 429, "every request in flight");
+                        && status(http, "/v1/secrets/K1") == 429, () -> "every request in flight");
 
                 termAt.set(System.nanoTime());
                 int code = child.terminate(Duration.ofSeconds(10));
@@ -123,9 +124,11 @@ class SigtermUnderLoadTest {
                 assertThat(child.log()).contains("RunCommand: stopped").doesNotContain(" ERROR ");
                 Figures.record("sigterm-under-load", "exit code", code);
                 Figures.record("sigterm-under-load", "ms from SIGTERM to exit", exitMs);
-                Figures.record("sigterm-under-load", "in-flight long-polls answered (304) / sent", LONG_POLLS + " / " + LONG_POLLS);
-                Figures.record("sigterm-under-load", "in-flight SSM-bound fetches completed (200) / sent", ON_DEMAND + " / " + ON_DEMAND);
-                Figures.record("sigterm-under-load", "load requests answered (503 = new request on an open connection after SIGTERM)", result.toString());
+                String s = "sigterm-under-load";
+                Figures.record(s, "in-flight long-polls answered (304) / sent", LONG_POLLS + " / " + LONG_POLLS);
+                Figures.record(s, "in-flight SSM-bound fetches completed (200) / sent", ON_DEMAND + " / " + ON_DEMAND);
+                Figures.record(s, "load requests answered (503 = new request on an open connection after SIGTERM)",
+                        result.toString());
                 Figures.record("sigterm-under-load", "load connection errors (all after SIGTERM)", result.errors());
             }
         }

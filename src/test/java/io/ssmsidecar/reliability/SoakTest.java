@@ -3,6 +3,7 @@ package io.ssmsidecar.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.LocalWire;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,7 +107,7 @@ class SoakTest {
                 for (long next = t0; next <= end; next += TimeUnit.SECONDS.toNanos(10)) {
                     long due = next;
                     Await.until(Duration.ofSeconds(30), () -> System.nanoTime() >= due || load.isDone(),
-                            "the next sampling time");
+                            () -> "the next sampling time");
                     assertThat(load.isDone()).as("load ended early: %s", load.isDone() ? load.join() : "").isFalse();
                     samples.add(new Sample((System.nanoTime() - t0) / 1_000_000_000, child.liveHeapKb(),
                             child.procStatus("VmRSS"), child.fileDescriptors(), child.procStatus("Threads")));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ssmsidecar.Main;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.LocalWire;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -84,7 +85,7 @@ class SsmDownAtStartTest {
     @Test
     void run_staysNotReady_keepsRetrying_andIsReadyWithinOneBackoffStepOfSsmReturning() throws Exception {
         try (InProcessSidecar sidecar = InProcessSidecar.start(ssm, tmp.resolve("out"), refs)) {
-            Await.until(Duration.ofSeconds(30), () -> failures() >= 3, "three failed load attempts");
+            Await.until(Duration.ofSeconds(30), () -> failures() >= 3, () -> "three failed load attempts");
             HttpResponse<String> health = sidecar.http.getBare("/healthz");
             HttpResponse<String> ready = sidecar.http.getBare("/readyz");
             HttpResponse<String> value = sidecar.http.get("/v1/secrets/K0");

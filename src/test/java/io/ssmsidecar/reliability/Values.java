@@ -28,7 +28,8 @@ final class Values {
     /** The key and generation of {@code text}, or an AssertionError saying how it is damaged. */
     static Parsed parse(String where, String text) {
         int last = text.lastIndexOf('|');
-        if (!text.startsWith(LeakWatch.CANARY + "|") || last < 0 || !text.substring(last + 1).equals(crc(text.substring(0, last + 1)))) {
+        if (!text.startsWith(LeakWatch.CANARY + "|") || last < 0
+                || !text.substring(last + 1).equals(crc(text.substring(0, last + 1)))) {
             throw new AssertionError(where + " is torn or damaged (" + text.length() + " bytes, checksum "
                     + (last < 0 ? "missing" : "wrong") + ")");
         }
