@@ -106,11 +106,19 @@ class SigtermUnderLoadTest {
                 for (CompletableFuture<HttpResponse<String>> p : polls) {
                     assertThat(p.get(10, TimeUnit.SECONDS).statusCode()).as("long-poll answered at stop").isEqualTo(304);
                 }
+                int completed = 0;
                 for (CompletableFuture<HttpResponse<String>> f : fetches) {
                     HttpResponse<String> r = f.get(10, TimeUnit.SECONDS);
+                    // The load clients share the permits: a fetch that met a full cap was refused (429) before it was
+                    // in flight. Every fetch that got in must complete with its value.
+                    if (r.statusCode() == 429) {
+                        continue;
+                    }
                     assertThat(r.statusCode()).as("in-flight on-demand fetch completed").isEqualTo(200);
                     assertThat(r.body()).contains(onDemand);
+                    completed++;
                 }
+                assertThat(completed).as("on-demand fetches in flight at SIGTERM that completed").isPositive();
                 List<String> serverErrors = result.problems().stream().filter(p -> p.startsWith("status")
                         || p.startsWith("wrong")).toList();
                 assertThat(serverErrors).as("load: %s", result).isEmpty();
