@@ -13,7 +13,7 @@
 #   RUNTIME_BASE  glibc base without a JDK, e.g. gcr.io/distroless/base-debian12 or debian:bookworm-slim. It must
 #                 have the libraries the JRE loads: glibc for Temurin (it bundles zlib); glibc and zlib for Debian's JDK.
 #   MAVEN_FLAGS   extra Maven flags, e.g. "-o" for an offline build against a mounted ~/.m2.
-#   JVM_FLAGS     the JVM flags (see below); written to /app/jvm.options.
+#   JVM_FLAGS     replaces the JVM flags of src/main/jvm/jvm.options (see below); written to /app/jvm.options.
 #   JLINK_EXTRA_MODULES  modules jdeps cannot see (loaded by name or as services).
 #   CDS           auto (default): train class data at build time; off: none. Measured with scripts/container-test's
 #                 images on 2 busy cores (medians of 7, alternated): the AOT cache (JDK 25) brings `run` from start to
@@ -24,17 +24,11 @@ ARG RUNTIME_BASE=gcr.io/distroless/base-debian12
 
 FROM ${BUILD_IMAGE} AS build
 ARG MAVEN_FLAGS=""
-# The JVM flags, in this one place (the training run and every start of the image use them):
-#   -XX:+UseSerialGC             one GC thread, smallest footprint; the heap is a few MiB of secrets.
-#   -XX:TieredStopAtLevel=1      C1 only: ~2x faster start and less CPU and memory for the JIT; costs ~40% of
-#                                peak HTTP throughput (26-32k instead of 45-52k req/s on 2 cores), far above
-#                                what one app asks of its sidecar. Measured in shared/PERF-NOTES.md.
-#   -Xmx32m                      the one memory flag that matters: without it RSS under load grows to 350-800 MiB;
-#                                with it 95 MiB idle, 105-115 MiB under load (100 secrets).
-#   -XX:+ExitOnOutOfMemoryError  a sidecar that ran out of heap exits and is restarted, instead of limping on.
-#   -XX:-UsePerfData             no /tmp/hsperfdata file: works on a read-only root file system.
-# The performance issue (#7, bench/run) re-measures these; change them here only.
-ARG JVM_FLAGS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx32m -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData"
+# The JVM flags live in one place, src/main/jvm/jvm.options (a java @argfile: one flag per line, each with the
+# measurement behind it; bench/run measures "the image's JVM" with the same file), copied below with src/main and
+# written to /app/jvm.options; the AOT training run and every start of the image use them. JVM_FLAGS, when set,
+# replaces the file's flags (e.g. --build-arg JVM_FLAGS="-XX:+UseSerialGC -Xmx64m").
+ARG JVM_FLAGS=""
 ARG JLINK_EXTRA_MODULES="jdk.crypto.ec"
 ARG CDS=auto
 WORKDIR /src
@@ -44,7 +38,8 @@ RUN mvn -B -q ${MAVEN_FLAGS} -Dmaven.test.skip=true package \
  && mkdir -p /app \
  && cp target/ssm-sidecar.jar /app/ssm-sidecar.jar
 COPY scripts/image-runtime.sh /usr/local/lib/ssm-sidecar/image-runtime.sh
-RUN JVM_FLAGS="${JVM_FLAGS}" JLINK_EXTRA_MODULES="${JLINK_EXTRA_MODULES}" CDS="${CDS}" \
+RUN JVM_FLAGS="${JVM_FLAGS}" JVM_OPTIONS_FILE=/src/src/main/jvm/jvm.options \
+    JLINK_EXTRA_MODULES="${JLINK_EXTRA_MODULES}" CDS="${CDS}" \
     sh /usr/local/lib/ssm-sidecar/image-runtime.sh
 
 FROM ${RUNTIME_BASE}

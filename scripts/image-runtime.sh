@@ -7,7 +7,8 @@
 #   /app/ssm-sidecar.aot|.jsa    class data from a training run (JDK 25+: AOT cache; JDK 17-24: AppCDS)
 #   /etc/passwd, /etc/group      the fixed non-root user 10001
 #   /run/secrets                 the output directory, owned by that user (ECS copies it into the task volume)
-# Inputs (environment, set from the Dockerfile's ARGs): JVM_FLAGS, JLINK_EXTRA_MODULES, CDS (auto|off).
+# Inputs (environment, set from the Dockerfile's ARGs): JVM_OPTIONS_FILE (the flags, src/main/jvm/jvm.options),
+# JVM_FLAGS (replaces that file's flags when set), JLINK_EXTRA_MODULES, CDS (auto|off).
 set -eu
 
 jar=/app/ssm-sidecar.jar
@@ -120,6 +121,10 @@ jlink --add-modules "${modules}" ${strip} --no-man-pages --no-header-files ${cds
 # 2. The flags, one per line, in one file: the training run below must use exactly the flags the
 #    image runs with (a cache trained under other flags is silently ignored or refused).
 : > /app/jvm.options
+if [ -z "${JVM_FLAGS:-}" ]; then
+    # The flags of the project's one options file, without its comments.
+    JVM_FLAGS=$(sed 's/#.*//' "${JVM_OPTIONS_FILE:?JVM_OPTIONS_FILE or JVM_FLAGS must be set}")
+fi
 for flag in ${JVM_FLAGS}; do
     echo "${flag}" >> /app/jvm.options
 done

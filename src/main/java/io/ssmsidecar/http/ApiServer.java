@@ -24,7 +24,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -33,18 +32,30 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * waiting long-polls at once, lets in-flight requests finish and returns within about two seconds.
  *
  * <p>Lean by design, for start-up time and memory: one acceptor and one selector thread, a
- * pool of at most {@value #MAX_THREADS} platform threads (request handling moves to virtual threads
- * when the JVM has them, JDK 21+), no compression, no banner, no session use. Requests whose line and
- * headers exceed {@value #MAX_HEADER_BYTES} bytes are refused by Jetty (414 or 431).
+ * pool of at most {@value #MAX_THREADS} platform threads, no compression, no banner, no session use.
+ * Requests run on the pool's threads, not on virtual threads: every handler answers from memory or
+ * waits asynchronously, and handing each short request to a virtual thread cost a third of the
+ * throughput (measured in bench/RESULTS.md). Requests whose line and headers exceed
+ * {@value #MAX_HEADER_BYTES} bytes are refused by Jetty (414 or 431).
  */
 public final class ApiServer implements AutoCloseable {
-    static final int MAX_THREADS = 32;
+    static final int MAX_THREADS = 16;
     static final int MAX_HEADER_BYTES = 8 * 1024;
+    static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     private static final Duration STOP_TIMEOUT = Duration.ofMillis(1800);
     /** Longer than the longest long-poll, so a waiting request is never cut as idle. */
     private static final Duration IDLE_TIMEOUT = NativeEndpoints.MAX_WAIT.plusSeconds(30);
     private static final Duration SHUTDOWN_IDLE_TIMEOUT = Duration.ofMillis(50);
     private static final Log LOG = Log.get(ApiServer.class);
+
+    static {
+        // Jetty pads an array to the cache line and, unless told how many references fit in one, asks the platform
+        // MBean server whether oops are compressed: that loads ~200 JMX and JFR classes and costs tens of ms at
+        // start-up. Compressed (4-byte) references are the case below 32 GiB of heap; a wrong guess costs padding only.
+        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, "16");
+        }
+    }
 
     /**
      * How the API listens.
@@ -121,9 +132,6 @@ public final class ApiServer implements AutoCloseable {
         this.threads = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
         threads.setName("http");
         threads.setDaemon(true);
-        if (VirtualThreads.areSupported()) {
-            threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("http-request"));
-        }
         this.waiters = new ChangeWaiters(backend::snapshot, threads);
         Guard guard = new Guard(options.token(), options.maxConnections());
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);

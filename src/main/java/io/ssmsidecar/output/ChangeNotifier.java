@@ -42,7 +42,10 @@ import java.util.random.RandomGenerator;
  */
 public final class ChangeNotifier implements AutoCloseable {
     private static final Log LOG = Log.get(ChangeNotifier.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built on first use (the first notification): start-up never loads Jackson's object mapper for it. */
+    private static final class Mapper {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
     private static final Set<String> SIGNALS = Set.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
 
     /**
@@ -126,7 +129,7 @@ public final class ChangeNotifier implements AutoCloseable {
 
     /** The JSON body of a notification: changed keys, sorted, with versions, never values. */
     String body(Snapshot snapshot, Set<String> keys) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Mapper.JSON.createObjectNode();
         root.put("generation", snapshot.generation());
         root.put("at", Instant.now(clock).toString());
         ArrayNode changed = root.putArray("changed");

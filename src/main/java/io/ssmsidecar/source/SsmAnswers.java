@@ -17,7 +17,10 @@ import java.util.Set;
  * that parameter's {@link Parameter#requestedName()}. {@code SourceResult} is stripped of any secret value.
  */
 final class SsmAnswers {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built on first use (a Secrets Manager reference): plain parameters never load Jackson's object mapper. */
+    private static final class Mapper {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
     private static final String PARAMETER_ARN_MARK = ":parameter/";
 
     /** A requested name taken apart: the name or ARN, and the version or label after it (or null). */
@@ -110,7 +113,7 @@ final class SsmAnswers {
             return null;
         }
         try {
-            JsonNode n = JSON.readTree(sourceResult);
+            JsonNode n = Mapper.JSON.readTree(sourceResult);
             if (!(n instanceof ObjectNode object)) {
                 return null;
             }
@@ -122,7 +125,7 @@ final class SsmAnswers {
                 }
             });
             object.remove(drop);
-            return JSON.writeValueAsString(object);
+            return Mapper.JSON.writeValueAsString(object);
         } catch (JsonProcessingException e) {
             return null;
         }

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -73,15 +77,22 @@ public final class SsmParameterSource implements ParameterSource {
     static final String SECRETS_PREFIX = "/aws/reference/secretsmanager/";
     private static final int MAX_PAGES = 10_000;
 
-    private final SsmClient ssm;
-    private final SdkHttpClient http;
+    /** The SDK client and its HTTP client, built on a thread of their own started by {@link #create}: see there. */
+    private record Client(SsmClient ssm, SdkHttpClient http) {
+    }
+
+    private final CompletableFuture<Client> client;
+    private final Region region;
     private final AwsCredentialsProvider credentials;
+    private final ScheduledExecutorService timeouts;
     private final Metrics metrics;
 
-    private SsmParameterSource(SsmClient ssm, SdkHttpClient http, AwsCredentialsProvider credentials, Metrics metrics) {
-        this.ssm = ssm;
-        this.http = http;
+    private SsmParameterSource(CompletableFuture<Client> client, Region region, AwsCredentialsProvider credentials,
+                               ScheduledExecutorService timeouts, Metrics metrics) {
+        this.client = client;
+        this.region = region;
         this.credentials = credentials;
+        this.timeouts = timeouts;
         this.metrics = metrics;
     }
 
@@ -106,23 +117,46 @@ public final class SsmParameterSource implements ParameterSource {
         Region region = region(env, regionChain);
         URI endpoint = endpoint(env);
         AwsCredentialsProvider credentials = credentials(env);
-        SdkHttpClient http = UrlConnectionHttpClient.builder()
-                .connectionTimeout(limits.connectTimeout())
-                .socketTimeout(limits.socketTimeout())
-                .build();
-        var builder = SsmClient.builder()
-                .httpClient(http)
-                .region(region)
-                .credentialsProvider(credentials)
-                .overrideConfiguration(o -> o
-                        .apiCallAttemptTimeout(limits.attemptTimeout())
-                        .apiCallTimeout(limits.callTimeout())
-                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                                .maxAttempts(limits.maxAttempts()).build()));
-        if (endpoint != null) {
-            builder.endpointOverride(endpoint);
-        }
-        return new SsmParameterSource(builder.build(), http, credentials, metrics);
+        // The SDK enforces the call and attempt timeouts from a scheduler of its own with up to five threads;
+        // calls here run one at a time, so one thread does.
+        ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "ssm-sidecar-sdk-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timeouts.setRemoveOnCancelPolicy(true);
+        // Building the clients loads and links about a thousand SDK and TLS classes (~100 ms and more before the JIT
+        // warms up). Everything that can be wrong with the configuration was checked above, so they are built on a
+        // thread of their own while the caller goes on (the sidecar starts its HTTP API meanwhile); the first call
+        // waits for them.
+        CompletableFuture<Client> client = new CompletableFuture<>();
+        Thread init = new Thread(() -> {
+            try {
+                SdkHttpClient http = UrlConnectionHttpClient.builder()
+                        .connectionTimeout(limits.connectTimeout())
+                        .socketTimeout(limits.socketTimeout())
+                        .build();
+                var builder = SsmClient.builder()
+                        .httpClient(http)
+                        .region(region)
+                        .credentialsProvider(credentials)
+                        .overrideConfiguration(o -> o
+                                .scheduledExecutorService(timeouts)
+                                .apiCallAttemptTimeout(limits.attemptTimeout())
+                                .apiCallTimeout(limits.callTimeout())
+                                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                                        .maxAttempts(limits.maxAttempts()).build()));
+                if (endpoint != null) {
+                    builder.endpointOverride(endpoint);
+                }
+                client.complete(new Client(builder.build(), http));
+            } catch (RuntimeException | Error e) {
+                client.completeExceptionally(e);
+            }
+        }, "ssm-sidecar-sdk-init");
+        init.setDaemon(true);
+        init.start();
+        return new SsmParameterSource(client, region, credentials, timeouts, metrics);
     }
 
     private static Region region(Map<String, String> env, Supplier<Region> chain) {
@@ -198,7 +232,7 @@ public final class SsmParameterSource implements ParameterSource {
         long start = System.nanoTime();
         GetParametersResponse response;
         try {
-            response = ssm.getParameters(r -> r.names(names).withDecryption(true));
+            response = ssm().getParameters(r -> r.names(names).withDecryption(true));
         } catch (SdkException e) {
             throw failed("GetParameters", names, e, start);
         }
@@ -224,7 +258,7 @@ public final class SsmParameterSource implements ParameterSource {
             long start = System.nanoTime();
             GetParametersByPathResponse response;
             try {
-                response = ssm.getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
+                response = ssm().getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
                         .maxResults(MAX_NAMES_PER_CALL).nextToken(next));
             } catch (SdkException e) {
                 throw failed("GetParametersByPath", List.of(path), e, start);
@@ -259,15 +293,42 @@ public final class SsmParameterSource implements ParameterSource {
 
     @Override
     public void close() {
-        ssm.close();
-        http.close();
+        Client built = null;
+        try {
+            built = client();
+        } catch (RuntimeException e) {
+            // the clients never got built: nothing of them to close
+        }
+        if (built != null) {
+            built.ssm().close();
+            built.http().close();
+        }
         if (credentials instanceof SdkAutoCloseable closeable) {
             closeable.close();
         }
+        timeouts.shutdownNow();
     }
 
     @Override
     public String toString() {
-        return "SsmParameterSource[" + ssm.serviceClientConfiguration().region() + "]";
+        return "SsmParameterSource[" + region + "]";
+    }
+
+    private SsmClient ssm() {
+        return client().ssm();
+    }
+
+    private Client client() {
+        try {
+            return client.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 }

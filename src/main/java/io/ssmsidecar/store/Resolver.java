@@ -29,7 +29,10 @@ import java.util.TreeMap;
  * Thread-safe; holds no state between passes.
  */
 public final class Resolver {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built on first use (a JSON key or a Secrets Manager reference): plain parameters never load Jackson's mapper. */
+    private static final class Mapper {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
 
     private final ParameterSource source;
     private final Clock clock;
@@ -96,8 +99,11 @@ public final class Resolver {
                         "parameter " + invalid + " does not exist (or the selector matches no version)", null)));
             }
             for (String name : batch) {
-                out.putIfAbsent(name, new Outcome(null, new SourceException("ParameterNotFound", 400, false,
-                        "SSM did not return parameter " + name, null)));
+                // Only for a name SSM left out: an exception per answered name would cost a stack trace each cycle.
+                if (!out.containsKey(name)) {
+                    out.put(name, new Outcome(null, new SourceException("ParameterNotFound", 400, false,
+                            "SSM did not return parameter " + name, null)));
+                }
             }
         } catch (SourceException e) {
             if (!e.isTransient() && batch.size() > 1) {
@@ -171,7 +177,7 @@ public final class Resolver {
     static SecretValue extractJsonKey(SecretValue json, String jsonKey) {
         JsonNode node;
         try {
-            node = JSON.readTree(json.reveal());
+            node = Mapper.JSON.readTree(json.reveal());
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the value is not JSON, so JSON key '" + jsonKey + "' cannot be read");
         }
@@ -199,7 +205,7 @@ public final class Resolver {
         }
         try {
             // Parameter Store writes Secrets Manager's fields in lower camel case ("versionId"); accept both.
-            JsonNode result = JSON.readTree(p.sourceResult());
+            JsonNode result = Mapper.JSON.readTree(p.sourceResult());
             JsonNode id = result.has("versionId") ? result.get("versionId") : result.get("VersionId");
             return id == null || id.isNull() ? null : id.asText();
         } catch (JsonProcessingException e) {
