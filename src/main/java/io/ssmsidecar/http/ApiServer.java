@@ -3,7 +3,9 @@ package io.ssmsidecar.http;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.util.JavalinBindException;
 import io.ssmsidecar.config.Settings;
@@ -145,7 +147,21 @@ public final class ApiServer implements AutoCloseable {
             route(cfg, guard, Route.HEALTHZ, own::healthz);
             route(cfg, guard, Route.READYZ, own::readyz);
             route(cfg, guard, Route.METRICS, own::metrics);
+            for (Route r : Route.values()) {
+                if (r.method == HandlerType.GET) {
+                    cfg.routes.addHttpHandler(HandlerType.HEAD, r.template, ApiServer::headNotAllowed);
+                }
+            }
         });
+    }
+
+    /**
+     * HEAD on a GET route: left to Javalin, it answers 200 with no body without running any handler, so the token,
+     * forwarding guard and key lookup were skipped (a HEAD for an unknown key answered 200). The API takes GET only.
+     */
+    private static void headNotAllowed(Context ctx) {
+        ctx.header("Allow", "GET");
+        throw new ApiError(405, "MethodNotAllowed", "HEAD " + ctx.path() + " is not allowed; this path takes GET");
     }
 
     /** A server that is not listening yet; {@link #start()} binds it. */

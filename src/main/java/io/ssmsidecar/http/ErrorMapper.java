@@ -45,7 +45,7 @@ final class ErrorMapper {
         switch (e.getStatus()) {
             case 404 -> respond(ctx, 404, "NotFound", "no endpoint " + request + hint(ctx.path()));
             case 405 -> {
-                String allowed = e.getDetails().get("availableMethods");
+                String allowed = withoutHead(e.getDetails().get("availableMethods"));
                 if (allowed != null) {
                     ctx.header("Allow", allowed);
                 }
@@ -54,6 +54,16 @@ final class ErrorMapper {
             }
             default -> respond(ctx, e.getStatus(), "HttpError", e.getMessage());
         }
+    }
+
+    /** HEAD is registered only to refuse it (see {@code ApiServer}); it is never an allowed method. */
+    private static String withoutHead(String methods) {
+        if (methods == null) {
+            return null;
+        }
+        String kept = String.join(", ", java.util.Arrays.stream(methods.split(","))
+                .map(String::strip).filter(m -> !m.equals("HEAD")).toList());
+        return kept.isEmpty() ? null : kept;
     }
 
     /** Users of AWS's agent call {@code /v1/<secretId>}; that form would shadow our {@code /v1/secrets}. */

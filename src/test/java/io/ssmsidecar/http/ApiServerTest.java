@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.Socket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
@@ -223,6 +224,17 @@ class ApiServerTest {
         assertThat(getRefresh.statusCode()).isEqualTo(405);
         assertThat(getRefresh.headers().firstValue("Allow")).contains("POST");
         assertThat(postPing.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void head_onAGetRoute_is405_beforeAnyCheck_insteadOfAnEmpty200() throws Exception {
+        HttpResponse<String> withoutToken = client.send(client.request("/v1/secrets/NOPE")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<String> withToken = client.send("HEAD", "/v1/secrets/DB_PASSWORD");
+
+        assertThat(withoutToken.statusCode()).isEqualTo(405);
+        assertThat(withoutToken.headers().firstValue("Allow")).contains("GET");
+        assertThat(withToken.statusCode()).isEqualTo(405);
     }
 
     @Test

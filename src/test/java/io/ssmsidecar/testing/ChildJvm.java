@@ -33,10 +33,16 @@ public final class ChildJvm implements AutoCloseable {
 
     /** As {@link #start(Path, Map, String...)}, on the JVM {@code java} (e.g. another JDK) with extra {@code jvmFlags}. */
     public static ChildJvm start(Path java, List<String> jvmFlags, Path dir, Map<String, String> env, String... args) {
+        return start(java, jvmFlags, System.getProperty("java.class.path"), dir, env, args);
+    }
+
+    /** As {@link #start(Path, List, Path, Map, String...)} with its own {@code classPath} (e.g. jars for a CDS archive). */
+    public static ChildJvm start(Path java, List<String> jvmFlags, String classPath, Path dir, Map<String, String> env,
+                                 String... args) {
         List<String> cmd = new ArrayList<>(List.of(java.toString(),
                 "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         cmd.addAll(jvmFlags);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.ssmsidecar.Main"));
+        cmd.addAll(List.of("-cp", classPath, "io.ssmsidecar.Main"));
         cmd.addAll(List.of(args));
         try {
             Path out = Files.createTempFile(dir, "child-", ".out");

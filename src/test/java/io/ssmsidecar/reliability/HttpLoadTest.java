@@ -1,0 +1,144 @@
+package io.ssmsidecar.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.Await;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Load on the running sidecar's API over loopback: many concurrent clients within the connection cap get only 200s;
+ * beyond the cap the sidecar answers 429 (never a 5xx, never a dropped connection) and serves normally again after.
+ */
+@ExtendWith(LeakWatch.class)
+class HttpLoadTest {
+    private static final int KEYS = 8;
+
+    @TempDir
+    Path tmp;
+    private LocalSsm ssm;
+    private InProcessSidecar sidecar;
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    private InProcessSidecar start(String... flags) throws Exception {
+        ssm = LocalSsm.start();
+        SplittableRandom random = new SplittableRandom(80);
+        Map<String, String> refs = new LinkedHashMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            String v = Values.make("K" + i, 1, 100 + random.nextInt(2000), random);
+            values.put("K" + i, v);
+            ssm.put("/load/k" + i, v, "SecureString");
+            refs.put("K" + i, "ssm:///load/k" + i);
+        }
+        sidecar = InProcessSidecar.start(ssm, tmp.resolve("out"), refs, flags);
+        sidecar.awaitReady();
+        return sidecar;
+    }
+
+    @AfterEach
+    void stop() {
+        if (sidecar != null) {
+            sidecar.close();
+        }
+        if (ssm != null) {
+            ssm.close();
+        }
+    }
+
+    private String check(HttpResponse<String> r) {
+        if (r.statusCode() != 200) {
+            LeakWatch.search("load error body", r.body());
+            return "status " + r.statusCode();
+        }
+        String path = r.uri().getPath();
+        if (path.startsWith("/v1/secrets/")) {
+            return r.body().equals(values.get(path.substring("/v1/secrets/".length()))) ? null : "wrong value";
+        }
+        if (path.startsWith("/systemsmanager")) {
+            return r.body().contains("\"Value\":\"" + values.get("K3") + "\"") ? null : "wrong GetParameter answer";
+        }
+        return null;
+    }
+
+    @Test
+    void sustainedConcurrentClients_withinTheCap_getOnly200s() throws Exception {
+        start();
+        int clients = 32;
+        int perClient = Figures.longRun() ? 10_000 : 1_000;
+        long t0 = System.nanoTime();
+        Load.Result r = Load.run(sidecar.http, clients, perClient, i -> switch (i % 4) {
+            case 0 -> "/systemsmanager/parameters/get?name=/load/k3&withDecryption=true";
+            case 1 -> "/v1/secrets";
+            default -> "/v1/secrets/K" + (i % KEYS);
+        }, this::check);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String scrape = sidecar.scrape();
+
+        assertThat(r.problems()).as("%s", r).isEmpty();
+        assertThat(r.count(200)).isEqualTo(clients * perClient);
+        assertThat(InProcessSidecar.counter(scrape, "ssm_sidecar_http_requests_total", "status=\"5")).isZero();
+        Figures.record("http-load", "clients x requests", clients + " x " + perClient);
+        Figures.record("http-load", "result", r.toString());
+        Figures.record("http-load", "throughput (req/s, client and server share 2 cores)",
+                String.format("%.0f", r.requests() / seconds));
+    }
+
+    @Test
+    void beyondTheCap_answers429_neverFallsOver_andServesNormallyAfterwards() throws Exception {
+        int cap = 8;
+        start("--max-connections", Integer.toString(cap));
+        // Hold every place with long-polls, then flood: the flood must get 429s, the probes must still answer.
+        String etag = sidecar.http.get("/v1/secrets/K0").headers().firstValue("ETag").orElseThrow();
+        List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        for (int i = 0; i < cap; i++) {
+            held.add(sidecar.http.sendAsync(sidecar.http.request("/v1/secrets/K0?wait=20s")
+                    .header(Http.TOKEN_HEADER, InProcessSidecar.TOKEN).header("If-None-Match", etag).build()));
+        }
+        Await.until(java.time.Duration.ofSeconds(30), () -> status("/v1/secrets/K1") == 429, () -> "every place held");
+        Load.Result flood = Load.run(sidecar.http, 64, 50, i -> i % 8 == 0 ? "/ping" : "/v1/secrets/K" + (i % KEYS),
+                r -> r.statusCode() == 429 || r.uri().getPath().equals("/ping") && r.statusCode() == 200 ? null
+                        : "status " + r.statusCode());
+        ssm.put("/load/k0", values.get("K0") + "x", "SecureString");
+        values.put("K0", values.get("K0") + "x");
+        sidecar.sidecar.requestRefresh();
+        for (CompletableFuture<HttpResponse<String>> h : held) {
+            assertThat(h.get(30, TimeUnit.SECONDS).statusCode()).as("a held long-poll sees the rotation").isEqualTo(200);
+        }
+        // A burst far above the cap without held places: a mix of 200 and 429, nothing else.
+        Load.Result burst = Load.run(sidecar.http, 128, 40, i -> "/v1/secrets/K" + (i % KEYS),
+                r -> r.statusCode() == 429 ? null : check(r));
+        Load.Result after = Load.run(sidecar.http, 4, 100, i -> "/v1/secrets/K" + (i % KEYS), this::check);
+
+        assertThat(flood.problems()).as("%s", flood).isEmpty();
+        assertThat(flood.count(429)).isEqualTo(64 * 50 - 64 * 50 / 8);
+        assertThat(burst.problems()).as("%s", burst).isEmpty();
+        assertThat(burst.count(200) + burst.count(429)).isEqualTo(128 * 40);
+        assertThat(after.problems()).as("%s", after).isEmpty();
+        String scrape = sidecar.scrape();
+        assertThat(InProcessSidecar.counter(scrape, "ssm_sidecar_http_requests_total", "status=\"5")).isZero();
+        Figures.record("http-cap", "cap", cap);
+        Figures.record("http-cap", "flood with every place held (64 clients x 50)", flood.toString());
+        Figures.record("http-cap", "burst without held places (128 clients x 40)", burst.toString());
+        Figures.record("http-cap", "afterwards (4 clients x 100)", after.toString());
+    }
+
+    private int status(String path) {
+        try {
+            return sidecar.http.get(path).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.ssmsidecar.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ssmsidecar.source.SecretValue;
+import org.junit.jupiter.api.Test;
+
+/** The leak search would find a leak: a planted value is found, its masked form and unrelated text are not. */
+class LeakWatchTest {
+    @Test
+    void findsAPlantedValue_butNotItsMaskedFormOrCleanText() {
+        String value = LeakWatch.secret("DB_PASSWORD");
+
+        assertThat(LeakWatch.leak("log", "INFO x: key=DB_PASSWORD value=" + value)).get().asString()
+                .contains("log").contains(value);
+        assertThat(LeakWatch.leak("log", "key=DB_PASSWORD value=" + SecretValue.of(value))).isEmpty();
+        assertThat(LeakWatch.leak("metrics", "ssm_sidecar_secrets_loaded 1.0")).isEmpty();
+        assertThat(LeakWatch.CANARY).matches("LEAKCANARY-[0-9a-f]{12}");
+    }
+}
