@@ -82,12 +82,6 @@ public final class OnDemandCache {
         }
     }
 
-    public int size() {
-        synchronized (entries) {
-            return entries.size();
-        }
-    }
-
     /** Re-fetches every cached name, ten per call. Failures keep the cached value (logged once per cycle). */
     public void refreshAll() {
         List<String> names;

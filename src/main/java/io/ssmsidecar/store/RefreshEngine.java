@@ -78,7 +78,6 @@ public final class RefreshEngine implements AutoCloseable {
     private final Set<String> unapplied = new TreeSet<>();
     private volatile boolean initialLoadDone;
     private volatile Map<String, KeyStatus> statusView = Map.of();
-    private volatile int lastCycleCalls;
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
     private final List<Runnable> cycleHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -171,10 +170,6 @@ public final class RefreshEngine implements AutoCloseable {
         return statusView;
     }
 
-    /** Calls made by the last cycle (full or retry). */
-    public int lastCycleCalls() {
-        return lastCycleCalls;
-    }
 
     @Override
     public void close() {
@@ -272,7 +267,6 @@ public final class RefreshEngine implements AutoCloseable {
     private Resolution resolveAndApply(List<Reference> refs, boolean full) {
         Instant now = clock.instant();
         Resolution r = resolver.resolve(refs);
-        lastCycleCalls = r.calls();
         Snapshot current = store.current();
         Map<String, Secret> next = new TreeMap<>(current.secrets());
         Set<String> changed = new TreeSet<>();
