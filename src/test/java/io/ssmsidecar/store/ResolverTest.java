@@ -117,7 +117,8 @@ class ResolverTest {
 
         assertThat(r.failures()).singleElement().satisfies(f -> {
             assertThat(f.code()).isEqualTo("JsonKeyNotFound");
-            assertThat(f.reason()).contains("'password'").doesNotContain("zz-user-value");
+            assertThat(f.reason()).contains("'password'").contains("1 key;").doesNotContain("zz-user-value")
+                    .as("key names are part of the value").doesNotContain("user");
         });
     }
 
