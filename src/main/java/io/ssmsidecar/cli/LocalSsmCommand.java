@@ -34,6 +34,9 @@ public final class LocalSsmCommand implements Command {
 
                 %s.
 
+                UNAUTHENTICATED: anyone who can reach it can read and change every value. For tests and demos
+                only, never for production secrets.
+
                 Listens on 127.0.0.1 and speaks SSM's AWS JSON 1.1 protocol (PutParameter, GetParameter,
                 GetParameters, GetParametersByPath, DeleteParameter, LabelParameterVersion, GetParameterHistory;
                 Secrets Manager secrets as /aws/reference/secretsmanager/<id>). Prints its URL on one line once
@@ -49,7 +52,9 @@ public final class LocalSsmCommand implements Command {
                 Point a client at it with any credentials, e.g.
                   AWS_ENDPOINT_URL_SSM=http://127.0.0.1:%d AWS_REGION=us-east-1 \\
                   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test ssm-sidecar get ssm:///demo/x
-                Counters, call log, faults and seeding over HTTP: GET/POST <url>/_localssm/... (see README).
+                Counters, call log, faults and seeding over HTTP: GET/POST <url>/_localssm/... (see README);
+                a POST or DELETE must carry Content-Type: application/json, an SSM call application/x-amz-json-1.1,
+                and every request a loopback Host (localhost, 127.0.0.1, [::1]), so a web page cannot reach it.
                 """.formatted(summary(), DEFAULT_PORT, DEFAULT_PORT);
     }
 

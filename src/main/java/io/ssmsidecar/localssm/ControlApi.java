@@ -21,6 +21,7 @@ import java.util.Map;
  */
 final class ControlApi implements HttpHandler {
     static final String PREFIX = "/_localssm/";
+    static final String CONTENT_TYPE = "application/json";
     private static final List<String> FAULT_KEYS = List.of("latencyMs", "throttlePerSecond", "errorRate", "errorCode",
             "deny", "failNext", "failNextErrorCode", "pageSize", "emptyPages", "refuseConnectionsForMs");
 
@@ -84,7 +85,7 @@ final class ControlApi implements HttpHandler {
             answer = message(e.getMessage());
         }
         byte[] bytes = json.writeValueAsBytes(answer);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

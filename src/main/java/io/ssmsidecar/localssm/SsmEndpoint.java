@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +30,9 @@ final class SsmEndpoint implements HttpHandler {
     static final String CONTENT_TYPE = "application/x-amz-json-1.1";
     private static final String TARGET_PREFIX = "AmazonSSM.";
     private static final int MAX_BODY = 1 << 20;
+    /** A Host header: a name, a dotted quad or a bracketed IPv6 literal, then an optional port. */
+    private static final Pattern HOST = Pattern.compile("(\\[[0-9a-f:.]+\\]|[a-z0-9.-]+)(?::[0-9]{1,5})?");
+    private static final Pattern OCTET = Pattern.compile("25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]");
     private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
     private static final Log LOG = Log.get(SsmEndpoint.class);
 
@@ -60,7 +64,11 @@ final class SsmEndpoint implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) {
         try {
-            if (exchange.getRequestURI().getPath().startsWith(ControlApi.PREFIX)) {
+            boolean forControl = exchange.getRequestURI().getPath().startsWith(ControlApi.PREFIX);
+            if (refused(exchange, forControl)) {
+                return;
+            }
+            if (forControl) {
                 control.handle(exchange);
             } else {
                 handleSsm(exchange);
@@ -70,6 +78,71 @@ final class SsmEndpoint implements HttpHandler {
             LOG.debug("local ssm exchange failed", "error", e.getClass().getSimpleName());
             exchange.close();
         }
+    }
+
+    /**
+     * The endpoint is unauthenticated, so what a web page can send must not reach it: a page that rebinds its DNS name
+     * to 127.0.0.1 sends that name as {@code Host}, and a cross-site form or {@code no-cors} fetch can only send
+     * {@code text/plain}, form or multipart bodies. A {@code Host} must be loopback ({@code localhost}, 127.0.0.0/8,
+     * {@code [::1]}, any port; an HTTP/1.0 request without one passes: no browser sends that), and a request with a
+     * body must carry the JSON type: {@code application/json} for the control API (every method but GET),
+     * {@code application/x-amz-json-1.1} for SSM, as the AWS SDKs, boto3 and the AWS CLI send. Answers true when it
+     * answered the refusal.
+     */
+    private boolean refused(HttpExchange exchange, boolean forControl) throws IOException {
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        String wanted = forControl ? ControlApi.CONTENT_TYPE : CONTENT_TYPE;
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        SsmError refusal;
+        if (host != null && !loopbackHost(host)) {
+            refusal = new SsmError("ForeignHost", 400, "the Host header must be localhost, 127.0.0.1 or [::1] (any"
+                    + " port): local-ssm serves this machine only");
+        } else if ((!forControl || !exchange.getRequestMethod().equals("GET")) && !wanted.equals(mediaType(type))) {
+            refusal = new SsmError("UnsupportedMediaTypeException", 415, "Content-Type must be " + wanted + ", got "
+                    + (type == null ? "none" : "'" + type.replaceAll("[^\\x20-\\x7e]", "?") + "'"));
+        } else {
+            return false;
+        }
+        readBody(exchange.getRequestBody());
+        Answer answer = error(refusal);
+        exchange.getResponseHeaders().set("Content-Type", forControl ? ControlApi.CONTENT_TYPE : CONTENT_TYPE);
+        exchange.sendResponseHeaders(answer.status(), answer.body().length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(answer.body());
+        }
+        LOG.debug("local ssm request refused", "code", refusal.code(), "path", exchange.getRequestURI().getPath());
+        return true;
+    }
+
+    /** The media type of a Content-Type header, lower-cased, without parameters; null for none. */
+    private static String mediaType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code localhost}, an IPv4 literal in 127.0.0.0/8 or {@code [::1]}, each with an optional port. */
+    static boolean loopbackHost(String host) {
+        Matcher m = HOST.matcher(host.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            return false;
+        }
+        String name = m.group(1);
+        if (name.equals("localhost") || name.equals("localhost.") || name.equals("[::1]")) {
+            return true;
+        }
+        String[] parts = name.split("\\.", -1);
+        if (parts.length != 4 || !parts[0].equals("127")) {
+            return false;
+        }
+        for (String part : parts) {
+            if (!OCTET.matcher(part).matches()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void handleSsm(HttpExchange exchange) throws IOException {

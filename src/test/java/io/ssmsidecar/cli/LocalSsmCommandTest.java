@@ -82,7 +82,8 @@ class LocalSsmCommandTest {
 
         assertThat(r.code()).isZero();
         assertThat(r.out()).startsWith("Usage: ssm-sidecar local-ssm")
-                .contains("--port P", "--seed FILE", "--throttle N", "--latency MS", "--page-size N", "SIGTERM");
+                .contains("--port P", "--seed FILE", "--throttle N", "--latency MS", "--page-size N", "SIGTERM")
+                .contains("UNAUTHENTICATED", "never for production", "Content-Type: application/json");
     }
 
     @Test

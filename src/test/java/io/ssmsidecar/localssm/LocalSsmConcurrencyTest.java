@@ -94,6 +94,7 @@ class LocalSsmConcurrencyTest {
 
     private static HttpRequest request(LocalSsm ssm) {
         return HttpRequest.newBuilder(URI.create(ssm.endpoint() + "/"))
+                .header("Content-Type", "application/x-amz-json-1.1")
                 .header("X-Amz-Target", "AmazonSSM.GetParameter")
                 .header("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDRAW/20240501/us-east-1/ssm/aws4_request")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"Name\":\"/app/a\"}")).build();

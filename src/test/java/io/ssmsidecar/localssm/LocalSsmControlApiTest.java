@@ -139,8 +139,12 @@ class LocalSsmControlApiTest {
     private JsonNode send(String method, String route, String body, int status) throws Exception {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(body);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(ssm.endpoint() + "/_localssm/" + route))
-                .method(method, publisher).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(ssm.endpoint() + "/_localssm/" + route))
+                .method(method, publisher);
+        if (!method.equals("GET")) {
+            request.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(method + " " + route + ": " + r.body()).isEqualTo(status);
         return json.readTree(r.body());
     }
