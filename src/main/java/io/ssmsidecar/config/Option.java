@@ -23,6 +23,9 @@ enum Option {
     HTTP_PORT("httpPort", "PORT", "2773", "0..65535 (0 picks a free port)", "Port the HTTP API listens on"),
     HTTP_ALLOW_REMOTE("httpAllowRemote", null, "false", "true, false",
             "Allow a non-loopback listen address, and plain-http change notifications to other hosts"),
+    ALLOWED_HOSTS("allowedHosts", "NAMES", "none (loopback names only)",
+            "comma-separated host names or IP addresses, without port",
+            "Host header values the HTTP API accepts besides localhost, 127.0.0.0/8 and [::1]"),
     TOKEN(null, null, "generated into <output dir>/.token",
             "1..4096 visible ASCII characters, or file:///path to read it from a file",
             "API token the HTTP API demands (env only: a flag would show in process listings)"),
@@ -96,6 +99,6 @@ enum Option {
 
     /** Settings that take a list: comma-separated in env and flags, a JSON array (or that string) in the file. */
     boolean isList() {
-        return this == ALLOW || this == BUNDLES || this == TEMPLATES;
+        return this == ALLOW || this == ALLOWED_HOSTS || this == BUNDLES || this == TEMPLATES;
     }
 }

@@ -23,6 +23,7 @@ import java.util.OptionalInt;
  * @param httpAddress      {@code SIDECAR_HTTP_ADDRESS}, default 127.0.0.1
  * @param httpPort         {@code SIDECAR_HTTP_PORT}, default 2773 (0 picks a free port)
  * @param httpAllowRemote  {@code SIDECAR_HTTP_ALLOW_REMOTE}: must be true to bind a non-loopback address
+ * @param allowedHosts     {@code SIDECAR_ALLOWED_HOSTS}: Host names the API accepts besides loopback ones
  * @param token            the API token from {@code SIDECAR_TOKEN}, {@code SIDECAR_TOKEN_FILE} or
  *                         {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}; empty means generate one
  * @param maxConnections   {@code SIDECAR_MAX_CONNECTIONS}, concurrent requests before 429, default 800
@@ -51,6 +52,7 @@ public record Settings(
         String httpAddress,
         int httpPort,
         boolean httpAllowRemote,
+        List<String> allowedHosts,
         Optional<String> token,
         int maxConnections,
         List<String> allow,
@@ -72,6 +74,7 @@ public record Settings(
     public Settings {
         references = List.copyOf(references);
         allow = List.copyOf(allow);
+        allowedHosts = List.copyOf(allowedHosts);
         bundles = List.copyOf(bundles);
         templates = List.copyOf(templates);
     }
@@ -116,7 +119,7 @@ public record Settings(
     /** Defaults with the given references; the starting point for tests and the loader. */
     public static Settings defaults(List<Reference> references) {
         return new Settings(references, Path.of("/run/secrets"), 0440, OptionalInt.empty(), OptionalInt.empty(),
-                "127.0.0.1", 2773, false, Optional.empty(), 800, List.of(), 1000,
+                "127.0.0.1", 2773, false, List.of(), Optional.empty(), 800, List.of(), 1000,
                 Duration.ofMinutes(5), Optional.empty(), Duration.ofSeconds(60),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO);

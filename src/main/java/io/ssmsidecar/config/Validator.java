@@ -39,6 +39,8 @@ final class Validator {
     private static final Pattern IPV4 = Pattern.compile(
             "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "(?=.{1,253}\\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
     private static final Pattern NAME_PREFIX = Pattern.compile("[A-Za-z0-9_.\\-/+=@]{1,2048}");
 
     private final Map<Option, Raw> given;
@@ -62,7 +64,7 @@ final class Validator {
         outputNames(references, bundles, templates);
         return new Settings(references, outputDir, fileMode, id(Option.FILE_UID), id(Option.FILE_GID),
                 httpAddress(allowRemote, d.httpAddress()), integer(Option.HTTP_PORT, 0, 65535, d.httpPort()),
-                allowRemote, token, integer(Option.MAX_CONNECTIONS, 1, 10_000, d.maxConnections()), allow(),
+                allowRemote, allowedHosts(), token, integer(Option.MAX_CONNECTIONS, 1, 10_000, d.maxConnections()), allow(),
                 integer(Option.CACHE_SIZE, 0, 100_000, d.cacheSize()), refresh, maxStaleness(refresh),
                 duration(Option.STARTUP_TIMEOUT, MIN_STARTUP, MAX_STARTUP, d.startupTimeout()),
                 onChangeUrl(allowRemote), text(Option.ON_CHANGE_COMMAND).filter(c -> notBlank(Option.ON_CHANGE_COMMAND, c)),
@@ -384,6 +386,22 @@ final class Validator {
             }
         }
         return prefixes;
+    }
+
+    /** Host names (each label 1..63 letters, digits or '-', optional root dot) or IP addresses, no port. */
+    private List<String> allowedHosts() {
+        List<String> hosts = new ArrayList<>();
+        for (Object item : items(Option.ALLOWED_HOSTS)) {
+            String host = item instanceof String s ? s : String.valueOf(item);
+            String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            if (!(item instanceof String) || !HOST_NAME.matcher(host).matches() && ipLiteral(bare).isEmpty()) {
+                bad(Option.ALLOWED_HOSTS, "a list of host names or IP addresses without port or scheme, such as"
+                        + " my-sidecar.internal,10.0.3.7", host);
+            } else if (!hosts.contains(host)) {
+                hosts.add(host);
+            }
+        }
+        return hosts;
     }
 
     private List<Settings.Bundle> bundles(int defaultMode) {

@@ -16,6 +16,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -65,11 +66,14 @@ public final class ApiServer implements AutoCloseable {
      * @param token          the value every secret-bearing request must carry in {@code X-Aws-Parameters-Secrets-Token}
      * @param maxConnections secret-bearing requests served at once before 429 (long-polls included)
      * @param allowRemote    must be true to bind an address other than loopback
+     * @param allowedHosts   names a request's {@code Host} may carry besides loopback ones ({@code SIDECAR_ALLOWED_HOSTS})
      */
-    public record Options(String address, int port, String token, int maxConnections, boolean allowRemote) {
+    public record Options(String address, int port, String token, int maxConnections, boolean allowRemote,
+                          List<String> allowedHosts) {
         public Options {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(token, "token");
+            allowedHosts = List.copyOf(allowedHosts);
             if (token.isBlank()) {
                 throw new IllegalArgumentException("the API token must not be blank");
             }
@@ -85,6 +89,11 @@ public final class ApiServer implements AutoCloseable {
             }
         }
 
+        /** Only loopback {@code Host} names accepted. */
+        public Options(String address, int port, String token, int maxConnections, boolean allowRemote) {
+            this(address, port, token, maxConnections, allowRemote, List.of());
+        }
+
         /** Whether {@link #address()} is a loopback address (127.0.0.0/8 or ::1). */
         public boolean loopback() {
             return parse(address).isLoopbackAddress();
@@ -98,7 +107,7 @@ public final class ApiServer implements AutoCloseable {
         /** The HTTP settings with the token the caller resolved (configured or generated). */
         public static Options from(Settings settings, String token) {
             return new Options(settings.httpAddress(), settings.httpPort(), token, settings.maxConnections(),
-                    settings.httpAllowRemote());
+                    settings.httpAllowRemote(), settings.allowedHosts());
         }
 
         private static InetAddress parse(String address) {
@@ -136,8 +145,11 @@ public final class ApiServer implements AutoCloseable {
         Guard guard = new Guard(options.token(), options.maxConnections());
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
         CompatEndpoints compat = new CompatEndpoints(backend);
+        Edge edge = new Edge(options.allowedHosts(), options.address());
         this.app = Javalin.create(cfg -> {
             configure(cfg, metrics);
+            // Before routing, so it covers every route, probes and unknown paths included.
+            cfg.routes.before(edge::check);
             route(cfg, guard, Route.LIST_SECRETS, own::list);
             route(cfg, guard, Route.GET_SECRET, own::secret);
             route(cfg, guard, Route.REFRESH, own::refresh);
@@ -184,6 +196,8 @@ public final class ApiServer implements AutoCloseable {
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
         server.setStopAtShutdown(false);
         server.setHandler(graceful);
+        // Javalin attaches its servlet inside the innermost wrapper: behind this one, it never sees the override header.
+        graceful.setHandler(Edge.methodAsSent());
         cfg.unsafe.jettyInternal.server = server;
         cfg.jetty.modifyHttpConfiguration(http -> {
             http.setRequestHeaderSize(MAX_HEADER_BYTES);

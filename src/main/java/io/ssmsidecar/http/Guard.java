@@ -11,11 +11,11 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The checks every request passes before its handler runs, in this order: unknown or repeated query
- * parameters (400), then for secret-bearing routes {@code X-Forwarded-For} (400, the SSRF guard of
- * AWS's agent), the token (401 missing, 403 wrong; compared in constant time), and the concurrency
+ * The checks every request passes before its handler runs (after {@link Edge}'s proxy and {@code Host} checks,
+ * which run before routing), in this order: unknown or repeated query parameters (400), then for
+ * secret-bearing routes the token (401 missing, 403 wrong; compared in constant time), and the concurrency
  * cap (429). Probes ({@code /ping}, {@code /healthz}, {@code /readyz}, {@code /metrics}) skip the last
- * three so an orchestrator's health check still answers when the API is saturated.
+ * two so an orchestrator's health check still answers when the API is saturated.
  *
  * <p>The cap counts requests in progress, including long-polls waiting for a change, not TCP
  * connections: Jetty keeps idle keep-alive connections cheaply (no thread), and what a flood exhausts
@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Guard {
     static final String TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token";
-    static final String FORWARDED_HEADER = "X-Forwarded-For";
     private static final String ROUTE_ATTRIBUTE = "ssm-sidecar.route";
     private static final String PERMIT_ATTRIBUTE = "ssm-sidecar.permit";
 
@@ -45,10 +44,6 @@ final class Guard {
             if (!route.servesSecrets) {
                 handler.handle(ctx);
                 return;
-            }
-            if (ctx.header(FORWARDED_HEADER) != null) {
-                throw new ApiError(400, "ForwardedRequest",
-                        "requests carrying " + FORWARDED_HEADER + " are refused: this API serves the local task only");
             }
             checkToken(ctx.header(TOKEN_HEADER));
             if (!permits.tryAcquire()) {

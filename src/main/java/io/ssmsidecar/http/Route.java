@@ -5,7 +5,7 @@ import java.util.Set;
 
 /**
  * Every endpoint: method, path template (also the {@code route} metrics label), the query parameters it
- * accepts, and whether it serves secrets (token, forwarding guard and concurrency cap) or is an open probe.
+ * accepts, and whether it serves secrets (token and concurrency cap) or is an open probe.
  */
 enum Route {
     LIST_SECRETS(HandlerType.GET, "/v1/secrets", true),

@@ -97,6 +97,8 @@ class SettingsLoaderTest {
                 row("SIDECAR_ALLOW", "/prod/app/", Settings::allow, List.of("/prod/app/")),
                 row("SIDECAR_ALLOW", "/a/, /aws/reference/secretsmanager/prod-,/a/", Settings::allow,
                         List.of("/a/", "/aws/reference/secretsmanager/prod-")),
+                row("SIDECAR_ALLOWED_HOSTS", "sidecar.internal, 10.0.3.7,[::2],Secrets.Example.", Settings::allowedHosts,
+                        List.of("sidecar.internal", "10.0.3.7", "[::2]", "Secrets.Example.")),
                 row("SIDECAR_CACHE_SIZE", "0", Settings::cacheSize, 0),
                 row("SIDECAR_CACHE_SIZE", "100000", Settings::cacheSize, 100000),
                 row("SIDECAR_REFRESH_INTERVAL", "10s", Settings::refreshInterval, Duration.ofSeconds(10)),
@@ -204,6 +206,10 @@ class SettingsLoaderTest {
             SIDECAR_MAX_CONNECTIONS   | 10001            | SIDECAR_MAX_CONNECTIONS must be between 1 and 10000, got 10001
             SIDECAR_ALLOW             | /prod/,,/x/      | SIDECAR_ALLOW has an empty item; separate items with single commas, got /prod/,,/x/
             SIDECAR_ALLOW             | /prod/*          | SIDECAR_ALLOW must be a list of parameter name prefixes
+            SIDECAR_ALLOWED_HOSTS     | evil:2773        | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses without port or scheme, such as my-sidecar.internal,10.0.3.7, got evil:2773
+            SIDECAR_ALLOWED_HOSTS     | http://a.example | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses
+            SIDECAR_ALLOWED_HOSTS     | *.example        | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses
+            SIDECAR_ALLOWED_HOSTS     | a..b             | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses
             SIDECAR_CACHE_SIZE        | 100001           | SIDECAR_CACHE_SIZE must be between 0 and 100000, got 100001
             SIDECAR_REFRESH_INTERVAL  | 3s               | SIDECAR_REFRESH_INTERVAL must be between 10s and 24h, got 3s
             SIDECAR_REFRESH_INTERVAL  | 25h              | SIDECAR_REFRESH_INTERVAL must be between 10s and 24h, got 25h

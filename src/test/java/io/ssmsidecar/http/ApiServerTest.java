@@ -249,11 +249,14 @@ class ApiServerTest {
     }
 
     @Test
-    void ping_answersHealthy_withoutToken() throws Exception {
-        HttpResponse<String> response = client.getWithoutToken("/ping", "X-Forwarded-For", "10.0.0.7");
+    void ping_answersHealthy_withoutToken_butNotThroughAProxy() throws Exception {
+        HttpResponse<String> response = client.getWithoutToken("/ping");
+        HttpResponse<String> proxied = client.getWithoutToken("/ping", "X-Forwarded-For", "10.0.0.7");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("healthy");
+        assertThat(proxied.statusCode()).as("probes carry key names and state: local task only").isEqualTo(400);
+        assertThat(json(proxied).get("__type").asText()).isEqualTo("ForwardedRequest");
     }
 
     @Test
