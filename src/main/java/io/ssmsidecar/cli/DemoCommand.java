@@ -134,7 +134,8 @@ public final class DemoCommand implements Command {
         out.println("  curl -s " + h + " '" + base + "/secretsmanager/get?secretId=demo%2Fdb-credentials'");
         out.println("  curl -s " + base + "/readyz; curl -s " + base + "/metrics | head");
         out.println("Rotate a value and refresh at once (the file and the API change, nothing restarts):");
-        out.println("  curl -s -X POST " + ssm.endpoint() + "/_localssm/parameters -H 'Content-Type: application/json' -d "
+        out.println("  curl -s -X POST " + ssm.endpoint() + "/_localssm/parameters"
+                + " -H 'Content-Type: application/json' -d "
                 + "'{\"name\":\"/demo/db/password\",\"value\":\"rotated\",\"type\":\"SecureString\"}'");
         out.println("  curl -s -X POST " + h + " " + base + "/v1/refresh");
         out.println("Press Ctrl-C to stop.");

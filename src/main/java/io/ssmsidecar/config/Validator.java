@@ -39,8 +39,8 @@ final class Validator {
     private static final Pattern IPV4 = Pattern.compile(
             "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
-    private static final Pattern HOST_NAME = Pattern.compile(
-            "(?=.{1,253}\\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
+    private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    private static final Pattern HOST_NAME = Pattern.compile("(?=.{1,253}\\.?$)" + LABEL + "(\\." + LABEL + ")*\\.?");
     private static final Pattern NAME_PREFIX = Pattern.compile("[A-Za-z0-9_.\\-/+=@]{1,2048}");
 
     private final Map<Option, Raw> given;

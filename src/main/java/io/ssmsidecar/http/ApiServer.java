@@ -37,7 +37,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Requests run on the pool's threads, not on virtual threads: every handler answers from memory or
  * waits asynchronously, and handing each short request to a virtual thread cost a third of the
  * throughput (measured in bench/RESULTS.md). Requests whose line and headers exceed
- * {@value #MAX_HEADER_BYTES} bytes are refused by Jetty (414 or 431).
+ * {@value #MAX_HEADER_BYTES} bytes are refused by Jetty (414 or 431). Before routing, every request passes
+ * {@link Edge}: no proxy headers, a loopback or listed {@code Host}, and no method override.
  */
 public final class ApiServer implements AutoCloseable {
     static final int MAX_THREADS = 16;
@@ -66,7 +67,8 @@ public final class ApiServer implements AutoCloseable {
      * @param token          the value every secret-bearing request must carry in {@code X-Aws-Parameters-Secrets-Token}
      * @param maxConnections secret-bearing requests served at once before 429 (long-polls included)
      * @param allowRemote    must be true to bind an address other than loopback
-     * @param allowedHosts   names a request's {@code Host} may carry besides loopback ones ({@code SIDECAR_ALLOWED_HOSTS})
+     * @param allowedHosts   names a request's {@code Host} may carry besides loopback ones
+     *                       ({@code SIDECAR_ALLOWED_HOSTS}; see {@link Edge})
      */
     public record Options(String address, int port, String token, int maxConnections, boolean allowRemote,
                           List<String> allowedHosts) {
