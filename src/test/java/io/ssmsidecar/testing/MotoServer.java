@@ -77,6 +77,14 @@ public final class MotoServer {
                 + " (Python 3.9+), or set MOTO_SERVER to the moto_server executable");
     }
 
+    /**
+     * The {@code python3} installed beside {@code moto_server} (so it has moto and boto3), else the one on the PATH.
+     */
+    public static Path python() {
+        Path beside = executable(System.getenv(), Path.of(System.getProperty("user.home"))).resolveSibling("python3");
+        return Files.isExecutable(beside) ? beside : Path.of("python3");
+    }
+
     private static MotoServer start() {
         Path exe = executable(System.getenv(), Path.of(System.getProperty("user.home")));
         IOException last = null;
