@@ -209,6 +209,23 @@ abstract class UserJourneys {
         }
     }
 
+    @Test
+    void sourceBatch_withTheCurrentAndPreviousSecret_getsEachItsOwnValue() throws Exception {
+        ssm.putSecret("prod/db", "{\"username\":\"" + MARK + "-user-2\"}");
+        String current = "/aws/reference/secretsmanager/prod/db";
+        try (SsmParameterSource source = SsmParameterSource.create(ssm.env(), Metrics.noop(), LocalWire.FAST)) {
+            Map<String, String> got = new TreeMap<>();
+            source.getParameters(List.of(current, current + ":AWSPREVIOUS", "/prod/db/password:blue"))
+                    .parameters().forEach(p -> got.put(p.requestedName(), p.value().reveal()));
+
+            assertThat(got).containsOnlyKeys(current, current + ":AWSPREVIOUS", "/prod/db/password:blue");
+            assertThat(JSON.readTree(got.get(current)).get("username").asText()).isEqualTo(MARK + "-user-2");
+            assertThat(JSON.readTree(got.get(current + ":AWSPREVIOUS")).get("username").asText())
+                    .isEqualTo(MARK + "-user");
+            assertThat(got.get("/prod/db/password:blue")).isEqualTo(MARK + "-pw-1");
+        }
+    }
+
     // ---- run ----
 
     private void run() throws Exception {
