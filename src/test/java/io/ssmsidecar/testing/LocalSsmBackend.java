@@ -47,8 +47,8 @@ final class LocalSsmBackend implements SsmBackend {
     }
 
     @Override
-    public boolean resolvesParameterArns() {
-        return true;
+    public boolean has(Gap gap) {
+        return false;
     }
 
     @Override

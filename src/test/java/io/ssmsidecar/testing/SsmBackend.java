@@ -30,8 +30,16 @@ public interface SsmBackend extends AutoCloseable {
     /** The parameter's ARN in this backend's account and region. */
     String arnOf(String name);
 
-    /** Whether {@code GetParameters} resolves parameter ARNs (moto 5.2.1 does not: README, Local SSM endpoint). */
-    boolean resolvesParameterArns();
+    /** Where a backend departs from AWS in a way a user journey can see (README, "Where moto differs from AWS"). */
+    enum Gap {
+        /** {@code GetParameters} lists parameter ARNs as invalid instead of resolving them. */
+        ARNS_NOT_RESOLVED,
+        /** A secret reference's {@code SourceResult} has no {@code VersionId} / {@code VersionStages}. */
+        NO_SECRET_VERSION_METADATA
+    }
+
+    /** Whether this backend has {@code gap}: the tests check the backend's own answer there, by name. */
+    boolean has(Gap gap);
 
     @Override
     void close();
