@@ -87,6 +87,7 @@ public final class MotoServer {
 
     private static MotoServer start() {
         Path exe = executable(System.getenv(), Path.of(System.getProperty("user.home")));
+        long started = System.nanoTime();
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
@@ -100,6 +101,8 @@ public final class MotoServer {
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
                 MotoServer server = new MotoServer(p, log, URI.create("http://127.0.0.1:" + port));
                 if (server.awaitUp()) {
+                    System.out.printf("moto_server (%s) answering on %s after %d ms%n", exe, server.endpoint,
+                            Duration.ofNanos(System.nanoTime() - started).toMillis());
                     return server;
                 }
                 server.stop();
