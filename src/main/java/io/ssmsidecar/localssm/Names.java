@@ -105,7 +105,11 @@ final class Names {
         if (forWrite) {
             String bare = name.startsWith("/") ? name.substring(1) : name;
             String lower = bare.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("aws") || lower.startsWith("ssm")) {
+            // As SSM answers: "aws" is reserved (AccessDeniedException, a bare name or a path alike), "ssm" invalid.
+            if (lower.startsWith("aws")) {
+                throw new SsmError("AccessDeniedException", 400, "No access to reserved parameter name: " + name + ".");
+            }
+            if (lower.startsWith("ssm")) {
                 throw SsmError.validation(NAME_RULES);
             }
         }

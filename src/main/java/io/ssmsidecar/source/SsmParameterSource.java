@@ -229,6 +229,23 @@ public final class SsmParameterSource implements ParameterSource {
         if (new HashSet<>(names).size() != names.size()) {
             throw new IllegalArgumentException("GetParameters names must be distinct, got " + names);
         }
+        SsmAnswers.Matched matched = call(names);
+        if (matched.ambiguous().isEmpty()) {
+            return matched.result();
+        }
+        // Answers without a Selector (moto's shape) to two requests for one name cannot be told apart: ask each of
+        // those alone, where the name alone settles the match.
+        List<Parameter> found = new ArrayList<>(matched.result().parameters());
+        List<String> invalid = new ArrayList<>(matched.result().invalid());
+        for (String name : matched.ambiguous()) {
+            FetchResult alone = call(List.of(name)).result();
+            found.addAll(alone.parameters());
+            invalid.addAll(alone.invalid());
+        }
+        return new FetchResult(found, invalid);
+    }
+
+    private SsmAnswers.Matched call(List<String> names) throws SourceException {
         long start = System.nanoTime();
         GetParametersResponse response;
         try {
@@ -236,7 +253,7 @@ public final class SsmParameterSource implements ParameterSource {
         } catch (SdkException e) {
             throw failed("GetParameters", names, e, start);
         }
-        FetchResult result;
+        SsmAnswers.Matched result;
         try {
             result = SsmAnswers.match(names, response.parameters(), response.invalidParameters());
         } catch (SourceException e) {

@@ -216,7 +216,7 @@ class LocalSsmFaultsTest {
 
     @Test
     void javaApi_rejectsWhatSsmRejects_withSsmsReason() {
-        assertThatThrownBy(() -> ssm.put("/aws/reserved", "v")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ssm.put("/ssm/reserved", "v")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("ValidationException: Parameter name");
         assertThatThrownBy(() -> ssm.put("/x", "v", "Bogus")).hasMessageContaining("'Bogus'");
         assertThatThrownBy(() -> ssm.label("/app/a", 9, "blue")).hasMessageStartingWith("ParameterVersionNotFound");

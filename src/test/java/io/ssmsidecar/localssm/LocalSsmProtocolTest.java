@@ -33,6 +33,7 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 import software.amazon.awssdk.services.ssm.model.ParameterVersionLabelLimitExceededException;
 import software.amazon.awssdk.services.ssm.model.ParameterVersionNotFoundException;
 import software.amazon.awssdk.services.ssm.model.PutParameterResponse;
+import software.amazon.awssdk.services.ssm.model.SsmException;
 import software.amazon.awssdk.services.ssm.model.ValidationException;
 
 /** Every operation through the real SDK over HTTP: the endpoint must answer as SSM does. */
@@ -82,13 +83,23 @@ class LocalSsmProtocolTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"/aws/x", "ssm-thing", "/a b", "a/b", "/a//b", "/a/b/"})
+    @CsvSource({"/ssm/x", "ssm-thing", "/a b", "a/b", "/a//b", "/a/b/"})
     void putParameter_rejectsNamesSsmRejects(String name) {
         ValidationException e = catchThrowableOfType(ValidationException.class,
                 () -> client.putParameter(r -> r.name(name).value("v").type(ParameterType.STRING)));
 
         assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
         assertThat(e.awsErrorDetails().errorMessage()).contains("sub-paths divided by slash symbol");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/aws/x", "awsx", "/AWS-x"})
+    void putParameter_reservedAwsPrefix_isAccessDenied_asSsmAnswers(String name) {
+        SsmException e = catchThrowableOfType(SsmException.class,
+                () -> client.putParameter(r -> r.name(name).value("v").type(ParameterType.STRING)));
+
+        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
+        assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("No access to reserved parameter name: " + name + ".");
     }
 
     @Test

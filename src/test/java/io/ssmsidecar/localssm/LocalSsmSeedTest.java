@@ -58,10 +58,15 @@ class LocalSsmSeedTest {
 
     @Test
     void seed_withANameSsmRejects_namesTheEntryAndTheRule_butNotTheValue() throws Exception {
-        Path seed = write("{\"parameters\": [{\"name\": \"/aws/x\", \"value\": \"topsecret\"}]}");
+        Path seed = write("{\"parameters\": [{\"name\": \"/ssm/x\", \"value\": \"topsecret\"}]}");
+        Path reserved = write("{\"parameters\": [{\"name\": \"/aws/x\", \"value\": \"topsecret\"}]}");
 
         assertThatThrownBy(() -> LocalSsm.start(LocalSsm.Options.defaults().withSeed(seed)))
-                .hasMessageStartingWith("seed file " + seed + ": parameters[0] (/aws/x): ValidationException: Parameter name")
+                .hasMessageStartingWith("seed file " + seed + ": parameters[0] (/ssm/x): ValidationException: Parameter name")
+                .message().doesNotContain("topsecret");
+        assertThatThrownBy(() -> LocalSsm.start(LocalSsm.Options.defaults().withSeed(reserved)))
+                .hasMessageStartingWith("seed file " + reserved + ": parameters[0] (/aws/x): AccessDeniedException: "
+                        + "No access to reserved parameter name")
                 .message().doesNotContain("topsecret");
     }
 

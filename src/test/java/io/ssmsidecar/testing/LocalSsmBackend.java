@@ -1,0 +1,63 @@
+package io.ssmsidecar.testing;
+
+import io.ssmsidecar.localssm.LocalSsm;
+import java.util.Map;
+
+/** {@link SsmBackend} over the project's own {@link LocalSsm}. */
+final class LocalSsmBackend implements SsmBackend {
+    private final LocalSsm ssm;
+
+    LocalSsmBackend(LocalSsm ssm) {
+        this.ssm = ssm;
+    }
+
+    @Override
+    public String name() {
+        return "local-ssm";
+    }
+
+    @Override
+    public Map<String, String> env() {
+        return LocalWire.env(ssm);
+    }
+
+    @Override
+    public long put(String name, String value, String type) {
+        return ssm.put(name, value, type);
+    }
+
+    @Override
+    public void label(String name, long version, String label) {
+        ssm.label(name, version, label);
+    }
+
+    @Override
+    public void putSecret(String id, String secretString) {
+        ssm.putSecret(id, secretString);
+    }
+
+    @Override
+    public void delete(String name) {
+        ssm.delete(name);
+    }
+
+    @Override
+    public String arnOf(String name) {
+        return ssm.arnOf(name);
+    }
+
+    @Override
+    public boolean has(Gap gap) {
+        return false;
+    }
+
+    @Override
+    public void close() {
+        ssm.close();
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
