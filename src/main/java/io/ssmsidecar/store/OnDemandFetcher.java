@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client can make the sidecar call SSM more than {@link Options#calls()} times at once or hold a request thread for
  * the length of a call. Concurrent fetches of one name share one call; a name SSM does not know is answered from
  * memory for {@link Options#notFoundTtl()}. A fetch that finds every call slot taken waits in a short queue for up to
- * {@link Options#maxWait()}; beyond that (or when the queue is full) it fails with {@link CapacityFullException}.
+ * {@link Options#maxWait()} and then fails with {@link CapacityFullException}; when the queue is full too, it fails
+ * the same way after the same wait (never at once, so refused clients cannot spin).
  *
  * <p>Results are futures completed on the fetcher's own threads; nothing here blocks its caller.
  */
@@ -37,7 +38,7 @@ public final class OnDemandFetcher implements AutoCloseable {
 
     /**
      * @param calls       SSM calls at once ({@code SIDECAR_ON_DEMAND_CALLS})
-     * @param queue       fetches waiting for a call slot before new ones are refused at once
+     * @param queue       fetches waiting for a call slot; beyond, a fetch waits out {@code maxWait} without a chance
      * @param maxWait     how long a fetch waits for a call slot before {@link CapacityFullException}
      * @param notFoundTtl how long a not-found answer is remembered ({@code SIDECAR_NOT_FOUND_TTL}); zero turns it off
      */
@@ -103,18 +104,19 @@ public final class OnDemandFetcher implements AutoCloseable {
         if (running != null) {
             return running.copy();
         }
-        flight.whenComplete((p, e) -> flights.remove(requestName, flight));
         Runnable call = () -> call(requestName, flight);
         try {
             pool.execute(call);
         } catch (RejectedExecutionException e) {
-            reject(flight);
+            // The queue is full too: still answer only after the bounded wait, so a client that retries at once
+            // cannot turn refusals into a busy loop that eats the CPU the probes need.
+            timeouts.schedule(() -> reject(requestName, flight), options.maxWait());
             return flight.copy();
         }
         Scheduler.Task timeout = timeouts.schedule(() -> {
             // Still queued: no call slot freed up in time. Once a call has started, its own SDK timeouts bound it.
             if (pool.remove(call)) {
-                reject(flight);
+                reject(requestName, flight);
             }
         }, options.maxWait());
         flight.whenComplete((p, e) -> timeout.cancel());
@@ -126,9 +128,9 @@ public final class OnDemandFetcher implements AutoCloseable {
         return inFlight.get();
     }
 
-    private void reject(CompletableFuture<Parameter> flight) {
+    private void reject(String requestName, CompletableFuture<Parameter> flight) {
         metrics.onDemandRejected();
-        flight.completeExceptionally(new CapacityFullException(options.calls(), options.maxWait()));
+        land(requestName, flight, null, new CapacityFullException(options.calls(), options.maxWait()));
     }
 
     private void call(String requestName, CompletableFuture<Parameter> flight) {
@@ -137,19 +139,29 @@ public final class OnDemandFetcher implements AutoCloseable {
             FetchResult r = source.getParameters(List.of(requestName));
             if (r.parameters().isEmpty()) {
                 remember(requestName);
-                flight.completeExceptionally(notFoundError(requestName));
+                land(requestName, flight, null, notFoundError(requestName));
             } else {
-                flight.complete(r.parameters().get(0));
+                land(requestName, flight, r.parameters().get(0), null);
             }
         } catch (SourceException e) {
             if ("ParameterNotFound".equals(e.errorCode()) || "ParameterVersionNotFound".equals(e.errorCode())) {
                 remember(requestName);
             }
-            flight.completeExceptionally(e);
+            land(requestName, flight, null, e);
         } catch (RuntimeException e) {
-            flight.completeExceptionally(e);
+            land(requestName, flight, null, e);
         } finally {
             inFlight.decrementAndGet();
+        }
+    }
+
+    /** Ends a flight: out of the map first, so a fetch that comes after the answer makes a call of its own. */
+    private void land(String requestName, CompletableFuture<Parameter> flight, Parameter parameter, Throwable failure) {
+        flights.remove(requestName, flight);
+        if (failure == null) {
+            flight.complete(parameter);
+        } else {
+            flight.completeExceptionally(failure);
         }
     }
 
