@@ -135,7 +135,7 @@ public final class ApiServer implements AutoCloseable {
         this.waiters = new ChangeWaiters(backend::snapshot, threads);
         Guard guard = new Guard(options.token(), options.maxConnections());
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
-        CompatEndpoints compat = new CompatEndpoints(backend);
+        CompatEndpoints compat = new CompatEndpoints(backend, threads);
         this.app = Javalin.create(cfg -> {
             configure(cfg, metrics);
             route(cfg, guard, Route.LIST_SECRETS, own::list);

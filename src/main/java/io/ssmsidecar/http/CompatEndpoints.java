@@ -8,6 +8,7 @@ import io.ssmsidecar.store.OnDemandFetcher;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /**
@@ -22,9 +23,12 @@ final class CompatEndpoints {
     private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private final SecretsBackend backend;
+    /** Writes answers of fetches that completed later, so SSM call threads and the wait timer never write to sockets. */
+    private final Executor responder;
 
-    CompatEndpoints(SecretsBackend backend) {
+    CompatEndpoints(SecretsBackend backend, Executor responder) {
         this.backend = backend;
+        this.responder = responder;
     }
 
     /** {@code GET /systemsmanager/parameters/get?name=..&withDecryption=true[&version=N|&label=L]}. */
@@ -97,14 +101,14 @@ final class CompatEndpoints {
      * the request thread is released and the answer is written when the on-demand fetch completes; the request keeps
      * its place under the connection cap until then.
      */
-    private static void whenFetched(Context ctx, CompletableFuture<Parameter> fetch, Answer answer)
+    private void whenFetched(Context ctx, CompletableFuture<Parameter> fetch, Answer answer)
             throws SourceException, NotAllowedException {
         if (fetch.isDone()) {
             answer.write(OnDemandFetcher.resultOf(fetch));
             return;
         }
         Guard.Permit permit = Guard.handOff(ctx);
-        ctx.future(() -> fetch.whenComplete((p, e) -> permit.release()).thenAccept(parameter -> {
+        ctx.future(() -> fetch.whenCompleteAsync((p, e) -> permit.release(), responder).thenAccept(parameter -> {
             try {
                 answer.write(parameter);
             } catch (SourceException e) {
