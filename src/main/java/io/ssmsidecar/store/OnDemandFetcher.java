@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Results are futures completed on the fetcher's own threads; nothing here blocks its caller.
  */
 public final class OnDemandFetcher implements AutoCloseable {
-    /** Not-found names remembered at most; the oldest are forgotten first. */
-    static final int NOT_FOUND_ENTRIES = 10_000;
+    /** Not-found names remembered at most (names run to 2 KB: about 2 MB at worst); the oldest are forgotten first. */
+    static final int NOT_FOUND_ENTRIES = 1_000;
 
     /**
      * @param calls       SSM calls at once ({@code SIDECAR_ON_DEMAND_CALLS})
