@@ -12,6 +12,7 @@ import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.OnDemandCache;
+import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Scheduler;
 import io.ssmsidecar.store.Snapshot;
@@ -45,6 +46,8 @@ public final class Sidecar implements AutoCloseable {
     private final ApiServer api;
     private final String token;
     private final SidecarBackend backend;
+    /** SSM calls on behalf of HTTP requests, on capacity of their own (see {@code SIDECAR_ON_DEMAND_CALLS}). */
+    private final OnDemandFetcher fetcher;
     private volatile boolean filesWritten;
 
     /**
@@ -78,9 +81,11 @@ public final class Sidecar implements AutoCloseable {
                 RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness()),
                 (snapshot, changed) -> apply(self[0], snapshot, changed), metrics);
         self[0] = engine;
-        OnDemandCache onDemand = new OnDemandCache(source, settings.allow(), settings.cacheSize());
+        this.fetcher = new OnDemandFetcher(source, OnDemandFetcher.Options.of(settings.onDemandCalls(),
+                settings.notFoundTtl()), clock, Scheduler.system("ssm-sidecar-on-demand-wait"), metrics);
+        OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.allow(), settings.cacheSize());
         engine.addCycleHook(onDemand::refreshAll);
-        this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, source,
+        this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher,
                 () -> filesWritten);
         this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics);
     }
@@ -195,6 +200,7 @@ public final class Sidecar implements AutoCloseable {
     @Override
     public void close() {
         api.close();
+        fetcher.close();
         engine.close();
         refreshScheduler.close();
         notifier.close();

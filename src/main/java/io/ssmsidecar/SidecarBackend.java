@@ -2,13 +2,10 @@ package io.ssmsidecar;
 
 import io.ssmsidecar.http.SecretsBackend;
 import io.ssmsidecar.reference.Reference;
-import io.ssmsidecar.source.FetchResult;
 import io.ssmsidecar.source.Parameter;
-import io.ssmsidecar.source.ParameterSource;
-import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.KeyStatus;
-import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.OnDemandCache;
+import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
@@ -17,8 +14,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /** Adapts the store, the refresh engine and the on-demand cache to what the HTTP API needs. */
 final class SidecarBackend implements SecretsBackend {
@@ -26,19 +26,23 @@ final class SidecarBackend implements SecretsBackend {
     private final SnapshotStore store;
     private final RefreshEngine engine;
     private final OnDemandCache onDemand;
-    private final ParameterSource source;
+    private final OnDemandFetcher fetcher;
+    /** Keys of references that deliver one key of a JSON value ({@code #key}): their parameter is not served whole. */
+    private final Set<String> jsonKeyReferences;
     private final BooleanSupplier filesWritten;
     private volatile Index index = new Index(-1, Map.of());
 
     private record Index(long generation, Map<String, Parameter> byName) { }
 
     SidecarBackend(List<Reference> references, SnapshotStore store, RefreshEngine engine, OnDemandCache onDemand,
-                   ParameterSource source, BooleanSupplier filesWritten) {
+                   OnDemandFetcher fetcher, BooleanSupplier filesWritten) {
         this.references = references;
         this.store = store;
         this.engine = engine;
         this.onDemand = onDemand;
-        this.source = source;
+        this.fetcher = fetcher;
+        this.jsonKeyReferences = references.stream().filter(r -> r.jsonKey() != null).map(Reference::key)
+                .collect(Collectors.toUnmodifiableSet());
         this.filesWritten = filesWritten;
     }
 
@@ -69,22 +73,24 @@ final class SidecarBackend implements SecretsBackend {
     }
 
     @Override
-    public Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
+    public CompletableFuture<Parameter> fetchParameter(String requestName, boolean bypassCache) {
         Parameter declared = declaredIndex().get(requestName);
-        if (declared != null) {
-            if (!bypassCache) {
-                return declared;
-            }
-            FetchResult r = source.getParameters(List.of(requestName));
-            if (r.parameters().isEmpty()) {
-                throw new SourceException("ParameterNotFound", 400, false, "parameter " + requestName + " not found", null);
-            }
-            engine.requestRefresh();
-            return r.parameters().get(0);
+        if (declared == null) {
+            return onDemand.get(requestName, bypassCache);
         }
-        return onDemand.get(requestName, bypassCache);
+        if (!bypassCache) {
+            return CompletableFuture.completedFuture(declared);
+        }
+        return fetcher.fetch(requestName).thenApply(fresh -> {
+            engine.requestRefresh();
+            return fresh;
+        });
     }
 
+    /**
+     * The parameters declared whole, by requested name, plain name and ARN. A parameter declared only through
+     * {@code #key} references is left out: its other keys were not asked for, so it is not served whole.
+     */
     private Map<String, Parameter> declaredIndex() {
         Snapshot snap = store.current();
         Index i = index;
@@ -93,6 +99,9 @@ final class SidecarBackend implements SecretsBackend {
         }
         Map<String, Parameter> byName = new HashMap<>();
         for (Secret s : snap.secrets().values()) {
+            if (jsonKeyReferences.contains(s.key())) {
+                continue;
+            }
             Parameter p = s.parameter();
             byName.putIfAbsent(p.requestedName(), p);
             if (p.selector() == null || p.selector().isEmpty()) {

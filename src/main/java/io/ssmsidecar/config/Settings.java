@@ -42,6 +42,8 @@ import java.util.OptionalInt;
  * @param templates        {@code SIDECAR_TEMPLATES}: {@code src:dest[:mode],...}
  * @param logFormat        {@code SIDECAR_LOG_FORMAT}: text or json
  * @param logLevel         {@code SIDECAR_LOG_LEVEL}: debug, info, warn, error
+ * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests, default 4
+ * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered, default 30s
  */
 public record Settings(
         List<Reference> references,
@@ -69,7 +71,9 @@ public record Settings(
         List<Bundle> bundles,
         List<Template> templates,
         Log.Format logFormat,
-        Log.Level logLevel) {
+        Log.Level logLevel,
+        int onDemandCalls,
+        Duration notFoundTtl) {
 
     public Settings {
         references = List.copyOf(references);
@@ -122,6 +126,7 @@ public record Settings(
                 "127.0.0.1", 2773, false, List.of(), Optional.empty(), 800, List.of(), 1000,
                 Duration.ofMinutes(5), Optional.empty(), Duration.ofSeconds(60),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO);
+                Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO,
+                4, Duration.ofSeconds(30));
     }
 }

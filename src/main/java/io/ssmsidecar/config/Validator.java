@@ -31,6 +31,8 @@ final class Validator {
     static final Duration MAX_STARTUP = Duration.ofHours(1);
     static final Duration MAX_NOTIFY_WINDOW = Duration.ofMinutes(1);
     static final int MAX_ID = Integer.MAX_VALUE;
+    static final int MAX_ON_DEMAND_CALLS = 64;
+    static final Duration MAX_NOT_FOUND_TTL = Duration.ofHours(1);
     static final List<String> BUNDLE_KINDS = List.of("env", "dotenv", "properties", "json");
     static final List<String> SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
 
@@ -72,7 +74,9 @@ final class Validator {
                 duration(Option.NOTIFY_WINDOW, Duration.ZERO, MAX_NOTIFY_WINDOW, d.notifyWindow()),
                 bundles, templates,
                 choice(Option.LOG_FORMAT, Log.Format.values(), d.logFormat()),
-                choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()));
+                choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()),
+                integer(Option.ON_DEMAND_CALLS, 1, MAX_ON_DEMAND_CALLS, d.onDemandCalls()),
+                duration(Option.NOT_FOUND_TTL, Duration.ZERO, MAX_NOT_FOUND_TTL, d.notFoundTtl()));
     }
 
     // ---- scalar kinds -------------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ public final class ApiServer implements AutoCloseable {
         this.waiters = new ChangeWaiters(backend::snapshot, threads);
         Guard guard = new Guard(options.token(), options.maxConnections());
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
-        CompatEndpoints compat = new CompatEndpoints(backend);
+        CompatEndpoints compat = new CompatEndpoints(backend, threads);
         Edge edge = new Edge(options.allowedHosts(), options.address());
         this.app = Javalin.create(cfg -> {
             configure(cfg, metrics);

@@ -4,7 +4,11 @@ import io.javalin.http.Context;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.NotAllowedException;
+import io.ssmsidecar.store.OnDemandFetcher;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /**
@@ -19,9 +23,12 @@ final class CompatEndpoints {
     private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private final SecretsBackend backend;
+    /** Writes answers of fetches that completed later, so SSM call threads and the wait timer never write to sockets. */
+    private final Executor responder;
 
-    CompatEndpoints(SecretsBackend backend) {
+    CompatEndpoints(SecretsBackend backend, Executor responder) {
         this.backend = backend;
+        this.responder = responder;
     }
 
     /** {@code GET /systemsmanager/parameters/get?name=..&withDecryption=true[&version=N|&label=L]}. */
@@ -44,13 +51,14 @@ final class CompatEndpoints {
         if (label != null && !SELECTOR.matcher(label).matches()) {
             throw ApiError.badRequest("label must be 1 to 100 letters, digits, '.', '-' or '_'; got '" + label + "'");
         }
-        Parameter parameter = backend.parameter(selector == null ? name : name + ":" + selector, false);
-        if ("SecureString".equals(parameter.type()) && !decrypt) {
-            throw ApiError.badRequest("'" + name + "' is a SecureString and this sidecar serves decrypted values only; "
-                    + "add withDecryption=true");
-        }
-        ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
-                .result(AwsJson.getParameterResponse(parameter));
+        whenFetched(ctx, backend.fetchParameter(selector == null ? name : name + ":" + selector, false), parameter -> {
+            if ("SecureString".equals(parameter.type()) && !decrypt) {
+                throw ApiError.badRequest("'" + name + "' is a SecureString and this sidecar serves decrypted values "
+                        + "only; add withDecryption=true");
+            }
+            ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
+                    .result(AwsJson.getParameterResponse(parameter));
+        });
     }
 
     /** {@code GET /secretsmanager/get?secretId=..[&versionId=..|&versionStage=..][&refreshNow=true]}. */
@@ -62,24 +70,51 @@ final class CompatEndpoints {
         // Parameter Store takes one selector; a version id is the narrower one, its stages are checked below.
         String selector = versionId != null ? versionId : versionStage;
         String name = SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
-        Parameter parameter;
-        try {
-            parameter = backend.parameter(name, refreshNow);
-        } catch (SourceException e) {
-            if ("ParameterNotFound".equals(e.errorCode()) || "ParameterVersionNotFound".equals(e.errorCode())) {
-                throw new SourceException("ResourceNotFoundException", 400, false,
+        CompletableFuture<Parameter> fetch = backend.fetchParameter(name, refreshNow).exceptionally(failure -> {
+            Throwable e = OnDemandFetcher.cause(failure);
+            if (e instanceof SourceException s
+                    && ("ParameterNotFound".equals(s.errorCode()) || "ParameterVersionNotFound".equals(s.errorCode()))) {
+                throw new CompletionException(new SourceException("ResourceNotFoundException", 400, false,
                         "Secrets Manager can't find the specified secret" + (selector == null ? "" : " version")
-                                + ": '" + secretId + "' (Parameter Store answered " + e.errorCode() + ")", e);
+                                + ": '" + secretId + "' (Parameter Store answered " + s.errorCode() + ")", s));
             }
-            throw e;
+            throw failure instanceof CompletionException c ? c : new CompletionException(e);
+        });
+        whenFetched(ctx, fetch, parameter -> {
+            AwsJson.SecretMetadata metadata = AwsJson.SecretMetadata.parse(parameter.sourceResult());
+            if (versionId != null && versionStage != null && !metadata.stages().contains(versionStage)) {
+                throw new SourceException("ResourceNotFoundException", 400, false, "version '" + versionId
+                        + "' of secret '" + secretId + "' does not carry the stage '" + versionStage + "'", null);
+            }
+            ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
+                    .result(AwsJson.getSecretValueResponse(secretId, parameter, metadata));
+        });
+    }
+
+    /** Writes the answer for a fetched parameter. */
+    private interface Answer {
+        void write(Parameter parameter) throws SourceException;
+    }
+
+    /**
+     * Answers at once when the parameter is at hand (declared or cached: the common case, kept synchronous). Otherwise
+     * the request thread is released and the answer is written when the on-demand fetch completes; the request keeps
+     * its place under the connection cap until then.
+     */
+    private void whenFetched(Context ctx, CompletableFuture<Parameter> fetch, Answer answer)
+            throws SourceException, NotAllowedException {
+        if (fetch.isDone()) {
+            answer.write(OnDemandFetcher.resultOf(fetch));
+            return;
         }
-        AwsJson.SecretMetadata metadata = AwsJson.SecretMetadata.parse(parameter.sourceResult());
-        if (versionId != null && versionStage != null && !metadata.stages().contains(versionStage)) {
-            throw new SourceException("ResourceNotFoundException", 400, false, "version '" + versionId + "' of secret '"
-                    + secretId + "' does not carry the stage '" + versionStage + "'", null);
-        }
-        ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
-                .result(AwsJson.getSecretValueResponse(secretId, parameter, metadata));
+        Guard.Permit permit = Guard.handOff(ctx);
+        ctx.future(() -> fetch.whenCompleteAsync((p, e) -> permit.release(), responder).thenAccept(parameter -> {
+            try {
+                answer.write(parameter);
+            } catch (SourceException e) {
+                throw new CompletionException(e);
+            }
+        }));
     }
 
     private static String required(Context ctx, String name) {

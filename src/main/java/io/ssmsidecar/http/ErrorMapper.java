@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.CapacityFullException;
 import io.ssmsidecar.store.NotAllowedException;
 import java.util.concurrent.CompletionException;
 
@@ -27,6 +28,9 @@ final class ErrorMapper {
         if (e instanceof ApiError api) {
             respond(ctx, api.status(), api.code(), api.getMessage());
         } else if (e instanceof SourceException source) {
+            if (source instanceof CapacityFullException full) {
+                ctx.header("Retry-After", Long.toString(full.retryAfter().toSeconds()));
+            }
             int status = source.statusCode() >= 400 && source.statusCode() <= 599 ? source.statusCode() : 502;
             respond(ctx, status, source.errorCode(), source.getMessage());
         } else if (e instanceof NotAllowedException notAllowed) {

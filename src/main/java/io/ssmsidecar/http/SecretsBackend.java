@@ -2,17 +2,20 @@ package io.ssmsidecar.http;
 
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.CapacityFullException;
 import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.NotAllowedException;
+import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Snapshot;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * Everything the HTTP API needs from the rest of the sidecar, and nothing about how it is done
  * (SSM calls, caches, schedules). Implemented by the wiring; every method is called from request
- * threads concurrently and must not block except {@link #parameter}.
+ * threads concurrently and never blocks (except the convenience {@link #parameter}).
  */
 public interface SecretsBackend {
 
@@ -27,14 +30,35 @@ public interface SecretsBackend {
 
     /**
      * The parameter for the AWS-compatible endpoints: {@code requestName} is a name, {@code name:version},
-     * {@code name:label} or an ARN. Declared names come from the snapshot; others are fetched on demand
-     * (and kept fresh) when they match {@code SIDECAR_ALLOW}. May block on an SSM call.
+     * {@code name:label} or an ARN. A parameter declared whole (not only through {@code #key} references) comes from
+     * the snapshot at once; others are fetched on demand (and kept fresh) when they match {@code SIDECAR_ALLOW}.
+     * Never blocks: SSM calls run on the sidecar's bounded on-demand capacity, one per name at once.
+     *
+     * <p>The future fails with {@link NotAllowedException} when the name is neither declared whole nor allowed, with
+     * {@link SourceException} when SSM answered with an error or did not answer, and with
+     * {@link CapacityFullException} (a {@code SourceException} with code {@code ThrottlingException}, status 429 and a
+     * {@link CapacityFullException#retryAfter()}) when every on-demand call slot stayed busy. Failures reach
+     * dependent stages wrapped in {@link java.util.concurrent.CompletionException}.
      *
      * @param bypassCache fetch from SSM now even when a cached value exists ({@code refreshNow=true})
-     * @throws NotAllowedException when the name is neither declared nor allowed
-     * @throws SourceException when SSM answered with an error or did not answer
      */
-    Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException;
+    CompletableFuture<Parameter> fetchParameter(String requestName, boolean bypassCache);
+
+    /**
+     * {@link #fetchParameter} waited for on the calling thread: holds it for the length of an SSM call, so request
+     * handlers use {@code fetchParameter} with {@code ctx.future(..)} instead (a request thread held on SSM is how an
+     * app starved the probes, issue 11). Kept, deprecated, so code written against the old blocking signature still
+     * compiles and the compiler points at it.
+     *
+     * @deprecated use {@link #fetchParameter} and answer when its future completes
+     *
+     * @throws NotAllowedException when the name is neither declared whole nor allowed
+     * @throws SourceException     when SSM failed, or {@link CapacityFullException} when the capacity stayed full
+     */
+    @Deprecated
+    default Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
+        return OnDemandFetcher.resultOf(fetchParameter(requestName, bypassCache));
+    }
 
     /**
      * Whether every required secret has been loaded and written, and if not, why. The reason is shown to

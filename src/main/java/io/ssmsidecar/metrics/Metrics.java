@@ -2,6 +2,7 @@ package io.ssmsidecar.metrics;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +42,14 @@ public interface Metrics {
 
     /** A change notification was sent: channel (url, command, signal) and whether it succeeded. */
     default void notification(String channel, boolean success) {
+    }
+
+    /** Supplies how many SSM calls made on behalf of HTTP requests (on-demand, refreshNow) run now (read at scrape time). */
+    default void onDemandInFlight(IntSupplier calls) {
+    }
+
+    /** An on-demand fetch was refused because every on-demand SSM call slot stayed busy (answered 429). */
+    default void onDemandRejected() {
     }
 
     /** Metrics that record nothing. */

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -47,6 +48,11 @@ public final class PrometheusMetrics implements Metrics {
     /** Counter {@code ssm_sidecar_notifications_total{channel,result}}: change notifications sent. */
     public static final String NOTIFICATIONS = "ssm_sidecar_notifications_total";
 
+    /** Gauge {@code ssm_sidecar_on_demand_in_flight}: SSM calls made on behalf of HTTP requests, running now. */
+    public static final String ON_DEMAND_IN_FLIGHT = "ssm_sidecar_on_demand_in_flight";
+    /** Counter {@code ssm_sidecar_on_demand_rejected_total}: on-demand fetches refused with 429 (capacity full). */
+    public static final String ON_DEMAND_REJECTED = "ssm_sidecar_on_demand_rejected_total";
+
     /** The {@code Content-Type} of {@link #scrape()}'s text. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -59,6 +65,8 @@ public final class PrometheusMetrics implements Metrics {
     private final AtomicLong lastRefreshSuccessMillis = new AtomicLong();
     private final AtomicReference<Supplier<Duration>> oldestAge = new AtomicReference<>();
     private final Counter throttled;
+    private final Counter onDemandRejected;
+    private final AtomicReference<IntSupplier> onDemandInFlight = new AtomicReference<>(() -> 0);
     private final BoundedLabel operations = new BoundedLabel();
     private final BoundedLabel outcomes = new BoundedLabel();
     private final BoundedLabel routes = new BoundedLabel();
@@ -79,6 +87,12 @@ public final class PrometheusMetrics implements Metrics {
                 .register(registry);
         throttled = Counter.builder(meterName(SSM_THROTTLED))
                 .description("SSM calls answered with a throttling error").register(registry);
+        Gauge.builder(meterName(ON_DEMAND_IN_FLIGHT), onDemandInFlight, s -> s.get().getAsInt())
+                .description("SSM calls made on behalf of HTTP requests (on-demand, refreshNow), running now")
+                .register(registry);
+        onDemandRejected = Counter.builder(meterName(ON_DEMAND_REJECTED))
+                .description("On-demand fetches refused with 429 because every on-demand SSM call slot stayed busy")
+                .register(registry);
         // Counters a dashboard alerts on exist from the start, so a rate() over them is 0 rather than absent.
         for (String result : new String[] {SUCCESS, FAILURE}) {
             counter(FILE_WRITES, "File writes", "result", result);
@@ -149,6 +163,16 @@ public final class PrometheusMetrics implements Metrics {
     public void notification(String channel, boolean success) {
         counter(NOTIFICATIONS, "Change notifications", "channel", channels.value(channel),
                 "result", success ? SUCCESS : FAILURE).increment();
+    }
+
+    @Override
+    public void onDemandInFlight(IntSupplier calls) {
+        onDemandInFlight.set(Objects.requireNonNull(calls, "calls"));
+    }
+
+    @Override
+    public void onDemandRejected() {
+        onDemandRejected.increment();
     }
 
     private Counter counter(String name, String description, String... tags) {

@@ -5,8 +5,11 @@ package io.ssmsidecar.source;
  * timeouts and I/O errors are transient (retry, keep the last good value); not found, access denied,
  * bad KMS key and validation errors are permanent. The message carries names and AWS error codes,
  * never a value.
+ *
+ * <p>Not final: the on-demand fetcher's "capacity full" refusal is a {@code ThrottlingException} of the sidecar's
+ * own, so every caller that maps SSM errors maps it too, and can still tell it apart by type.
  */
-public final class SourceException extends Exception {
+public class SourceException extends Exception {
     private final String errorCode;
     private final int statusCode;
     private final boolean transientFailure;

@@ -9,23 +9,27 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Parameters asked for through the AWS-compatible endpoints that were not declared: fetched on first use if
  * their name matches an allowed prefix, cached (least recently used dropped beyond {@code maxEntries}) and
- * refreshed with every full cycle in batches of ten. A name is never fetched twice at once by this cache's lock
- * only for the map; the SSM call itself runs outside it.
+ * refreshed with every full cycle in batches of ten. The lock guards the map only; misses are fetched by the
+ * {@link OnDemandFetcher} (one call per name at once, bounded capacity), never under the lock.
  */
 public final class OnDemandCache {
     private static final Log LOG = Log.get(OnDemandCache.class);
 
     private final ParameterSource source;
+    private final OnDemandFetcher fetcher;
     private final List<String> allow;
     private final int maxEntries;
     private final Map<String, Parameter> entries;
 
-    public OnDemandCache(ParameterSource source, List<String> allowPrefixes, int maxEntries) {
+    /** Misses are fetched by {@code fetcher}; the refresh of cached names calls {@code source} on the refresh thread. */
+    public OnDemandCache(ParameterSource source, OnDemandFetcher fetcher, List<String> allowPrefixes, int maxEntries) {
         this.source = source;
+        this.fetcher = fetcher;
         this.allow = List.copyOf(allowPrefixes);
         this.maxEntries = maxEntries;
         this.entries = new LinkedHashMap<>(16, 0.75f, true);
@@ -43,33 +47,32 @@ public final class OnDemandCache {
     }
 
     /**
-     * The cached parameter, or a fresh fetch when absent or {@code bypassCache}.
-     *
-     * @throws NotAllowedException when the name is not under an allowed prefix
-     * @throws SourceException     when SSM fails; a not-found name is {@code ParameterNotFound}
+     * The cached parameter, or a fetch on the {@link OnDemandFetcher}'s capacity when absent or {@code bypassCache}.
+     * Never blocks: the future fails with {@link NotAllowedException} when the name is not under an allowed prefix,
+     * {@link SourceException} when SSM fails ({@code ParameterNotFound} for a name SSM does not know) and
+     * {@link CapacityFullException} when the on-demand capacity stayed full.
      */
-    public Parameter get(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
+    public CompletableFuture<Parameter> get(String requestName, boolean bypassCache) {
         if (!allowed(requestName)) {
-            throw new NotAllowedException(requestName);
+            return CompletableFuture.failedFuture(new NotAllowedException(requestName));
         }
         if (!bypassCache) {
             synchronized (entries) {
                 Parameter p = entries.get(requestName);
                 if (p != null) {
-                    return p;
+                    return CompletableFuture.completedFuture(p);
                 }
             }
         }
-        FetchResult r = source.getParameters(List.of(requestName));
-        if (r.parameters().isEmpty()) {
-            synchronized (entries) {
-                entries.remove(requestName);
+        return fetcher.fetch(requestName).whenComplete((p, e) -> {
+            if (p != null) {
+                put(requestName, p);
+            } else if (OnDemandFetcher.cause(e) instanceof SourceException s && "ParameterNotFound".equals(s.errorCode())) {
+                synchronized (entries) {
+                    entries.remove(requestName);
+                }
             }
-            throw new SourceException("ParameterNotFound", 400, false, "parameter " + requestName + " not found", null);
-        }
-        Parameter p = r.parameters().get(0);
-        put(requestName, p);
-        return p;
+        });
     }
 
     private void put(String requestName, Parameter p) {

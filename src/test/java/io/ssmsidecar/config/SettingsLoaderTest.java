@@ -101,6 +101,10 @@ class SettingsLoaderTest {
                         List.of("sidecar.internal", "10.0.3.7", "[::2]", "Secrets.Example.")),
                 row("SIDECAR_CACHE_SIZE", "0", Settings::cacheSize, 0),
                 row("SIDECAR_CACHE_SIZE", "100000", Settings::cacheSize, 100000),
+                row("SIDECAR_ON_DEMAND_CALLS", "1", Settings::onDemandCalls, 1),
+                row("SIDECAR_ON_DEMAND_CALLS", "64", Settings::onDemandCalls, 64),
+                row("SIDECAR_NOT_FOUND_TTL", "0", Settings::notFoundTtl, Duration.ZERO),
+                row("SIDECAR_NOT_FOUND_TTL", "1h", Settings::notFoundTtl, Duration.ofHours(1)),
                 row("SIDECAR_REFRESH_INTERVAL", "10s", Settings::refreshInterval, Duration.ofSeconds(10)),
                 row("SIDECAR_REFRESH_INTERVAL", "24h", Settings::refreshInterval, Duration.ofHours(24)),
                 row("SIDECAR_REFRESH_INTERVAL", "1h30m", Settings::refreshInterval, Duration.ofMinutes(90)),
@@ -211,6 +215,10 @@ class SettingsLoaderTest {
             SIDECAR_ALLOWED_HOSTS     | *.example        | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses
             SIDECAR_ALLOWED_HOSTS     | a..b             | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses
             SIDECAR_CACHE_SIZE        | 100001           | SIDECAR_CACHE_SIZE must be between 0 and 100000, got 100001
+            SIDECAR_ON_DEMAND_CALLS   | 0                | SIDECAR_ON_DEMAND_CALLS must be between 1 and 64, got 0
+            SIDECAR_ON_DEMAND_CALLS   | 65               | SIDECAR_ON_DEMAND_CALLS must be between 1 and 64, got 65
+            SIDECAR_NOT_FOUND_TTL     | 61m              | SIDECAR_NOT_FOUND_TTL must be between 0s and 1h, got 61m
+            SIDECAR_NOT_FOUND_TTL     | 30               | SIDECAR_NOT_FOUND_TTL must be a duration such as
             SIDECAR_REFRESH_INTERVAL  | 3s               | SIDECAR_REFRESH_INTERVAL must be between 10s and 24h, got 3s
             SIDECAR_REFRESH_INTERVAL  | 25h              | SIDECAR_REFRESH_INTERVAL must be between 10s and 24h, got 25h
             SIDECAR_REFRESH_INTERVAL  | 9999ms           | must be between 10s and 24h, got 9999ms

@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
 /**
  * A real, small backend over a real {@link SnapshotStore}: declared secrets live in the store, other
  * parameters in a map standing in for SSM (served when they match the allowed prefixes), and errors can
- * be planted per name. {@link #blockParameterCalls()} makes {@link #parameter} wait on a latch.
+ * be planted per name. {@link #blockParameterCalls()} makes {@link #fetchParameter} wait on a latch.
  */
 final class InMemoryBackend implements SecretsBackend {
     static final Instant NOW = Instant.parse("2026-03-01T10:15:30.250Z");
@@ -38,7 +39,7 @@ final class InMemoryBackend implements SecretsBackend {
     final AtomicInteger parameterCalls = new AtomicInteger();
     final AtomicInteger bypassCalls = new AtomicInteger();
     volatile List<String> allow = List.of();
-    /** Thrown by {@link #parameter} when set: a bug in the backend. */
+    /** Thrown by {@link #fetchParameter} when set: a bug in the backend. */
     volatile RuntimeException crash;
     volatile RefreshEngine.Readiness readiness = READY;
     private volatile CountDownLatch gate;
@@ -64,7 +65,7 @@ final class InMemoryBackend implements SecretsBackend {
         return store.publish(byKey);
     }
 
-    /** Every later {@link #parameter} call waits until {@link #release()}. */
+    /** Every later {@link #fetchParameter} call waits until {@link #release()}. */
     void blockParameterCalls() {
         gate = new CountDownLatch(1);
     }
@@ -88,8 +89,37 @@ final class InMemoryBackend implements SecretsBackend {
         return Optional.ofNullable(statuses.get(key));
     }
 
+    /**
+     * Answers at once, as the sidecar does for declared and cached names; while calls are blocked, each runs on a
+     * thread of its own and completes when released, as an on-demand SSM call does.
+     */
     @Override
-    public Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
+    public CompletableFuture<Parameter> fetchParameter(String requestName, boolean bypassCache) {
+        if (gate == null) {
+            return lookup(requestName, bypassCache);
+        }
+        CompletableFuture<Parameter> later = new CompletableFuture<>();
+        Thread call = new Thread(() -> lookup(requestName, bypassCache).whenComplete((p, e) -> {
+            if (e != null) {
+                later.completeExceptionally(e);
+            } else {
+                later.complete(p);
+            }
+        }), "in-memory-ssm-call");
+        call.setDaemon(true);
+        call.start();
+        return later;
+    }
+
+    private CompletableFuture<Parameter> lookup(String requestName, boolean bypassCache) {
+        try {
+            return CompletableFuture.completedFuture(parameterNow(requestName, bypassCache));
+        } catch (SourceException | NotAllowedException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private Parameter parameterNow(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
         parameterCalls.incrementAndGet();
         if (bypassCache) {
             bypassCalls.incrementAndGet();

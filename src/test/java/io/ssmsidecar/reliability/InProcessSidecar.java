@@ -39,13 +39,19 @@ final class InProcessSidecar implements AutoCloseable {
     /** Starts it (the API listens when this returns); {@code references} are key → {@code ssm://} reference. */
     static InProcessSidecar start(LocalSsm ssm, Path dir, Map<String, String> references, String... flags)
             throws Exception {
+        return start(ssm, dir, LocalWire.FAST, references, flags);
+    }
+
+    /** As {@link #start(LocalSsm, Path, Map, String...)} with the SDK's timeouts given (for a slow local SSM). */
+    static InProcessSidecar start(LocalSsm ssm, Path dir, SsmParameterSource.Limits limits,
+                                  Map<String, String> references, String... flags) throws Exception {
         Map<String, String> env = new HashMap<>(references);
         env.put("SIDECAR_OUTPUT_DIR", dir.toString());
         env.put("SIDECAR_HTTP_PORT", "0");
         env.put("SIDECAR_TOKEN", TOKEN);
         Settings settings = SettingsLoader.load(List.of(flags), env);
         PrometheusMetrics metrics = PrometheusMetrics.create();
-        SsmParameterSource source = SsmParameterSource.create(LocalWire.env(ssm), metrics, LocalWire.FAST);
+        SsmParameterSource source = SsmParameterSource.create(LocalWire.env(ssm), metrics, limits);
         return new InProcessSidecar(new Sidecar(settings, source, metrics, Clock.systemUTC()).start(), metrics, dir);
     }
 
