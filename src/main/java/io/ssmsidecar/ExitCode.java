@@ -14,6 +14,8 @@ public enum ExitCode {
     UNAVAILABLE(4),
     /** The output directory is unusable or a file could not be written. */
     OUTPUT(5),
+    /** {@code run}/{@code init}: another process owns the output directory. Nothing was changed. */
+    OUTPUT_IN_USE(6),
     /** {@code exec}: the command was found but could not be run. */
     EXEC_CANNOT_RUN(126),
     /** {@code exec}: the command was not found. */

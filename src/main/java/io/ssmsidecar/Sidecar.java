@@ -70,7 +70,12 @@ public final class Sidecar implements AutoCloseable {
         this.output = OutputDirectory.open(OutputOptions.from(settings), metrics);
         this.token = settings.token().orElseGet(Sidecar::randomToken);
         if (settings.token().isEmpty()) {
-            output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.fileMode());
+            try {
+                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.fileMode());
+            } catch (OutputException e) {
+                output.close();
+                throw e;
+            }
         }
         this.refreshScheduler = refreshScheduler;
         this.notifyScheduler = notifyScheduler;
@@ -205,5 +210,6 @@ public final class Sidecar implements AutoCloseable {
         refreshScheduler.close();
         notifier.close();
         source.close();
+        output.close();
     }
 }

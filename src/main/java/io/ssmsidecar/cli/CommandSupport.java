@@ -7,6 +7,7 @@ import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.output.OutputDirectory;
+import io.ssmsidecar.output.OutputDirectoryInUseException;
 import io.ssmsidecar.output.OutputException;
 import io.ssmsidecar.output.OutputOptions;
 import io.ssmsidecar.source.SsmParameterSource;
@@ -52,9 +53,14 @@ final class CommandSupport {
         try {
             return OutputDirectory.open(OutputOptions.from(settings), metrics);
         } catch (OutputException e) {
-            err.println("ssm-sidecar " + command + ": " + e.getMessage());
-            throw new CommandFailure(ExitCode.OUTPUT);
+            throw outputFailure(command, e, err);
         }
+    }
+
+    /** Prints an output failure; OUTPUT_IN_USE when another process owns the directory, else OUTPUT. */
+    static CommandFailure outputFailure(String command, OutputException e, PrintStream err) {
+        err.println("ssm-sidecar " + command + ": " + e.getMessage());
+        return new CommandFailure(e instanceof OutputDirectoryInUseException ? ExitCode.OUTPUT_IN_USE : ExitCode.OUTPUT);
     }
 
     /** Prints why a one-shot load failed and picks the exit code: SECRETS for permanent, UNAVAILABLE for timeouts. */

@@ -156,7 +156,7 @@ public final class DemoCommand implements Command {
 
     private static void listFiles(Path dir, PrintStream out) {
         try (var files = java.nio.file.Files.list(dir)) {
-            files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("..")).sorted()
+            files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("..") && !n.equals(".lock")).sorted()
                     .forEach(n -> out.println("  " + dir.resolve(n)));
         } catch (IOException e) {
             out.println("  (cannot list " + dir + ": " + e.getClass().getSimpleName() + ")");

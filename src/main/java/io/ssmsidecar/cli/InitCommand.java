@@ -57,7 +57,13 @@ public final class InitCommand implements Command {
                     + "reference, e.g. DB_PASSWORD=ssm:///prod/db/password");
             return ExitCode.CONFIG;
         }
-        OutputDirectory output = CommandSupport.output(name(), settings, Metrics.noop(), err);
+        try (OutputDirectory output = CommandSupport.output(name(), settings, Metrics.noop(), err)) {
+            return init(settings, output, env, err);
+        }
+    }
+
+    private ExitCode init(Settings settings, OutputDirectory output, Map<String, String> env, PrintStream err)
+            throws CommandFailure {
         Clock clock = Clock.systemUTC();
         long t0 = System.nanoTime();
         try (SsmParameterSource source = CommandSupport.source(name(), env, Metrics.noop(), err)) {

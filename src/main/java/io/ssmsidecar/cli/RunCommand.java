@@ -89,14 +89,17 @@ public final class RunCommand implements Command {
     static Sidecar start(Settings settings, Map<String, String> env, PrintStream err) throws CommandFailure {
         PrometheusMetrics metrics = PrometheusMetrics.create();
         SsmParameterSource source = CommandSupport.source("run", env, metrics, err);
+        Sidecar sidecar;
         try {
-            return new Sidecar(settings, source, metrics, Clock.systemUTC()).start();
+            sidecar = new Sidecar(settings, source, metrics, Clock.systemUTC());
         } catch (OutputException e) {
             source.close();
-            err.println("ssm-sidecar run: " + e.getMessage());
-            throw new CommandFailure(ExitCode.OUTPUT);
+            throw CommandSupport.outputFailure("run", e, err);
+        }
+        try {
+            return sidecar.start();
         } catch (RuntimeException e) {
-            source.close();
+            sidecar.close(); // gives the output directory up, so a retry in this process can take it
             if (isBindFailure(e)) {
                 err.println("ssm-sidecar run: cannot listen on " + settings.httpAddress() + ":" + settings.httpPort()
                         + " (address in use or not available); set SIDECAR_HTTP_PORT / SIDECAR_HTTP_ADDRESS");

@@ -10,7 +10,7 @@ import java.util.Locale;
 enum Option {
     CONFIG_FILE(null, "FILE", "none", "a readable JSON file (at most 1 MiB)",
             "JSON config file: settings by config key, plus \"secrets\", \"bundles\" and \"templates\""),
-    OUTPUT_DIR("outputDir", "DIR", "/run/secrets", "a directory path other than /",
+    OUTPUT_DIR("outputDir", "DIR", "/run/secrets", "an absolute directory path other than /, without .. segments",
             "Directory the secret files are written to"),
     FILE_MODE("fileMode", "MODE", "0440", "octal 0400..0777, must let the owner read",
             "Mode of every file written (per-key files, bundles and templates unless they set their own)"),

@@ -235,6 +235,12 @@ final class Validator {
             bad(Option.OUTPUT_DIR, "a directory other than the root", text.get());
             return fallback;
         }
+        // Relative paths depend on the working directory and .. walks out of the directory the operator named
+        // (/run/secrets/.. is /run): both would put the lock, the cleanup and the secrets somewhere unintended.
+        if (path.isPresent() && (!path.get().isAbsolute() || List.of(text.get().split("/")).contains(".."))) {
+            bad(Option.OUTPUT_DIR, "an absolute directory path without .. segments (such as /run/secrets)", text.get());
+            return fallback;
+        }
         return path.orElse(fallback);
     }
 

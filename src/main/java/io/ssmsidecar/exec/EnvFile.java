@@ -2,6 +2,7 @@ package io.ssmsidecar.exec;
 
 import io.ssmsidecar.ExitCode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -40,12 +41,18 @@ final class EnvFile {
     static Map<String, String> read(Path file) throws ExecException {
         String text;
         try {
-            if (Files.size(file) > MAX_BYTES) {
+            // Read at most one byte past the limit, whatever the file claims: /dev/zero, a FIFO or /proc files report
+            // size 0, and reading them whole would never end (or end in an OutOfMemoryError).
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes((int) MAX_BYTES + 1);
+            }
+            if (bytes.length > MAX_BYTES) {
                 throw new ExecException(ExitCode.CONFIG, "--env-file " + file + ": larger than " + MAX_BYTES + " bytes");
             }
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+                    .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new ExecException(ExitCode.CONFIG, "--env-file " + file + ": not valid UTF-8");
         } catch (IOException e) {

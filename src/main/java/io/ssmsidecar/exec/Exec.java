@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -80,7 +79,7 @@ public final class Exec {
      * @return the command's exit status, or the {@code ExitCode} of why it was not started
      */
     public static int run(ExecRequest request, Map<String, String> env, PrintStream err, SignalHandlers signals) {
-        Set<Integer> descriptorsAtStart = ProcessReplacer.openDescriptors();
+        Map<Integer, String> descriptorsAtStart = ProcessReplacer.openDescriptors();
         Exec exec = new Exec(e -> SsmParameterSource.create(e, Metrics.noop()),
                 () -> Launcher.forThisJvm(descriptorsAtStart, err, signals), Clock.systemUTC(),
                 d -> Thread.sleep(d.toMillis()), new SplittableRandom());

@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Starts the command once the environment is resolved. */
 interface Launcher {
@@ -27,11 +26,11 @@ interface Launcher {
     /**
      * The best launcher this JVM supports: {@link ProcessReplacer} (execve) on JDK 22+, else {@link ChildProcess}.
      *
-     * @param fdsAtStart the descriptors open before {@code exec} opened any (kept open for the command)
+     * @param fdsAtStart the descriptors open before {@code exec} opened any, with what each was open on
      * @param err        where spawn mode reports a signal it could not forward
      * @param signals    how spawn mode catches the signals it forwards
      */
-    static Launcher forThisJvm(Set<Integer> fdsAtStart, PrintStream err, Exec.SignalHandlers signals) {
+    static Launcher forThisJvm(Map<Integer, String> fdsAtStart, PrintStream err, Exec.SignalHandlers signals) {
         if ("spawn".equals(System.getProperty(MODE_PROPERTY))) {
             return new ChildProcess("-D" + MODE_PROPERTY + "=spawn", err, signals);
         }

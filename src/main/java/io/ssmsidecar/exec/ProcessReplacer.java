@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -34,15 +35,17 @@ final class ProcessReplacer implements Launcher {
             13, "EACCES: permission denied (not executable, or on a noexec mount)",
             20, "ENOTDIR: a part of the path is not a directory",
             26, "ETXTBSY: the file is open for writing");
+    /** Opened by the JDK's NativePRNG for the JVM's life, also when that happens before main (an agent, AOT). */
+    private static final Set<String> JVM_DEVICES = Set.of("/dev/random", "/dev/urandom");
 
     private final PosixCalls posix;
     private final OriginalBytes original;
-    private final Set<Integer> fdsAtStart;
+    private final Map<Integer, String> fdsAtStart;
 
-    ProcessReplacer(PosixCalls posix, OriginalBytes original, Set<Integer> fdsAtStart) {
+    ProcessReplacer(PosixCalls posix, OriginalBytes original, Map<Integer, String> fdsAtStart) {
         this.posix = posix;
         this.original = original;
-        this.fdsAtStart = Set.copyOf(fdsAtStart);
+        this.fdsAtStart = Map.copyOf(fdsAtStart);
     }
 
     @Override
@@ -75,35 +78,39 @@ final class ProcessReplacer implements Launcher {
 
     /**
      * Descriptors above 2 that the JVM or this command opened; inherited ones stay open, as they would for the command.
-     * Of those open before {@code exec} started, the JDK's files and jars (the class path, and jars it names) are the JVM's.
+     * A descriptor counts as inherited only if it is open on the same file as when {@code exec} started: numbers are
+     * reused, and on JDK 25 the SDK's SecureRandom got 5 and 6, numbers the start listing had seen on other files.
+     * Of the inherited ones, the JDK's files, jars and random devices are the JVM's.
      */
     private Set<Integer> descriptorsToClose() {
-        Set<Integer> out = new TreeSet<>();
-        Path javaHome = realPath(Path.of(System.getProperty("java.home")));
         Set<Path> classPath = new HashSet<>();
         for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
             if (!entry.isEmpty()) {
                 classPath.add(realPath(Path.of(entry)));
             }
         }
-        for (int fd : openDescriptors()) {
+        return toClose(fdsAtStart, openDescriptors(), realPath(Path.of(System.getProperty("java.home"))), classPath);
+    }
+
+    /** The rule of {@link #descriptorsToClose}, on listings from {@link #openDescriptors}. */
+    static Set<Integer> toClose(Map<Integer, String> atStart, Map<Integer, String> now, Path javaHome,
+                                Set<Path> classPath) {
+        Set<Integer> out = new TreeSet<>();
+        now.forEach((fd, file) -> {
             if (fd <= 2) {
-                continue;
+                return;
             }
-            if (!fdsAtStart.contains(fd)) {
+            if (!file.equals(atStart.get(fd))) {
                 out.add(fd);
-                continue;
+                return;
             }
-            try {
-                Path target = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd)));
-                if (target.startsWith(javaHome) || classPath.contains(target)
-                        || target.getFileName() != null && target.getFileName().toString().endsWith(".jar")) {
-                    out.add(fd);
-                }
-            } catch (IOException | RuntimeException e) {
-                // Not a link we can read (no /proc, or closed meanwhile): an inherited descriptor stays open.
+            String target = file.substring(file.indexOf(' ') + 1);
+            Path path = target.startsWith("/") ? Path.of(target) : null;
+            if (path != null && (path.startsWith(javaHome) || classPath.contains(path) || JVM_DEVICES.contains(target)
+                    || target.endsWith(".jar"))) {
+                out.add(fd);
             }
-        }
+        });
         return out;
     }
 
@@ -115,23 +122,31 @@ final class ProcessReplacer implements Launcher {
         }
     }
 
-    /** The descriptors open now, from {@code /proc/self/fd} (Linux) or {@code /dev/fd} (macOS); empty if neither lists. */
-    static Set<Integer> openDescriptors() {
+    /**
+     * The descriptors open now, each with what it is open on ({@code "DEV:INODE TARGET"}), from {@code /proc/self/fd}
+     * (Linux) or {@code /dev/fd} (macOS); empty if neither lists. The listing's own descriptor is left out: it is
+     * closed by the time its link is read.
+     */
+    static Map<Integer, String> openDescriptors() {
         for (String dir : List.of("/proc/self/fd", "/dev/fd")) {
+            List<Path> entries;
             try (Stream<Path> fds = Files.list(Path.of(dir))) {
-                Set<Integer> out = new TreeSet<>();
-                fds.forEach(p -> {
-                    try {
-                        out.add(Integer.parseInt(p.getFileName().toString()));
-                    } catch (NumberFormatException e) {
-                        // Not a descriptor entry.
-                    }
-                });
-                return out;
+                entries = fds.toList();
             } catch (IOException | RuntimeException e) {
-                // Try the next listing.
+                continue; // try the next listing
             }
+            Map<Integer, String> out = new TreeMap<>();
+            for (Path p : entries) {
+                try {
+                    int fd = Integer.parseInt(p.getFileName().toString());
+                    Map<String, Object> id = Files.readAttributes(p, "unix:dev,ino");
+                    out.put(fd, id.get("dev") + ":" + id.get("ino") + " " + Files.readSymbolicLink(p));
+                } catch (NumberFormatException | IOException | UnsupportedOperationException e) {
+                    // Not a descriptor entry, or closed meanwhile.
+                }
+            }
+            return out;
         }
-        return Set.of();
+        return Map.of();
     }
 }

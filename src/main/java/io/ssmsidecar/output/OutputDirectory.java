@@ -50,9 +50,10 @@ import java.util.regex.Pattern;
  * A reader opening {@code <dir>/NAME} sees the complete old set or the complete new set, never a mix or a torn
  * file. When a write fails (disk full, read-only volume, permissions), the visible files stay as they were, the
  * partial set is removed, and an {@link OutputException} names the file and the reason. Thread-safe: writes are
- * serialized.
+ * serialized. One process owns a directory at a time ({@link DirectoryLock}, {@code <dir>/.lock}) from
+ * {@link #open} to {@link #close}.
  */
-public final class OutputDirectory {
+public final class OutputDirectory implements AutoCloseable {
     private static final Log LOG = Log.get(OutputDirectory.class);
 
     static final String DATA = "..data";
@@ -82,6 +83,7 @@ public final class OutputDirectory {
     private final RandomGenerator random;
     private final List<BundleOut> bundles;
     private final List<TemplateOut> templates;
+    private DirectoryLock lock;
 
     private OutputDirectory(OutputOptions options, Metrics metrics, Clock clock, Ownership ownership,
                             RandomGenerator random, List<BundleOut> bundles, List<TemplateOut> templates) {
@@ -99,7 +101,9 @@ public final class OutputDirectory {
      * Checks the options and the directory at start-up and removes what a crashed earlier run left behind.
      * The directory must exist or be creatable, be a directory on a POSIX file system with symbolic links, be
      * writable and, when a uid or gid is set, allow handing files to them. Bundles and templates are parsed here.
+     * The directory is locked for this process before anything in it is touched; {@link #close} releases it.
      *
+     * @throws OutputDirectoryInUseException when another process owns the directory; nothing was changed
      * @throws OutputException naming the directory, file, bundle or template, the reason and what to do
      */
     public static OutputDirectory open(OutputOptions options, Metrics metrics) throws OutputException {
@@ -125,8 +129,15 @@ public final class OutputDirectory {
         }
         OutputDirectory out = new OutputDirectory(options, metrics, clock, ownership, new SecureRandom(),
                 bundles, templates);
-        out.checkDirectory();
-        out.removeLeftovers();
+        out.createMissing();
+        out.lock = DirectoryLock.acquire(out.dir);
+        try {
+            out.checkDirectory();
+            out.removeLeftovers();
+        } catch (OutputException | RuntimeException e) {
+            out.close();
+            throw e;
+        }
         LOG.info("output directory ready", "dir", out.dir, "bundles", bundles.size(), "templates", templates.size(),
                 "mode", octal(options.fileMode()));
         return out;
@@ -148,6 +159,15 @@ public final class OutputDirectory {
     /** The output directory. */
     public Path path() {
         return dir;
+    }
+
+    /** Gives up ownership of the directory (the files stay); later writes are not allowed. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (lock != null) {
+            lock.close();
+            lock = null;
+        }
     }
 
     /**
@@ -206,7 +226,7 @@ public final class OutputDirectory {
                 FileNames.requirePlain("file name", name);
             }
             if (bundles.stream().anyMatch(b -> b.file().equals(name)) || templates.stream().anyMatch(t -> t.file().equals(name))
-                    || pointsIntoData(dir.resolve(name))) {
+                    || pointsIntoData(dir.resolve(name)) || name.equals(DirectoryLock.NAME)) {
                 throw new OutputException("file name " + name + " in " + dir + " is already used by the secrets set");
             }
             Path target = dir.resolve(name);
@@ -430,20 +450,43 @@ public final class OutputDirectory {
 
     // ---- start-up checks and cleanup ----
 
-    private void checkDirectory() throws OutputException {
-        if (!Files.exists(dir)) {
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                String reason = IoReasons.reason(e);
-                throw new OutputException("output directory " + dir + " does not exist and cannot be created: "
-                        + reason + "; create it or mount a volume there (SIDECAR_OUTPUT_DIR)", e);
-            }
+    /**
+     * Creates the directory and any missing parent with mode 0755 whatever the umask (under umask 000 mkdir would
+     * make them writable by every user). Only what is missing is created, so this changes nothing an owner uses.
+     */
+    private void createMissing() throws OutputException {
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            requireDirectory();
+            return;
         }
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing.add(0, p);
+        }
+        try {
+            for (Path p : missing) {
+                try {
+                    Files.createDirectory(p, PosixFilePermissions.asFileAttribute(permissions(DIR_MODE)));
+                } catch (FileAlreadyExistsException raced) {
+                    continue; // created by someone else meanwhile: not ours to chmod
+                }
+                Files.setPosixFilePermissions(p, permissions(DIR_MODE));
+            }
+        } catch (IOException e) {
+            String reason = IoReasons.reason(e);
+            throw new OutputException("output directory " + dir + " does not exist and cannot be created: "
+                    + reason + "; create it or mount a volume there (SIDECAR_OUTPUT_DIR)", e);
+        }
+    }
+
+    private void requireDirectory() throws OutputException {
         if (!Files.isDirectory(dir)) {
             throw new OutputException("output directory " + dir + " exists but is not a directory;"
                     + " point SIDECAR_OUTPUT_DIR at a directory (mount the volume's directory, not a file)");
         }
+    }
+
+    private void checkDirectory() throws OutputException {
         FileStore store;
         try {
             store = Files.getFileStore(dir);
@@ -454,7 +497,26 @@ public final class OutputDirectory {
             throw new OutputException("output directory " + dir + " is on a " + store.type() + " file system without"
                     + " POSIX permissions; use a Linux volume (tmpfs, ext4, xfs, overlay)");
         }
+        warnIfWritableByOthers();
         probe(store);
+    }
+
+    /**
+     * One WARN when every user may write the directory and it has no sticky bit: any process sharing the volume can
+     * then rename, replace or delete the files the app opens. It keeps working: a Kubernetes emptyDir is 0777.
+     */
+    private void warnIfWritableByOthers() {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(dir, "unix:mode");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return; // no unix view: the sticky bit cannot be read, and a guess would be noise
+        }
+        if ((mode & 0002) != 0 && (mode & 01000) == 0) {
+            LOG.warn("output directory is writable by every user and has no sticky bit: any process that shares the"
+                    + " volume can replace or delete the secret files the app reads; mount it only into the sidecar"
+                    + " and the app, or chmod it 1777 or 0755", "dir", dir, "mode", octal(mode & 07777));
+        }
     }
 
     /** Proves we can create, sync, chmod (and chown) a file and create a symbolic link, the way a write will. */

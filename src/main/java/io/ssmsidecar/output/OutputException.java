@@ -6,7 +6,7 @@ package io.ssmsidecar.output;
  * reason, and says what to do; it never holds a secret value. When {@link OutputDirectory#write} throws it, the
  * files the app sees are unchanged.
  */
-public final class OutputException extends Exception {
+public class OutputException extends Exception {
 
     public OutputException(String message) {
         super(message);

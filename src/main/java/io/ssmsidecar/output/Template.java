@@ -101,13 +101,16 @@ final class Template {
     static Template load(Path source) throws OutputException {
         byte[] bytes;
         try {
-            if (Files.size(source) > MAX_SIZE) {
-                throw new OutputException("template " + source + " is larger than 1 MiB; templates are for config files");
+            // Bounded by what is read, not by the size the file claims (a FIFO or /dev/zero claims 0).
+            try (java.io.InputStream in = Files.newInputStream(source)) {
+                bytes = in.readNBytes((int) MAX_SIZE + 1);
             }
-            bytes = Files.readAllBytes(source);
         } catch (IOException e) {
             throw new OutputException("template " + source + " cannot be read: " + IoReasons.reason(e)
                     + "; mount the file into the sidecar and check SIDECAR_TEMPLATES", e);
+        }
+        if (bytes.length > MAX_SIZE) {
+            throw new OutputException("template " + source + " is larger than 1 MiB; templates are for config files");
         }
         String text;
         try {

@@ -71,7 +71,8 @@ public final class RefreshEngine implements AutoCloseable {
     // Engine-thread state (only touched on the scheduler thread, published through volatile fields).
     private final Map<String, State> states = new LinkedHashMap<>();
     private final Map<String, Set<String>> keysOfReference = new HashMap<>();
-    private Instant nextFullAt;
+    /** When the next full cycle is due, on the scheduler's monotonic time ({@link Scheduler#nanoTime()}). */
+    private long nextFullAt;
     private Scheduler.Task pendingTick;
     private boolean applyPending;
     /** Keys changed since the listener last accepted a change: a failed apply must not lose them. */
@@ -89,7 +90,8 @@ public final class RefreshEngine implements AutoCloseable {
         String error;
         boolean transientError;
         int failures;
-        Instant retryAt;
+        /** When to retry, on the scheduler's monotonic time; null when not failing. */
+        Long retryAt;
     }
 
     public RefreshEngine(List<Reference> references, Resolver resolver, SnapshotStore store, Scheduler scheduler,
@@ -194,7 +196,7 @@ public final class RefreshEngine implements AutoCloseable {
             LOG.warn("initial load incomplete; retrying with backoff", "loaded", store.current().size(),
                     "failed", r.requiredFailures().size(), "calls", r.calls(), "ms", ms);
         }
-        nextFullAt = clock.instant().plus(firstInterval());
+        nextFullAt = scheduler.nanoTime() + firstInterval().toNanos();
         scheduleNext();
     }
 
@@ -207,15 +209,16 @@ public final class RefreshEngine implements AutoCloseable {
         if (closed) {
             return;
         }
-        Instant now = clock.instant();
-        if (!now.isBefore(nextFullAt)) {
+        // Monotonic time, not the wall clock: a clock stepped back by an hour must not hold refreshes back an hour.
+        long now = scheduler.nanoTime();
+        if (now - nextFullAt >= 0) {
             fullCycle("interval");
             return;
         }
         List<Reference> due = new ArrayList<>();
         for (Reference r : references) {
             State s = states.get(r.key());
-            if (s.retryAt != null && !now.isBefore(s.retryAt)) {
+            if (s.retryAt != null && now - s.retryAt >= 0) {
                 due.add(r);
             }
         }
@@ -240,7 +243,7 @@ public final class RefreshEngine implements AutoCloseable {
                 LOG.error("refresh hook failed", "error", e.getClass().getName());
             }
         }
-        nextFullAt = clock.instant().plus(Backoff.jitter(options.interval(), options.jitter(), random));
+        nextFullAt = scheduler.nanoTime() + Backoff.jitter(options.interval(), options.jitter(), random).toNanos();
         scheduleNext();
     }
 
@@ -248,20 +251,21 @@ public final class RefreshEngine implements AutoCloseable {
         if (closed) {
             return;
         }
-        Instant next = nextFullAt;
+        long now = scheduler.nanoTime();
+        long next = nextFullAt;
         for (State s : states.values()) {
-            if (s.retryAt != null && s.retryAt.isBefore(next)) {
+            if (s.retryAt != null && s.retryAt - next < 0) {
                 next = s.retryAt;
             }
         }
         if (applyPending) {
-            Instant soon = clock.instant().plus(options.backoff().base());
-            next = soon.isBefore(next) ? soon : next;
+            long soon = now + options.backoff().base().toNanos();
+            next = soon - next < 0 ? soon : next;
         }
         if (pendingTick != null) {
             pendingTick.cancel();
         }
-        pendingTick = scheduler.schedule(this::tick, Duration.between(clock.instant(), next));
+        pendingTick = scheduler.schedule(this::tick, Duration.ofNanos(Math.max(0, next - now)));
     }
 
     private Resolution resolveAndApply(List<Reference> refs, boolean full) {
@@ -385,7 +389,7 @@ public final class RefreshEngine implements AutoCloseable {
         Duration delay = f.transientFailure()
                 ? delays.computeIfAbsent(state.failures - 1, attempt -> options.backoff().delay(attempt, random))
                 : options.backoff().ceiling();
-        state.retryAt = now.plus(delay);
+        state.retryAt = scheduler.nanoTime() + delay.toNanos();
         if (newState) {
             Log.Level level = f.transientFailure() && state.loaded ? Log.Level.WARN : Log.Level.ERROR;
             LOG.log(level, state.loaded ? "refresh failed; serving last good value" : "secret not loaded",

@@ -16,6 +16,15 @@ public interface Scheduler extends AutoCloseable {
     /** Runs {@code task} after {@code delay} on the scheduler's thread. */
     Task schedule(Runnable task, Duration delay);
 
+    /**
+     * The monotonic time, in nanoseconds from an arbitrary origin, that this scheduler measures delays on: what
+     * schedules compare against, so a wall clock stepped back or forward moves no refresh. {@link System#nanoTime()}
+     * by default; a test scheduler returns its virtual time.
+     */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
+
     /** Stops the thread; pending tasks are dropped, a running one finishes. */
     @Override
     void close();

@@ -77,7 +77,7 @@ class SettingsLoaderTest {
     static Stream<Arguments> validValues() {
         return Stream.of(
                 row("SIDECAR_OUTPUT_DIR", "/tmp/out", Settings::outputDir, Path.of("/tmp/out")),
-                row("SIDECAR_OUTPUT_DIR", "relative/dir", Settings::outputDir, Path.of("relative/dir")),
+                row("SIDECAR_OUTPUT_DIR", "/run/app..secrets/./x", Settings::outputDir, Path.of("/run/app..secrets/./x")),
                 row("SIDECAR_FILE_MODE", "0400", Settings::fileMode, 0400),
                 row("SIDECAR_FILE_MODE", "640", Settings::fileMode, 0640),
                 row("SIDECAR_FILE_MODE", "0777", Settings::fileMode, 0777),
@@ -187,6 +187,9 @@ class SettingsLoaderTest {
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             SIDECAR_OUTPUT_DIR        | /                | SIDECAR_OUTPUT_DIR must be a directory other than the root, got /
             SIDECAR_OUTPUT_DIR        | `  `             | SIDECAR_OUTPUT_DIR must not be blank
+            SIDECAR_OUTPUT_DIR        | /tmp/..          | SIDECAR_OUTPUT_DIR must be an absolute directory path without .. segments (such as /run/secrets), got /tmp/..
+            SIDECAR_OUTPUT_DIR        | /run/../etc/x    | SIDECAR_OUTPUT_DIR must be an absolute directory path without .. segments (such as /run/secrets), got /run/../etc/x
+            SIDECAR_OUTPUT_DIR        | relative/dir     | SIDECAR_OUTPUT_DIR must be an absolute directory path without .. segments (such as /run/secrets), got relative/dir
             SIDECAR_FILE_MODE         | 0200             | SIDECAR_FILE_MODE must be an octal file mode from 0400 to 0777 that lets the owner read (such as 0440), got 0200
             SIDECAR_FILE_MODE         | 0888             | got 0888
             SIDECAR_FILE_MODE         | 01440            | got 01440

@@ -235,4 +235,26 @@ class ExecEndToEndTest extends ChildExecTest {
         }
         assertThat(ssm.counters().calls("GetParameters")).isEqualTo(10);
     }
+
+    /**
+     * The command must see only 0-2 (and 3, the directory {@code ls} reads), even when the JVM opened /dev/random and
+     * /dev/urandom before {@code exec} started (an agent here; on JDK 25 the image's AOT start did the same) and after
+     * a real fetch (the SDK's SecureRandom). On JDK 25 (replace) they used to leak as descriptors 5 and 6.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wrappers")
+    void randomDevicesOpenedBeforeMain_andAfterARealFetch_areNotHandedToTheCommand(Wrapper wrapper) throws Exception {
+        List<String> flags = new java.util.ArrayList<>(wrapper.jvmFlags());
+        flags.add("-javaagent:" + RandomAtStartAgent.jar(Files.createDirectories(dir.resolve("agent"))));
+        Map<String, String> env = env();
+        env.put("PRESENT", "ssm:///e2e/present");
+        ChildJvm w = start(new Wrapper(wrapper.mode(), wrapper.java(), flags), env,
+                args("-with-decryption", "--", "ls", "-l", "/proc/self/fd"));
+        assertThat(w.awaitExit(DEADLINE)).as(w.stderr()).isZero();
+        List<String> entries = w.stdout().lines().filter(l -> l.contains(" -> ")).toList();
+        assertThat(entries).as("ls -l /proc/self/fd of the command").noneMatch(l -> l.contains("/dev/random"))
+                .noneMatch(l -> l.contains("/dev/urandom"));
+        assertThat(entries.stream().map(l -> l.substring(0, l.indexOf(" -> ")).replaceAll(".* ", "")))
+                .as("ls -l /proc/self/fd of the command:%n%s", w.stdout()).containsExactlyInAnyOrder("0", "1", "2", "3");
+    }
 }

@@ -3,6 +3,8 @@ package io.ssmsidecar.output;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ssmsidecar.log.CapturedLog;
+import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.store.Snapshot;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +33,10 @@ class OutputDirectoryTest {
     }
 
     private static Set<String> entries(Path dir) throws Exception {
+        // The lock file of a directory's owner is there from open on; the tests look at what the writer made.
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(DirectoryLock.NAME))
+                    .collect(Collectors.toCollection(TreeSet::new));
         }
     }
 
@@ -275,6 +279,7 @@ class OutputDirectoryTest {
         Files.writeString(dir().resolve("..tmp..token.123456789"), "partial token");
         Files.createSymbolicLink(dir().resolve("GONE"), Path.of("..data/GONE"));
         Files.writeString(dir().resolve("notes.txt"), "the user's own file");
+        first.close();
 
         OutputDirectory.open(OutputOptions.of(dir()), Metrics.noop());
 
@@ -324,5 +329,66 @@ class OutputDirectoryTest {
         assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "y")))).isTrue();
         assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "x", "B", "x")))).isTrue();
         assertThat(OutputDirectory.differs(a, Snapshot.empty())).isTrue();
+    }
+
+    @Test
+    void open_aDirectoryThisProcessOwns_isRefusedNamingItAndThePid_untilTheOwnerCloses() throws Exception {
+        OutputDirectory owner = OutputDirectory.open(OutputOptions.of(dir()), Metrics.noop());
+        owner.write(Snapshots.of(Map.of("A", "a")));
+
+        assertThatThrownBy(() -> OutputDirectory.open(OutputOptions.of(dir()), Metrics.noop()))
+                .isInstanceOf(OutputDirectoryInUseException.class)
+                .hasMessageStartingWith("output directory " + dir() + " is in use by another ssm-sidecar (pid "
+                        + ProcessHandle.current().pid() + ", this process); nothing was changed");
+        assertThat(Files.readString(dir().resolve(".lock")).strip()).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+        owner.write(Snapshots.of(Map.of("A", "a2")));
+        assertThat(read(dir().resolve("A"))).as("the owner's lock survived the refused attempt").isEqualTo("a2");
+
+        owner.close();
+        try (OutputDirectory next = OutputDirectory.open(OutputOptions.of(dir()), Metrics.noop())) {
+            next.write(Snapshots.of(Map.of("A", "a3")));
+            assertThat(Files.exists(dir().resolve(".lock"), LinkOption.NOFOLLOW_LINKS)).as("never cleaned").isTrue();
+        }
+    }
+
+    @Test
+    void writeFile_refusesTheLockFile() throws Exception {
+        try (OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()), Metrics.noop())) {
+            assertThatThrownBy(() -> out.writeFile(".lock", new byte[] {'1'}, 0600))
+                    .hasMessage("file name .lock in " + dir() + " is already used by the secrets set");
+        }
+    }
+
+    @Test
+    void open_createsMissingDirectoriesWithMode0755() throws Exception {
+        Path nested = tmp.resolve("m/n/secrets");
+        try (OutputDirectory out = OutputDirectory.open(OutputOptions.of(nested), Metrics.noop())) {
+            for (Path p : List.of(tmp.resolve("m"), tmp.resolve("m/n"), nested)) {
+                assertThat(mode(p)).as("%s", p).isEqualTo("rwxr-xr-x");
+            }
+        }
+    }
+
+    @Test
+    void open_aDirectoryEveryUserMayWrite_withoutTheStickyBit_warnsOnce_andWorks() throws Exception {
+        Path open = Files.createDirectories(tmp.resolve("emptydir"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path sticky = Files.createDirectories(tmp.resolve("sticky"));
+        try (CapturedLog log = CapturedLog.start(Log.Format.TEXT, Log.Level.INFO)) {
+            try (OutputDirectory out = OutputDirectory.open(OutputOptions.of(open), Metrics.noop())) {
+                out.write(Snapshots.of(Map.of("A", "a")));
+            }
+            assertThat(read(open.resolve("A"))).isEqualTo("a");
+            assertThat(log.text().lines().filter(l -> l.contains("WARN")).toList()).singleElement().asString()
+                    .contains("output directory is writable by every user and has no sticky bit")
+                    .contains("can replace or delete the secret files the app reads").contains("dir=" + open)
+                    .contains("mode=0777");
+
+            new ProcessBuilder("chmod", "1777", sticky.toString()).inheritIO().start().waitFor();
+            try (OutputDirectory out = OutputDirectory.open(OutputOptions.of(sticky), Metrics.noop())) {
+                out.write(Snapshots.of(Map.of("A", "a")));
+            }
+            assertThat(log.text().lines().filter(l -> l.contains("WARN"))).as("1777 like /tmp is fine").hasSize(1);
+        }
     }
 }

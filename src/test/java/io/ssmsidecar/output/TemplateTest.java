@@ -177,4 +177,11 @@ class TemplateTest {
                 .isInstanceOf(OutputException.class)
                 .hasMessage("template " + latin1 + " is not valid UTF-8");
     }
+
+    @Test
+    void load_devZero_readsAtMostOneMebibytePlusOne_andRefusesIt() {
+        assertThatThrownBy(() -> Template.load(java.nio.file.Path.of("/dev/zero")))
+                .isInstanceOf(OutputException.class)
+                .hasMessage("template /dev/zero is larger than 1 MiB; templates are for config files");
+    }
 }

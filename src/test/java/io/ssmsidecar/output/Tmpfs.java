@@ -12,6 +12,7 @@ import java.util.List;
  */
 public final class Tmpfs {
     private final Path at;
+    private boolean readOnlyOnTop;
 
     private Tmpfs(Path at) {
         this.at = at;
@@ -34,12 +35,34 @@ public final class Tmpfs {
         return at;
     }
 
+    /**
+     * {@code ro} stacks a read-only bind mount of the volume on itself, {@code rw} removes it again: a plain
+     * {@code remount,ro} is refused (EBUSY) while the sidecar holds its lock file open for writing, but every path
+     * the sidecar opens resolves through the top mount, so to it the volume is read-only all the same.
+     */
     public void remount(String options) throws Exception {
-        ExternalTools.runOk(at.getParent(), List.of(ExternalTools.require("mount", "mount"),
-                "-o", "remount," + options, at.toString()));
+        String mount = ExternalTools.require("mount", "mount");
+        if (options.equals("ro")) {
+            if (!readOnlyOnTop) {
+                ExternalTools.runOk(at.getParent(), List.of(mount, "--bind", at.toString(), at.toString()));
+                readOnlyOnTop = true;
+            }
+            ExternalTools.runOk(at.getParent(), List.of(mount, "-o", "remount,bind,ro", at.toString()));
+        } else if (options.equals("rw") && readOnlyOnTop) {
+            ExternalTools.runOk(at.getParent(), List.of(ExternalTools.require("umount", "mount"), at.toString()));
+            readOnlyOnTop = false;
+        } else {
+            ExternalTools.runOk(at.getParent(), List.of(mount, "-o", "remount," + options, at.toString()));
+        }
     }
 
+    /** Lazily ({@code -l}): an output directory still open in the test (its lock file) must not keep it mounted. */
     public void unmount() throws Exception {
-        ExternalTools.runOk(at.getParent(), List.of(ExternalTools.require("umount", "mount"), at.toString()));
+        String umount = ExternalTools.require("umount", "mount");
+        if (readOnlyOnTop) {
+            ExternalTools.runOk(at.getParent(), List.of(umount, "-l", at.toString()));
+            readOnlyOnTop = false;
+        }
+        ExternalTools.runOk(at.getParent(), List.of(umount, "-l", at.toString()));
     }
 }

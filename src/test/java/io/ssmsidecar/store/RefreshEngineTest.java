@@ -373,4 +373,39 @@ class RefreshEngineTest {
         assertThat(store.current().secrets()).containsOnlyKeys("SVC_B", "SVC_C");
         assertThat(changes.get(changes.size() - 1)).containsExactlyInAnyOrder("SVC_A", "SVC_C");
     }
+
+    /**
+     * The wall clock (NTP, a VM resumed from a snapshot) steps back an hour right after the first load: refreshes
+     * still come on the scheduler's monotonic time, within 1.5 intervals, and on every interval after that.
+     */
+    @Test
+    void wallClockSteppedBackAnHour_doesNotDelayRefreshes() {
+        ManualClock monotonic = new ManualClock();
+        ManualScheduler monotonicScheduler = new ManualScheduler(monotonic);
+        engine = new RefreshEngine(List.of(ref("DB", "ssm:///app/db")), new Resolver(wire.source, clock), store,
+                monotonicScheduler, clock, new SplittableRandom(1), RefreshEngine.Options.of(INTERVAL, Optional.empty()),
+                (snapshot, changed) -> {
+                    changes.add(changed);
+                    return true;
+                }, io.ssmsidecar.metrics.Metrics.noop());
+        engine.start();
+        monotonicScheduler.runDue();
+        assertThat(value("DB")).isEqualTo("db-v1");
+
+        clock.set(clock.instant().minus(Duration.ofHours(1)));
+        wire.ssm.put("/app/db", "db-v2", "SecureString");
+        Duration step = Duration.ofSeconds(10);
+        for (Duration waited = Duration.ZERO; waited.compareTo(INTERVAL.multipliedBy(3).dividedBy(2)) < 0;
+             waited = waited.plus(step)) {
+            clock.advance(step);
+            monotonicScheduler.advance(step);
+        }
+        assertThat(value("DB")).as("refreshed within 1.5 intervals of monotonic time").isEqualTo("db-v2");
+
+        wire.ssm.put("/app/db", "db-v3", "SecureString");
+        clock.advance(INTERVAL.multipliedBy(2));
+        monotonicScheduler.advance(INTERVAL.multipliedBy(2));
+        assertThat(value("DB")).isEqualTo("db-v3");
+        assertThat(changes).containsExactly(Set.of("DB"), Set.of("DB"), Set.of("DB"));
+    }
 }
