@@ -41,6 +41,7 @@ import java.util.OptionalInt;
  * @param templates        {@code SIDECAR_TEMPLATES}: {@code src:dest[:mode],...}
  * @param logFormat        {@code SIDECAR_LOG_FORMAT}: text or json
  * @param logLevel         {@code SIDECAR_LOG_LEVEL}: debug, info, warn, error
+ * @param sdkEndpoint      {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
  */
 public record Settings(
         List<Reference> references,
@@ -67,7 +68,8 @@ public record Settings(
         List<Bundle> bundles,
         List<Template> templates,
         Log.Format logFormat,
-        Log.Level logLevel) {
+        Log.Level logLevel,
+        SdkEndpoint sdkEndpoint) {
 
     public Settings {
         references = List.copyOf(references);
@@ -75,6 +77,13 @@ public record Settings(
         bundles = List.copyOf(bundles);
         templates = List.copyOf(templates);
     }
+
+    /**
+     * Who may call the endpoint that answers the app's own AWS SDK: nobody ({@code off}), requests whose SigV4
+     * signature verifies with the sidecar's own credentials ({@code verify}), or any loopback caller
+     * ({@code trust-loopback}, for hosts where containers hold different credentials).
+     */
+    public enum SdkEndpoint { OFF, VERIFY, TRUST_LOOPBACK }
 
     /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
     public record Bundle(String kind, String file, int mode) { }
@@ -119,6 +128,7 @@ public record Settings(
                 "127.0.0.1", 2773, false, Optional.empty(), 800, List.of(), 1000,
                 Duration.ofMinutes(5), Optional.empty(), Duration.ofSeconds(60),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO);
+                Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO,
+                SdkEndpoint.OFF);
     }
 }

@@ -70,7 +70,8 @@ final class Validator {
                 duration(Option.NOTIFY_WINDOW, Duration.ZERO, MAX_NOTIFY_WINDOW, d.notifyWindow()),
                 bundles, templates,
                 choice(Option.LOG_FORMAT, Log.Format.values(), d.logFormat()),
-                choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()));
+                choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()),
+                choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.sdkEndpoint()));
     }
 
     // ---- scalar kinds -------------------------------------------------------------------------------------
@@ -158,7 +159,8 @@ final class Validator {
             return fallback;
         }
         for (E value : values) {
-            if (value.name().equalsIgnoreCase(text.get())) {
+            // Multi-word values are written with a hyphen (trust-loopback); the underscore is accepted too.
+            if (value.name().equalsIgnoreCase(text.get().replace('-', '_'))) {
                 return value;
             }
         }
@@ -167,7 +169,7 @@ final class Validator {
     }
 
     private static <E extends Enum<E>> List<String> names(E[] values) {
-        return List.of(values).stream().map(v -> v.name().toLowerCase(Locale.ROOT)).toList();
+        return List.of(values).stream().map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
     }
 
     /** An octal file mode that lets the owner read, e.g. 0440 or 640. */

@@ -11,12 +11,15 @@ import io.javalin.util.JavalinBindException;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
+import io.ssmsidecar.source.SigningCredentials;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -126,7 +129,28 @@ public final class ApiServer implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
 
-    private ApiServer(Options options, SecretsBackend backend, PrometheusMetrics metrics) {
+    /**
+     * Who may call the SDK endpoint ({@code POST /}, SSM's wire protocol): the mode of {@code SIDECAR_SDK_ENDPOINT},
+     * the credentials and region {@code verify} checks signatures with, and the clock it checks their date against.
+     */
+    public record SdkAccess(Settings.SdkEndpoint mode, Optional<SigningCredentials> credentials, Clock clock) {
+        public SdkAccess {
+            Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(credentials, "credentials");
+            Objects.requireNonNull(clock, "clock");
+            if (mode == Settings.SdkEndpoint.VERIFY && credentials.isEmpty()) {
+                throw new IllegalArgumentException("SIDECAR_SDK_ENDPOINT=verify needs the AWS credentials of the SSM "
+                        + "client to check signatures with, and this parameter source has none");
+            }
+        }
+
+        /** The endpoint answers every call with a message saying how to turn it on. */
+        public static SdkAccess off() {
+            return new SdkAccess(Settings.SdkEndpoint.OFF, Optional.empty(), Clock.systemUTC());
+        }
+    }
+
+    private ApiServer(Options options, SecretsBackend backend, PrometheusMetrics metrics, SdkAccess sdk) {
         this.options = options;
         this.backend = backend;
         this.threads = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
@@ -136,6 +160,7 @@ public final class ApiServer implements AutoCloseable {
         Guard guard = new Guard(options.token(), options.maxConnections());
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
         CompatEndpoints compat = new CompatEndpoints(backend);
+        SdkEndpoint sdkEndpoint = new SdkEndpoint(backend, sdk);
         this.app = Javalin.create(cfg -> {
             configure(cfg, metrics);
             route(cfg, guard, Route.LIST_SECRETS, own::list);
@@ -147,6 +172,7 @@ public final class ApiServer implements AutoCloseable {
             route(cfg, guard, Route.HEALTHZ, own::healthz);
             route(cfg, guard, Route.READYZ, own::readyz);
             route(cfg, guard, Route.METRICS, own::metrics);
+            route(cfg, guard, Route.SDK_ENDPOINT, sdkEndpoint::handle);
             for (Route r : Route.values()) {
                 if (r.method == HandlerType.GET) {
                     cfg.routes.addHttpHandler(HandlerType.HEAD, r.template, ApiServer::headNotAllowed);
@@ -166,8 +192,13 @@ public final class ApiServer implements AutoCloseable {
 
     /** A server that is not listening yet; {@link #start()} binds it. */
     public static ApiServer create(Options options, SecretsBackend backend, PrometheusMetrics metrics) {
+        return create(options, backend, metrics, SdkAccess.off());
+    }
+
+    /** As {@link #create(Options, SecretsBackend, PrometheusMetrics)}, with the SDK endpoint's access rule. */
+    public static ApiServer create(Options options, SecretsBackend backend, PrometheusMetrics metrics, SdkAccess sdk) {
         return new ApiServer(Objects.requireNonNull(options, "options"), Objects.requireNonNull(backend, "backend"),
-                Objects.requireNonNull(metrics, "metrics"));
+                Objects.requireNonNull(metrics, "metrics"), Objects.requireNonNull(sdk, "sdk"));
     }
 
     private void configure(JavalinConfig cfg, PrometheusMetrics metrics) {

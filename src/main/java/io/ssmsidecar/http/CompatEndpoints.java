@@ -59,6 +59,18 @@ final class CompatEndpoints {
         String versionId = selector(ctx, "versionId");
         String versionStage = selector(ctx, "versionStage");
         boolean refreshNow = bool(ctx, "refreshNow");
+        ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
+                .result(secretValue(backend, secretId, versionId, versionStage, refreshNow));
+    }
+
+    /**
+     * The {@code GetSecretValue} body for {@code secretId}, read through Parameter Store's reference path; shared by
+     * the agent's {@code /secretsmanager/get} and the SDK endpoint's {@code secretsmanager.GetSecretValue}.
+     *
+     * @throws SourceException {@code ResourceNotFoundException} for a missing secret or version, else as SSM answered
+     */
+    static byte[] secretValue(SecretsBackend backend, String secretId, String versionId, String versionStage,
+                              boolean refreshNow) throws SourceException, NotAllowedException {
         // Parameter Store takes one selector; a version id is the narrower one, its stages are checked below.
         String selector = versionId != null ? versionId : versionStage;
         String name = SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
@@ -78,8 +90,7 @@ final class CompatEndpoints {
             throw new SourceException("ResourceNotFoundException", 400, false, "version '" + versionId + "' of secret '"
                     + secretId + "' does not carry the stage '" + versionStage + "'", null);
         }
-        ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
-                .result(AwsJson.getSecretValueResponse(secretId, parameter, metadata));
+        return AwsJson.getSecretValueResponse(secretId, parameter, metadata);
     }
 
     private static String required(Context ctx, String name) {

@@ -50,7 +50,9 @@ final class Guard {
                 throw new ApiError(400, "ForwardedRequest",
                         "requests carrying " + FORWARDED_HEADER + " are refused: this API serves the local task only");
             }
-            checkToken(ctx.header(TOKEN_HEADER));
+            if (route.tokenChecked) {
+                checkToken(ctx.header(TOKEN_HEADER));
+            }
             if (!permits.tryAcquire()) {
                 throw new ApiError(429, "TooManyRequests",
                         "more than " + maxConcurrent + " requests in progress (SIDECAR_MAX_CONNECTIONS); retry shortly");

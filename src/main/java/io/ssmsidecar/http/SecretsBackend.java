@@ -6,6 +6,7 @@ import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Snapshot;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -35,6 +36,15 @@ public interface SecretsBackend {
      * @throws SourceException when SSM answered with an error or did not answer
      */
     Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException;
+
+    /**
+     * The parameter paths declared by path references ({@code ssm:///prod/app/*} declares {@code /prod/app}); every
+     * parameter below them is in {@link #snapshot()}, so the SDK endpoint answers {@code GetParametersByPath} on them
+     * (or below them) from memory.
+     */
+    default List<String> declaredPaths() {
+        return List.of();
+    }
 
     /**
      * Whether every required secret has been loaded and written, and if not, why. The reason is shown to

@@ -1,0 +1,441 @@
+package io.ssmsidecar.http;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.javalin.http.Context;
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.source.Parameter;
+import io.ssmsidecar.source.SourceException;
+import io.ssmsidecar.store.NotAllowedException;
+import io.ssmsidecar.store.Secret;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * {@code POST /} in SSM's own wire protocol (AWS JSON 1.1), so an app's unchanged AWS SDK or CLI pointed here with
+ * {@code AWS_ENDPOINT_URL_SSM} / {@code AWS_ENDPOINT_URL_SECRETS_MANAGER} reads its secrets through the sidecar:
+ * {@code AmazonSSM.GetParameter}, {@code GetParameters}, {@code GetParametersByPath} and
+ * {@code secretsmanager.GetSecretValue}, answered with the members, types and error codes of the service models.
+ *
+ * <p>Declared names, declared paths and Secrets Manager references come from the snapshot (no SSM call); other
+ * names go through {@link SecretsBackend#parameter} (on-demand, {@code SIDECAR_ALLOW}). It is read-only: every other
+ * operation is refused by name. Who may call is {@link ApiServer.SdkAccess}: SigV4 verified with the sidecar's own
+ * credentials, or any loopback caller.
+ */
+final class SdkEndpoint {
+    static final String CONTENT_TYPE = "application/x-amz-json-1.1";
+    static final String REQUEST_ID_HEADER = "x-amzn-RequestId";
+    static final int MAX_NAMES = 10;
+    static final int MAX_PATH_RESULTS = 10;
+    private static final String SECRETS_MANAGER_PREFIX = CompatEndpoints.SECRETS_MANAGER_PREFIX;
+    private static final String TOKEN_VERSION = "sdk1\n";
+
+    /** The operations served, by {@code X-Amz-Target}, with the service their signature is scoped to. */
+    enum Operation {
+        GET_PARAMETER("AmazonSSM.GetParameter", "ssm"),
+        GET_PARAMETERS("AmazonSSM.GetParameters", "ssm"),
+        GET_PARAMETERS_BY_PATH("AmazonSSM.GetParametersByPath", "ssm"),
+        GET_SECRET_VALUE("secretsmanager.GetSecretValue", "secretsmanager");
+
+        final String target;
+        final String service;
+
+        Operation(String target, String service) {
+            this.target = target;
+            this.service = service;
+        }
+
+        static Operation of(String target) {
+            for (Operation o : values()) {
+                if (o.target.equals(target)) {
+                    return o;
+                }
+            }
+            return null;
+        }
+
+        /** The service a target's signature is scoped to: Secrets Manager's prefix, else SSM. */
+        static String serviceOf(String target) {
+            return target != null && target.startsWith("secretsmanager.") ? "secretsmanager" : "ssm";
+        }
+    }
+
+    private final SecretsBackend backend;
+    private final Settings.SdkEndpoint mode;
+    private final SigV4Check signatures;
+
+    SdkEndpoint(SecretsBackend backend, ApiServer.SdkAccess access) {
+        this.backend = backend;
+        this.mode = access.mode();
+        this.signatures = access.mode() == Settings.SdkEndpoint.VERIFY
+                ? new SigV4Check(access.credentials().orElseThrow(), access.clock()) : null;
+    }
+
+    /** {@code POST /}: caller check, then the operation named by {@code X-Amz-Target}. */
+    void handle(Context ctx) throws SourceException {
+        ctx.header(REQUEST_ID_HEADER, UUID.randomUUID().toString());
+        if (mode == Settings.SdkEndpoint.OFF) {
+            throw new ApiError(403, "AccessDeniedException", "the SDK endpoint is off; set SIDECAR_SDK_ENDPOINT=verify "
+                    + "(or trust-loopback) on the sidecar to serve the app's AWS SDK here");
+        }
+        refuseForeignHost(ctx);
+        String target = ctx.header("X-Amz-Target");
+        byte[] body = ctx.bodyAsBytes();
+        authorize(ctx, Operation.serviceOf(target), body);
+        Operation operation = Operation.of(target);
+        if (operation == null) {
+            throw unserved(target);
+        }
+        String contentType = ctx.header("Content-Type");
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(CONTENT_TYPE)) {
+            throw ApiError.badRequest("Content-Type must be " + CONTENT_TYPE + ", got '" + contentType + "'");
+        }
+        Map<String, Object> request = Body.parse(body);
+        byte[] answer;
+        try {
+            answer = switch (operation) {
+                case GET_PARAMETER -> getParameter(request);
+                case GET_PARAMETERS -> getParameters(request);
+                case GET_PARAMETERS_BY_PATH -> getParametersByPath(request);
+                case GET_SECRET_VALUE -> getSecretValue(request);
+            };
+        } catch (NotAllowedException e) {
+            throw notAllowed(e);
+        }
+        ctx.status(200).contentType(CONTENT_TYPE).result(answer);
+    }
+
+    /**
+     * Only the local task may call: the request must be addressed to a loopback name and not have passed a proxy
+     * (a browser tricked by DNS rebinding sends its own Host). One small method so it can join the guard every route
+     * passes.
+     */
+    private static void refuseForeignHost(Context ctx) {
+        for (String header : List.of("Forwarded", "Via", Guard.FORWARDED_HEADER)) {
+            if (ctx.header(header) != null) {
+                throw new ApiError(403, "AccessDeniedException", "requests carrying " + header
+                        + " are refused: this endpoint serves the local task only");
+            }
+        }
+        String host = ctx.header("Host");
+        String name = host == null ? "" : host.replaceFirst(":[0-9]+$", "").replace("[", "").replace("]", "");
+        boolean loopback = name.equalsIgnoreCase("localhost");
+        if (!loopback && name.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
+            try {
+                loopback = InetAddress.getByName(name).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                loopback = false;
+            }
+        }
+        if (!loopback) {
+            throw new ApiError(403, "AccessDeniedException", "Host '" + host + "' is not a loopback name: point "
+                    + "AWS_ENDPOINT_URL_SSM at http://127.0.0.1:<port> (or localhost); this endpoint serves the local task only");
+        }
+    }
+
+    private void authorize(Context ctx, String service, byte[] body) {
+        if (mode == Settings.SdkEndpoint.TRUST_LOOPBACK) {
+            if (!isLoopback(ctx.req().getRemoteAddr())) {
+                throw new ApiError(403, "AccessDeniedException", "SIDECAR_SDK_ENDPOINT=trust-loopback serves "
+                        + "loopback callers only");
+            }
+            return;
+        }
+        signatures.verify(new SigV4Check.Request(ctx.method().name(), ctx.path(), ctx.queryString(),
+                name -> Collections.list(ctx.req().getHeaders(name)), body), service);
+    }
+
+    private static boolean isLoopback(String address) {
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    // ---- operations ---------------------------------------------------------------------------------------
+
+    private byte[] getParameter(Map<String, Object> req) throws SourceException, NotAllowedException {
+        String name = Body.requiredString(req, "Name");
+        boolean decrypt = Body.bool(req, "WithDecryption");
+        checkSecretsManagerDecryption(name, decrypt);
+        Parameter p = backend.parameter(name, false);
+        checkDecryption(p, decrypt);
+        return AwsJson.ssmGetParameterResponse(p);
+    }
+
+    private byte[] getParameters(Map<String, Object> req) throws SourceException, NotAllowedException {
+        List<String> names = Body.strings(req, "Names");
+        if (names.isEmpty() || names.size() > MAX_NAMES) {
+            throw ApiError.badRequest("1 validation error detected: Value '" + names + "' at 'names' failed to satisfy "
+                    + "constraint: Member must have length " + (names.isEmpty() ? "greater than or equal to 1"
+                    : "less than or equal to " + MAX_NAMES));
+        }
+        boolean decrypt = Body.bool(req, "WithDecryption");
+        List<Parameter> found = new ArrayList<>();
+        List<String> invalid = new ArrayList<>();
+        for (String name : new LinkedHashSet<>(names)) {
+            checkSecretsManagerDecryption(name, decrypt);
+            try {
+                Parameter p = backend.parameter(name, false);
+                checkDecryption(p, decrypt);
+                found.add(p);
+            } catch (SourceException e) {
+                if (!"ParameterNotFound".equals(e.errorCode()) && !"ParameterVersionNotFound".equals(e.errorCode())) {
+                    throw e;
+                }
+                invalid.add(name);
+            }
+        }
+        // SSM lists the answers by name, not in request order.
+        found.sort(Comparator.comparing(Parameter::name)
+                .thenComparing(p -> p.selector() == null ? "" : p.selector()));
+        return AwsJson.getParametersResponse(found, invalid);
+    }
+
+    private byte[] getParametersByPath(Map<String, Object> req) {
+        String asked = Body.requiredString(req, "Path");
+        if (!asked.startsWith("/")) {
+            throw ApiError.badRequest("The parameter doesn't meet the parameter name requirements. The parameter name "
+                    + "must begin with a forward slash \"/\": '" + asked + "'");
+        }
+        String path = asked.length() > 1 && asked.endsWith("/") ? asked.substring(0, asked.length() - 1) : asked;
+        boolean recursive = Body.bool(req, "Recursive");
+        boolean decrypt = Body.bool(req, "WithDecryption");
+        int max = Body.integer(req, "MaxResults", MAX_PATH_RESULTS);
+        if (max < 1 || max > MAX_PATH_RESULTS) {
+            throw ApiError.badRequest("1 validation error detected: Value '" + max + "' at 'maxResults' failed to "
+                    + "satisfy constraint: Member must have value " + (max < 1 ? "greater than or equal to 1"
+                    : "less than or equal to " + MAX_PATH_RESULTS));
+        }
+        if (req.containsKey("ParameterFilters")) {
+            throw ApiError.badRequest("ParameterFilters are not supported by ssm-sidecar's SDK endpoint; "
+                    + "filter the answer in the app");
+        }
+        if (backend.declaredPaths().stream().noneMatch(d -> d.equals("/") || path.equals(d) || path.startsWith(d + "/"))) {
+            throw new ApiError(400, "AccessDeniedException", "ssm-sidecar does not serve GetParametersByPath on '"
+                    + path + "': only paths declared as references (e.g. APP=ssm://" + (path.equals("/") ? "" : path)
+                    + "/*) are answered, from the sidecar's snapshot; SIDECAR_ALLOW applies to single names only");
+        }
+        String tokenPrefix = TOKEN_VERSION + recursive + "\n" + path + "\n";
+        String after = Body.optionalString(req, "NextToken") == null ? null
+                : decodeToken(Body.optionalString(req, "NextToken"), tokenPrefix);
+        NavigableMap<String, Parameter> below = new TreeMap<>();
+        String prefix = path.equals("/") ? "/" : path + "/";
+        for (Secret s : backend.snapshot().secrets().values()) {
+            Parameter p = s.parameter();
+            String name = p.name();
+            boolean under = name.startsWith(prefix) && (recursive || name.indexOf('/', prefix.length()) < 0);
+            if (under && (p.selector() == null || p.selector().isEmpty())) {
+                below.putIfAbsent(name, p);
+            }
+        }
+        List<Parameter> page = new ArrayList<>();
+        for (Parameter p : (after == null ? below : below.tailMap(after, false)).values()) {
+            if (page.size() == max) {
+                break;
+            }
+            checkDecryption(p, decrypt);
+            page.add(p);
+        }
+        boolean more = !page.isEmpty() && below.higherKey(page.get(page.size() - 1).name()) != null;
+        return AwsJson.getParametersByPathResponse(page,
+                more ? encodeToken(tokenPrefix + page.get(page.size() - 1).name()) : null);
+    }
+
+    private byte[] getSecretValue(Map<String, Object> req) throws SourceException, NotAllowedException {
+        String secretId = Body.requiredString(req, "SecretId");
+        return CompatEndpoints.secretValue(backend, secretId, Body.optionalString(req, "VersionId"),
+                Body.optionalString(req, "VersionStage"), false);
+    }
+
+    private static void checkSecretsManagerDecryption(String name, boolean decrypt) {
+        if (!decrypt && name.startsWith(SECRETS_MANAGER_PREFIX)) {
+            throw ApiError.badRequest("WithDecryption flag must be True for retrieving a Secret Value from Secrets Manager");
+        }
+    }
+
+    /**
+     * SSM answers a SecureString asked for without decryption with its KMS ciphertext. The sidecar holds decrypted
+     * values only and will not call SSM per request to fetch a blob the app could only send to KMS, so it refuses.
+     */
+    private static void checkDecryption(Parameter p, boolean decrypt) {
+        if (!decrypt && "SecureString".equals(p.type())) {
+            throw ApiError.badRequest("'" + p.name() + "' is a SecureString: ssm-sidecar serves decrypted values only and "
+                    + "does not return SecureString ciphertext; call with WithDecryption=true");
+        }
+    }
+
+    /** A name neither declared nor allowed: SSM's own code, with what to change on the sidecar. */
+    private static ApiError notAllowed(NotAllowedException e) {
+        return new ApiError(400, "AccessDeniedException", "ssm-sidecar does not serve this name: " + e.getMessage()
+                + "; declare it as a reference or add its prefix to SIDECAR_ALLOW on the sidecar");
+    }
+
+    private static ApiError unserved(String target) {
+        String operation = target == null ? "(no X-Amz-Target header)" : target;
+        if (target == null || !(target.startsWith("AmazonSSM.") || target.startsWith("secretsmanager."))) {
+            return new ApiError(400, "UnknownOperationException", "unknown operation " + operation
+                    + ": this endpoint speaks AmazonSSM.* and secretsmanager.* only");
+        }
+        return new ApiError(400, "UnsupportedOperationException", operation + " is not served: ssm-sidecar's SDK "
+                + "endpoint is read-only and serves AmazonSSM.GetParameter, AmazonSSM.GetParameters, "
+                + "AmazonSSM.GetParametersByPath and secretsmanager.GetSecretValue; call the service itself for anything else");
+    }
+
+    private static String encodeToken(String state) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(state.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeToken(String token, String expectedPrefix) {
+        String state;
+        try {
+            state = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            state = "";
+        }
+        if (!state.startsWith(expectedPrefix) || state.length() == expectedPrefix.length()) {
+            throw new ApiError(400, "InvalidNextToken", "The specified token isn't valid.");
+        }
+        return state.substring(expectedPrefix.length());
+    }
+
+    /** The request document: top-level members as String, Boolean, Long, a List, or a marker for an object. */
+    static final class Body {
+        private static final Object NESTED = new Object();
+
+        private Body() {
+        }
+
+        static Map<String, Object> parse(byte[] body) {
+            Map<String, Object> members = new HashMap<>();
+            if (body.length == 0) {
+                return members;
+            }
+            try (JsonParser parser = Json.FACTORY.createParser(body)) {
+                if (parser.nextToken() != JsonToken.START_OBJECT) {
+                    throw serialization("the request body must be a JSON object");
+                }
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    JsonToken token = parser.nextToken();
+                    Object value = switch (token) {
+                        case VALUE_STRING -> parser.getText();
+                        case VALUE_TRUE, VALUE_FALSE -> token == JsonToken.VALUE_TRUE;
+                        case VALUE_NUMBER_INT -> parser.getLongValue();
+                        case VALUE_NULL -> null;
+                        case START_ARRAY -> array(parser);
+                        default -> {
+                            parser.skipChildren();
+                            yield NESTED;
+                        }
+                    };
+                    // An explicit null is the member left out, as the service reads it.
+                    if (value != null) {
+                        members.put(field, value);
+                    }
+                }
+            } catch (IOException e) {
+                throw serialization("the request body is not valid JSON");
+            }
+            return members;
+        }
+
+        private static Object array(JsonParser parser) throws IOException {
+            List<Object> items = new ArrayList<>();
+            JsonToken t;
+            while ((t = parser.nextToken()) != JsonToken.END_ARRAY) {
+                if (t == JsonToken.VALUE_STRING) {
+                    items.add(parser.getText());
+                } else {
+                    parser.skipChildren();
+                    items.add(NESTED);
+                }
+            }
+            return items;
+        }
+
+        static String optionalString(Map<String, Object> req, String member) {
+            Object v = req.get(member);
+            if (v == null) {
+                return null;
+            }
+            if (!(v instanceof String s)) {
+                throw serialization("Member " + member + " must be a string");
+            }
+            return s;
+        }
+
+        static String requiredString(Map<String, Object> req, String member) {
+            String s = optionalString(req, member);
+            if (s == null) {
+                throw ApiError.badRequest("1 validation error detected: Value null at '" + lowerFirst(member)
+                        + "' failed to satisfy constraint: Member must not be null");
+            }
+            return s;
+        }
+
+        static boolean bool(Map<String, Object> req, String member) {
+            Object v = req.get(member);
+            if (v == null) {
+                return false;
+            }
+            if (!(v instanceof Boolean b)) {
+                throw serialization("Member " + member + " must be a boolean");
+            }
+            return b;
+        }
+
+        static int integer(Map<String, Object> req, String member, int fallback) {
+            Object v = req.get(member);
+            if (v == null) {
+                return fallback;
+            }
+            if (!(v instanceof Long n) || n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
+                throw serialization("Member " + member + " must be an integer");
+            }
+            return n.intValue();
+        }
+
+        static List<String> strings(Map<String, Object> req, String member) {
+            Object v = req.get(member);
+            if (v == null) {
+                throw ApiError.badRequest("1 validation error detected: Value null at '" + lowerFirst(member)
+                        + "' failed to satisfy constraint: Member must not be null");
+            }
+            List<String> out = new ArrayList<>();
+            if (v instanceof List<?> list) {
+                for (Object item : list) {
+                    if (!(item instanceof String s)) {
+                        throw serialization("Member " + member + " must be a list of strings");
+                    }
+                    out.add(s);
+                }
+                return out;
+            }
+            throw serialization("Member " + member + " must be a list of strings");
+        }
+
+        private static ApiError serialization(String message) {
+            return new ApiError(400, "SerializationException", message);
+        }
+
+        private static String lowerFirst(String s) {
+            return Character.toLowerCase(s.charAt(0)) + s.substring(1);
+        }
+    }
+}
