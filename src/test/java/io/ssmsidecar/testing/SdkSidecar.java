@@ -58,6 +58,7 @@ public final class SdkSidecar implements AutoCloseable {
     public Map<String, String> appEnv() {
         return Map.of("AWS_ENDPOINT_URL_SSM", endpoint().toString(),
                 "AWS_ENDPOINT_URL_SECRETS_MANAGER", endpoint().toString(), "AWS_REGION", AppSsmClient.REGION,
+                "AWS_DEFAULT_REGION", AppSsmClient.REGION,
                 "AWS_ACCESS_KEY_ID", AppSsmClient.ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY", AppSsmClient.SECRET_ACCESS_KEY,
                 "AWS_SESSION_TOKEN", AppSsmClient.SESSION_TOKEN);
     }
