@@ -217,6 +217,28 @@ class SdkEndpointTest {
     }
 
     @Test
+    void onDemandFailures_areAnsweredAsTheServiceWould_soSdksRetryThem() throws Exception {
+        start("verify");
+        ssm.faults().failNext(100, "ThrottlingException");
+        assertThatThrownBy(() -> app.getParameter(b -> b.name("/extra/token").withDecryption(true)))
+                .isInstanceOfSatisfying(SsmException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ThrottlingException");
+                    assertThat(e.isThrottlingException()).isTrue();
+                });
+        ssm.faults().clear().refuseConnections();
+        assertThatThrownBy(() -> app.getParameter(b -> b.name("/extra/token").withDecryption(true)))
+                .isInstanceOfSatisfying(SsmException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(500);
+                    assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InternalServerError");
+                    assertThat(e.awsErrorDetails().errorMessage()).contains("could not get an answer from SSM");
+                });
+        ssm.faults().acceptConnections();
+        assertThat(app.getParameter(b -> b.name("/app/db/password").withDecryption(true)).parameter().value())
+                .as("declared names never needed SSM").isEqualTo(MARK + "-db-1");
+    }
+
+    @Test
     void withDecryptionFalse_servesAString_butRefusesASecureString_sayingWhy() throws Exception {
         start("verify");
         assertThat(app.getParameter(b -> b.name("/app/plain")).parameter().value()).isEqualTo(MARK + "-plain");

@@ -115,6 +115,8 @@ final class SdkEndpoint {
             };
         } catch (NotAllowedException e) {
             throw notAllowed(e);
+        } catch (SourceException e) {
+            throw asService(e);
         }
         ctx.status(200).contentType(CONTENT_TYPE).result(answer);
     }
@@ -284,6 +286,23 @@ final class SdkEndpoint {
     private static ApiError notAllowed(NotAllowedException e) {
         return new ApiError(400, "AccessDeniedException", "ssm-sidecar does not serve this name: " + e.getMessage()
                 + "; declare it as a reference or add its prefix to SIDECAR_ALLOW on the sidecar");
+    }
+
+    /**
+     * A failure of the on-demand path or of SSM as the service would answer it, so SDKs retry what they should:
+     * throttling (SSM's, or the sidecar's on-demand capacity being full, also a {@code ThrottlingException}) is
+     * SSM's 400 {@code ThrottlingException}; no answer from SSM is a retryable 500 {@code InternalServerError};
+     * any other SSM error passes on with its code and status.
+     */
+    static SourceException asService(SourceException e) {
+        if (e.isThrottling()) {
+            return new SourceException("ThrottlingException", 400, true, "Rate exceeded: " + e.getMessage(), e);
+        }
+        if (e.statusCode() < 400 || e.statusCode() > 599) {
+            return new SourceException("InternalServerError", 500, true, "ssm-sidecar could not get an answer from SSM ("
+                    + e.errorCode() + "); retry", e);
+        }
+        return e;
     }
 
     private static ApiError unserved(String target) {
