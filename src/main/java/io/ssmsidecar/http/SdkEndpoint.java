@@ -44,19 +44,17 @@ final class SdkEndpoint {
     private static final String SECRETS_MANAGER_PREFIX = CompatEndpoints.SECRETS_MANAGER_PREFIX;
     private static final String TOKEN_VERSION = "sdk1\n";
 
-    /** The operations served, by {@code X-Amz-Target}, with the service their signature is scoped to. */
+    /** The operations served, by {@code X-Amz-Target}. */
     enum Operation {
-        GET_PARAMETER("AmazonSSM.GetParameter", "ssm"),
-        GET_PARAMETERS("AmazonSSM.GetParameters", "ssm"),
-        GET_PARAMETERS_BY_PATH("AmazonSSM.GetParametersByPath", "ssm"),
-        GET_SECRET_VALUE("secretsmanager.GetSecretValue", "secretsmanager");
+        GET_PARAMETER("AmazonSSM.GetParameter"),
+        GET_PARAMETERS("AmazonSSM.GetParameters"),
+        GET_PARAMETERS_BY_PATH("AmazonSSM.GetParametersByPath"),
+        GET_SECRET_VALUE("secretsmanager.GetSecretValue");
 
         final String target;
-        final String service;
 
-        Operation(String target, String service) {
+        Operation(String target) {
             this.target = target;
-            this.service = service;
         }
 
         static Operation of(String target) {
@@ -68,7 +66,10 @@ final class SdkEndpoint {
             return null;
         }
 
-        /** The service a target's signature is scoped to: Secrets Manager's prefix, else SSM. */
+        /**
+         * The service a target's signature is scoped to: Secrets Manager's prefix, else SSM. Known before the
+         * operation is, so an unserved operation is refused only after its caller was checked.
+         */
         static String serviceOf(String target) {
             return target != null && target.startsWith("secretsmanager.") ? "secretsmanager" : "ssm";
         }
