@@ -290,6 +290,33 @@ class SdkEndpointTest {
     }
 
     @Test
+    void theHostHeader_mustNameLoopback_asAnIpLiteralOrLocalhost() throws Exception {
+        start("trust-loopback");
+        int port = sidecar.sidecar.port();
+        for (String host : List.of("127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port, "LOCALHOST")) {
+            assertThat(rawStatus(host)).as(host).isEqualTo(200);
+        }
+        for (String host : List.of("attacker.example", "169.254.169.254", "cafe", "[fe80::1]:" + port)) {
+            assertThat(rawStatus(host)).as(host).isEqualTo(403);
+        }
+        assertThat(rawStatus("")).as("an empty Host, refused by Jetty itself").isEqualTo(400);
+    }
+
+    /** The status of a GetParameter sent on a raw socket with {@code host} as the Host header. */
+    private int rawStatus(String host) throws Exception {
+        String body = "{\"Name\":\"/app/plain\"}";
+        String request = "POST / HTTP/1.1\r\nHost: " + host + "\r\nX-Amz-Target: AmazonSSM.GetParameter\r\n"
+                + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", sidecar.sidecar.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return Integer.parseInt(answer.split(" ", 3)[1]);
+        }
+    }
+
+    @Test
     void off_answersEveryCall_withHowToTurnItOn() throws Exception {
         start("off");
         assertThatThrownBy(() -> app.getParameter(b -> b.name("/app/db/password").withDecryption(true)))

@@ -31,7 +31,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The localhost HTTP API (Javalin on Jetty): the sidecar's own {@code /v1} endpoints, the two
- * AWS-compatible endpoints, probes and {@code /metrics}. {@link #close()} stops accepting, answers
+ * AWS-compatible endpoints, the SDK endpoint ({@code POST /}, SSM's own protocol), probes and {@code /metrics}. {@link #close()} stops accepting, answers
  * waiting long-polls at once, lets in-flight requests finish and returns within about two seconds.
  *
  * <p>Lean by design, for start-up time and memory: one acceptor and one selector thread, a

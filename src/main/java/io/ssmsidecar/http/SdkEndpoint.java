@@ -135,9 +135,12 @@ final class SdkEndpoint {
             }
         }
         String host = ctx.header("Host");
-        String name = host == null ? "" : host.replaceFirst(":[0-9]+$", "").replace("[", "").replace("]", "");
+        // An IPv6 literal is bracketed ([::1]:2773); anything else may end in :port.
+        String name = host == null ? "" : host.startsWith("[") && host.indexOf(']') > 0
+                ? host.substring(1, host.indexOf(']')) : host.replaceFirst(":[0-9]+$", "");
         boolean loopback = name.equalsIgnoreCase("localhost");
-        if (!loopback && name.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
+        // IP literals only: a name such as "cafe" must not turn into a DNS lookup.
+        if (!loopback && (name.matches("[0-9.]+") || name.contains(":") && name.matches("[0-9A-Fa-f:.]+"))) {
             try {
                 loopback = InetAddress.getByName(name).isLoopbackAddress();
             } catch (UnknownHostException e) {
