@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The SDK endpoint ({@code SIDECAR_SDK_ENDPOINT=verify}) through clients no one here wrote, unchanged, as real child
  * processes: a Flask app reading its password with boto3 on every request, boto3's paginator and Secrets Manager
- * client, and Debian's AWS CLI v2. Each gets only the endpoint variable (the CLI, 2.9.19, predates
+ * client, Debian's AWS CLI v2, and a Java app whose client is {@code SsmClient.create()}. Each gets only the endpoint variable (the CLI, 2.9.19, predates
  * {@code AWS_ENDPOINT_URL_SSM}: it gets {@code --endpoint-url}) and the task's credentials. SSM calls are counted at
  * the local SSM endpoint.
  */
@@ -195,6 +195,16 @@ class RealSdkClientsTest {
         JsonNode all = JSON.readTree(run(List.of("/usr/bin/aws", "ssm", "get-parameters-by-path", "--path", "/app/many",
                 "--with-decryption", "--endpoint-url", sidecar.endpoint().toString(), "--output", "json"), Map.of()));
         assertThat(all.get("Parameters")).as("the CLI follows NextToken itself and merges the pages").hasSize(23);
+        assertThat(ssm.counters().total() - before).isZero();
+    }
+
+    @Test
+    void aJavaSdkApp_withSsmClientCreate_readsThroughAwsEndpointUrlSsm() throws Exception {
+        long before = ssm.counters().total();
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String out = run(List.of(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "io.ssmsidecar.testing.JavaSdkApp", "/app/db/password", "/app/plain"), Map.of());
+        assertThat(out.lines().toList()).containsExactly(MARK + "-db-1", MARK + "-plain");
         assertThat(ssm.counters().total() - before).isZero();
     }
 
