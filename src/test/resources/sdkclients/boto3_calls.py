@@ -44,6 +44,10 @@ try:
 except ClientError as e:
     out["missingSecret"] = e.response["Error"]["Code"]
 try:
+    sm.get_secret_value(SecretId=secret_id, VersionStage="AWS:CURRENT")
+except ClientError as e:
+    out["badStage"] = e.response["Error"]["Code"]
+try:
     ssm.put_parameter(Name=names[0], Value="x", Overwrite=True)
 except ClientError as e:
     out["put"] = e.response["Error"]["Code"]

@@ -178,6 +178,7 @@ class RealSdkClientsTest {
         assertThat(r.get("secretShapeErrors").asText()).isEmpty();
         assertThat(r.get("missingSecret").asText()).isEqualTo("ResourceNotFoundException");
         assertThat(r.get("put").asText()).isEqualTo("UnsupportedOperationException");
+        assertThat(r.get("badStage").asText()).isEqualTo("ValidationException");
         assertThat(ssm.counters().total() - before)
                 .as("SSM calls: /app/absent and the missing secret, undeclared, fetched on demand (SIDECAR_ALLOW)")
                 .isEqualTo(2);

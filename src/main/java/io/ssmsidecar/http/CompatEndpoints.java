@@ -16,7 +16,7 @@ final class CompatEndpoints {
     static final String SECRETS_MANAGER_PREFIX = "/aws/reference/secretsmanager/";
     private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
     /** SSM labels, and Secrets Manager stages and version ids: letters, digits, {@code . - _}. */
-    private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private final SecretsBackend backend;
 

@@ -265,8 +265,15 @@ final class SdkEndpoint {
 
     private byte[] getSecretValue(Map<String, Object> req) throws SourceException, NotAllowedException {
         String secretId = Body.requiredString(req, "SecretId");
-        return CompatEndpoints.secretValue(backend, secretId, Body.optionalString(req, "VersionId"),
-                Body.optionalString(req, "VersionStage"), false);
+        String versionId = Body.optionalString(req, "VersionId");
+        String versionStage = Body.optionalString(req, "VersionStage");
+        for (String selector : new String[] {versionId, versionStage}) {
+            if (selector != null && !CompatEndpoints.SELECTOR.matcher(selector).matches()) {
+                throw ApiError.badRequest("VersionId and VersionStage must be 1 to 100 letters, digits, '.', '-' or '_'; "
+                        + "got '" + selector + "'");
+            }
+        }
+        return CompatEndpoints.secretValue(backend, secretId, versionId, versionStage, false);
     }
 
     private static void checkSecretsManagerDecryption(String name, boolean decrypt) {
