@@ -1,14 +1,11 @@
 package io.ssmsidecar.http;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.javalin.http.Context;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.Secret;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -105,7 +101,7 @@ final class SdkEndpoint {
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(CONTENT_TYPE)) {
             throw ApiError.badRequest("Content-Type must be " + CONTENT_TYPE + ", got '" + contentType + "'");
         }
-        Map<String, Object> request = Body.parse(body);
+        Map<String, Object> request = RequestBody.parse(body);
         byte[] answer;
         try {
             answer = switch (operation) {
@@ -176,8 +172,8 @@ final class SdkEndpoint {
     // ---- operations ---------------------------------------------------------------------------------------
 
     private byte[] getParameter(Map<String, Object> req) throws SourceException, NotAllowedException {
-        String name = Body.requiredString(req, "Name");
-        boolean decrypt = Body.bool(req, "WithDecryption");
+        String name = RequestBody.requiredString(req, "Name");
+        boolean decrypt = RequestBody.bool(req, "WithDecryption");
         checkSecretsManagerDecryption(name, decrypt);
         Parameter p = backend.parameter(name, false);
         checkDecryption(p, decrypt);
@@ -185,13 +181,13 @@ final class SdkEndpoint {
     }
 
     private byte[] getParameters(Map<String, Object> req) throws SourceException, NotAllowedException {
-        List<String> names = Body.strings(req, "Names");
+        List<String> names = RequestBody.strings(req, "Names");
         if (names.isEmpty() || names.size() > MAX_NAMES) {
             throw ApiError.badRequest("1 validation error detected: Value '" + names + "' at 'names' failed to satisfy "
                     + "constraint: Member must have length " + (names.isEmpty() ? "greater than or equal to 1"
                     : "less than or equal to " + MAX_NAMES));
         }
-        boolean decrypt = Body.bool(req, "WithDecryption");
+        boolean decrypt = RequestBody.bool(req, "WithDecryption");
         List<Parameter> found = new ArrayList<>();
         List<String> invalid = new ArrayList<>();
         for (String name : new LinkedHashSet<>(names)) {
@@ -214,15 +210,15 @@ final class SdkEndpoint {
     }
 
     private byte[] getParametersByPath(Map<String, Object> req) {
-        String asked = Body.requiredString(req, "Path");
+        String asked = RequestBody.requiredString(req, "Path");
         if (!asked.startsWith("/")) {
             throw ApiError.badRequest("The parameter doesn't meet the parameter name requirements. The parameter name "
                     + "must begin with a forward slash \"/\": '" + asked + "'");
         }
         String path = asked.length() > 1 && asked.endsWith("/") ? asked.substring(0, asked.length() - 1) : asked;
-        boolean recursive = Body.bool(req, "Recursive");
-        boolean decrypt = Body.bool(req, "WithDecryption");
-        int max = Body.integer(req, "MaxResults", MAX_PATH_RESULTS);
+        boolean recursive = RequestBody.bool(req, "Recursive");
+        boolean decrypt = RequestBody.bool(req, "WithDecryption");
+        int max = RequestBody.integer(req, "MaxResults", MAX_PATH_RESULTS);
         if (max < 1 || max > MAX_PATH_RESULTS) {
             throw ApiError.badRequest("1 validation error detected: Value '" + max + "' at 'maxResults' failed to "
                     + "satisfy constraint: Member must have value " + (max < 1 ? "greater than or equal to 1"
@@ -238,8 +234,8 @@ final class SdkEndpoint {
                     + "/*) are answered, from the sidecar's snapshot; SIDECAR_ALLOW applies to single names only");
         }
         String tokenPrefix = TOKEN_VERSION + recursive + "\n" + path + "\n";
-        String after = Body.optionalString(req, "NextToken") == null ? null
-                : decodeToken(Body.optionalString(req, "NextToken"), tokenPrefix);
+        String after = RequestBody.optionalString(req, "NextToken") == null ? null
+                : decodeToken(RequestBody.optionalString(req, "NextToken"), tokenPrefix);
         NavigableMap<String, Parameter> below = new TreeMap<>();
         String prefix = path.equals("/") ? "/" : path + "/";
         for (Secret s : backend.snapshot().secrets().values()) {
@@ -264,9 +260,9 @@ final class SdkEndpoint {
     }
 
     private byte[] getSecretValue(Map<String, Object> req) throws SourceException, NotAllowedException {
-        String secretId = Body.requiredString(req, "SecretId");
-        String versionId = Body.optionalString(req, "VersionId");
-        String versionStage = Body.optionalString(req, "VersionStage");
+        String secretId = RequestBody.requiredString(req, "SecretId");
+        String versionId = RequestBody.optionalString(req, "VersionId");
+        String versionStage = RequestBody.optionalString(req, "VersionStage");
         for (String selector : new String[] {versionId, versionStage}) {
             if (selector != null && !CompatEndpoints.SELECTOR.matcher(selector).matches()) {
                 throw ApiError.badRequest("VersionId and VersionStage must be 1 to 100 letters, digits, '.', '-' or '_'; "
@@ -342,130 +338,5 @@ final class SdkEndpoint {
             throw new ApiError(400, "InvalidNextToken", "The specified token isn't valid.");
         }
         return state.substring(expectedPrefix.length());
-    }
-
-    /** The request document: top-level members as String, Boolean, Long, a List, or a marker for an object. */
-    static final class Body {
-        private static final Object NESTED = new Object();
-
-        private Body() {
-        }
-
-        static Map<String, Object> parse(byte[] body) {
-            Map<String, Object> members = new HashMap<>();
-            if (body.length == 0) {
-                return members;
-            }
-            try (JsonParser parser = Json.FACTORY.createParser(body)) {
-                if (parser.nextToken() != JsonToken.START_OBJECT) {
-                    throw serialization("the request body must be a JSON object");
-                }
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = parser.currentName();
-                    JsonToken token = parser.nextToken();
-                    Object value = switch (token) {
-                        case VALUE_STRING -> parser.getText();
-                        case VALUE_TRUE, VALUE_FALSE -> token == JsonToken.VALUE_TRUE;
-                        case VALUE_NUMBER_INT -> parser.getLongValue();
-                        case VALUE_NULL -> null;
-                        case START_ARRAY -> array(parser);
-                        default -> {
-                            parser.skipChildren();
-                            yield NESTED;
-                        }
-                    };
-                    // An explicit null is the member left out, as the service reads it.
-                    if (value != null) {
-                        members.put(field, value);
-                    }
-                }
-            } catch (IOException e) {
-                throw serialization("the request body is not valid JSON");
-            }
-            return members;
-        }
-
-        private static Object array(JsonParser parser) throws IOException {
-            List<Object> items = new ArrayList<>();
-            JsonToken t;
-            while ((t = parser.nextToken()) != JsonToken.END_ARRAY) {
-                if (t == JsonToken.VALUE_STRING) {
-                    items.add(parser.getText());
-                } else {
-                    parser.skipChildren();
-                    items.add(NESTED);
-                }
-            }
-            return items;
-        }
-
-        static String optionalString(Map<String, Object> req, String member) {
-            Object v = req.get(member);
-            if (v == null) {
-                return null;
-            }
-            if (!(v instanceof String s)) {
-                throw serialization("Member " + member + " must be a string");
-            }
-            return s;
-        }
-
-        static String requiredString(Map<String, Object> req, String member) {
-            String s = optionalString(req, member);
-            if (s == null) {
-                throw ApiError.badRequest("1 validation error detected: Value null at '" + lowerFirst(member)
-                        + "' failed to satisfy constraint: Member must not be null");
-            }
-            return s;
-        }
-
-        static boolean bool(Map<String, Object> req, String member) {
-            Object v = req.get(member);
-            if (v == null) {
-                return false;
-            }
-            if (!(v instanceof Boolean b)) {
-                throw serialization("Member " + member + " must be a boolean");
-            }
-            return b;
-        }
-
-        static int integer(Map<String, Object> req, String member, int fallback) {
-            Object v = req.get(member);
-            if (v == null) {
-                return fallback;
-            }
-            if (!(v instanceof Long n) || n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
-                throw serialization("Member " + member + " must be an integer");
-            }
-            return n.intValue();
-        }
-
-        static List<String> strings(Map<String, Object> req, String member) {
-            Object v = req.get(member);
-            if (v == null) {
-                throw ApiError.badRequest("1 validation error detected: Value null at '" + lowerFirst(member)
-                        + "' failed to satisfy constraint: Member must not be null");
-            }
-            List<String> out = new ArrayList<>();
-            if (v instanceof List<?> list) {
-                for (Object item : list) {
-                    if (!(item instanceof String s)) {
-                        throw serialization("Member " + member + " must be a list of strings");
-                    }
-                    out.add(s);
-                }
-                return out;
-            }
-            throw serialization("Member " + member + " must be a list of strings");
-        }
-
-        private static ApiError serialization(String message) {
-            return new ApiError(400, "SerializationException", message);
-        }
-
-        private static String lowerFirst(String s) {
-            return Character.toLowerCase(s.charAt(0)) + s.substring(1);
-        }
     }
 }
