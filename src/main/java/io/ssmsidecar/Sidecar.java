@@ -92,7 +92,8 @@ public final class Sidecar implements AutoCloseable {
         engine.addCycleHook(onDemand::refreshAll);
         this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher,
                 () -> filesWritten);
-        this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics);
+        this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics,
+                new ApiServer.SdkAccess(settings.sdkEndpoint(), source.signingCredentials(), clock));
     }
 
     /** Starts the API, then the first load. Returns at once. */

@@ -116,6 +116,11 @@ final class SidecarBackend implements SecretsBackend {
     }
 
     @Override
+    public List<String> declaredPaths() {
+        return references.stream().filter(r -> r.kind() == Reference.Kind.PATH).map(Reference::name).toList();
+    }
+
+    @Override
     public RefreshEngine.Readiness readiness() {
         RefreshEngine.Readiness r = engine.readiness();
         if (r.ready() && !filesWritten.getAsBoolean()) {

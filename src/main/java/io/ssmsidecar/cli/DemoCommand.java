@@ -81,6 +81,8 @@ public final class DemoCommand implements Command {
             Map<String, String> sidecarEnv = new LinkedHashMap<>(references());
             sidecarEnv.put("SIDECAR_OUTPUT_DIR", "/tmp/ssm-sidecar-demo");
             sidecarEnv.put("SIDECAR_REFRESH_INTERVAL", "10s");
+            // The demo's static keys stand in for an ECS task role that the app and the sidecar share.
+            sidecarEnv.put("SIDECAR_SDK_ENDPOINT", "verify");
             Map<String, String> awsEnv = Map.of(
                     "AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString(),
                     "AWS_REGION", ssm.region(),
@@ -133,6 +135,10 @@ public final class DemoCommand implements Command {
                 + "/systemsmanager/parameters/get?name=%2Fdemo%2Fdb%2Fpassword&withDecryption=true'");
         out.println("  curl -s " + h + " '" + base + "/secretsmanager/get?secretId=demo%2Fdb-credentials'");
         out.println("  curl -s " + base + "/readyz; curl -s " + base + "/metrics | head");
+        out.println("Or keep your SDK code: boto3 and the AWS CLI, pointed at the sidecar (SIDECAR_SDK_ENDPOINT=verify):");
+        for (String line : sdkOneLiners(base, ssm.region())) {
+            out.println("  " + line);
+        }
         out.println("Rotate a value and refresh at once (the file and the API change, nothing restarts):");
         out.println("  curl -s -X POST " + ssm.endpoint() + "/_localssm/parameters"
                 + " -H 'Content-Type: application/json' -d "
@@ -140,6 +146,20 @@ public final class DemoCommand implements Command {
         out.println("  curl -s -X POST " + h + " " + base + "/v1/refresh");
         out.println("Press Ctrl-C to stop.");
         out.flush();
+    }
+
+    /**
+     * A boto3 and an AWS CLI one-liner that read {@code /demo/db/password} through the sidecar's SDK endpoint at
+     * {@code base}, signed with the demo's keys (the sidecar's own). Debian's CLI 2.9 predates
+     * {@code AWS_ENDPOINT_URL_SSM}, hence {@code --endpoint-url}.
+     */
+    static List<String> sdkOneLiners(String base, String region) {
+        String keys = "AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=" + region;
+        return List.of(
+                "AWS_ENDPOINT_URL_SSM=" + base + " " + keys + " python3 -c 'import boto3; print(boto3.client(\"ssm\")"
+                        + ".get_parameter(Name=\"/demo/db/password\", WithDecryption=True)[\"Parameter\"][\"Value\"])'",
+                keys + " aws ssm get-parameter --endpoint-url " + base
+                        + " --name /demo/db/password --with-decryption --query Parameter.Value --output text");
     }
 
     private static Path outputDir(List<String> flags, Map<String, String> env) {

@@ -34,6 +34,8 @@ enum Option {
     MAX_CONNECTIONS("maxConnections", "N", "800", "1..10000", "Concurrent HTTP requests served before 429"),
     ALLOW("allow", "PREFIXES", "none (declared secrets only)", "comma-separated parameter name prefixes",
             "Names the AWS-compatible endpoints may fetch on demand"),
+    SDK_ENDPOINT("sdkEndpoint", "MODE", "off", "off, verify, trust-loopback",
+            "Answer the app's own AWS SDK (SSM and Secrets Manager wire protocol) on POST /; verify checks SigV4"),
     CACHE_SIZE("cacheSize", "N", "1000", "0..100000", "On-demand entries kept"),
     ON_DEMAND_CALLS("onDemandCalls", "N", "4", "1..64",
             "SSM calls made at once on behalf of HTTP requests (on-demand misses, refreshNow); beyond, 429"),

@@ -44,6 +44,7 @@ import java.util.OptionalInt;
  * @param logLevel         {@code SIDECAR_LOG_LEVEL}: debug, info, warn, error
  * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests, default 4
  * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered, default 30s
+ * @param sdkEndpoint      {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
  */
 public record Settings(
         List<Reference> references,
@@ -73,7 +74,8 @@ public record Settings(
         Log.Format logFormat,
         Log.Level logLevel,
         int onDemandCalls,
-        Duration notFoundTtl) {
+        Duration notFoundTtl,
+        SdkEndpoint sdkEndpoint) {
 
     public Settings {
         references = List.copyOf(references);
@@ -82,6 +84,13 @@ public record Settings(
         bundles = List.copyOf(bundles);
         templates = List.copyOf(templates);
     }
+
+    /**
+     * Who may call the endpoint that answers the app's own AWS SDK: nobody ({@code off}), requests whose SigV4
+     * signature verifies with the sidecar's own credentials ({@code verify}), or any loopback caller
+     * ({@code trust-loopback}, for hosts where containers hold different credentials).
+     */
+    public enum SdkEndpoint { OFF, VERIFY, TRUST_LOOPBACK }
 
     /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
     public record Bundle(String kind, String file, int mode) { }
@@ -127,6 +136,6 @@ public record Settings(
                 Duration.ofMinutes(5), Optional.empty(), Duration.ofSeconds(60),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO,
-                4, Duration.ofSeconds(30));
+                4, Duration.ofSeconds(30), SdkEndpoint.OFF);
     }
 }

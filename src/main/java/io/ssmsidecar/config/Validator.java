@@ -76,7 +76,8 @@ final class Validator {
                 choice(Option.LOG_FORMAT, Log.Format.values(), d.logFormat()),
                 choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()),
                 integer(Option.ON_DEMAND_CALLS, 1, MAX_ON_DEMAND_CALLS, d.onDemandCalls()),
-                duration(Option.NOT_FOUND_TTL, Duration.ZERO, MAX_NOT_FOUND_TTL, d.notFoundTtl()));
+                duration(Option.NOT_FOUND_TTL, Duration.ZERO, MAX_NOT_FOUND_TTL, d.notFoundTtl()),
+                choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.sdkEndpoint()));
     }
 
     // ---- scalar kinds -------------------------------------------------------------------------------------
@@ -164,7 +165,8 @@ final class Validator {
             return fallback;
         }
         for (E value : values) {
-            if (value.name().equalsIgnoreCase(text.get())) {
+            // Multi-word values are written with a hyphen (trust-loopback); the underscore is accepted too.
+            if (value.name().equalsIgnoreCase(text.get().replace('-', '_'))) {
                 return value;
             }
         }
@@ -173,7 +175,7 @@ final class Validator {
     }
 
     private static <E extends Enum<E>> List<String> names(E[] values) {
-        return List.of(values).stream().map(v -> v.name().toLowerCase(Locale.ROOT)).toList();
+        return List.of(values).stream().map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
     }
 
     /** An octal file mode that lets the owner read, e.g. 0440 or 640. */

@@ -11,13 +11,16 @@ import io.javalin.util.JavalinBindException;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
+import io.ssmsidecar.source.SigningCredentials;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,7 +32,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The localhost HTTP API (Javalin on Jetty): the sidecar's own {@code /v1} endpoints, the two
- * AWS-compatible endpoints, probes and {@code /metrics}. {@link #close()} stops accepting, answers
+ * AWS-compatible endpoints, the SDK endpoint ({@code POST /}, SSM's own protocol), probes and {@code /metrics}. {@link #close()} stops accepting, answers
  * waiting long-polls at once, lets in-flight requests finish and returns within about two seconds.
  *
  * <p>Lean by design, for start-up time and memory: one acceptor and one selector thread, a
@@ -137,7 +140,28 @@ public final class ApiServer implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
 
-    private ApiServer(Options options, SecretsBackend backend, PrometheusMetrics metrics) {
+    /**
+     * Who may call the SDK endpoint ({@code POST /}, SSM's wire protocol): the mode of {@code SIDECAR_SDK_ENDPOINT},
+     * the credentials and region {@code verify} checks signatures with, and the clock it checks their date against.
+     */
+    public record SdkAccess(Settings.SdkEndpoint mode, Optional<SigningCredentials> credentials, Clock clock) {
+        public SdkAccess {
+            Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(credentials, "credentials");
+            Objects.requireNonNull(clock, "clock");
+            if (mode == Settings.SdkEndpoint.VERIFY && credentials.isEmpty()) {
+                throw new IllegalArgumentException("SIDECAR_SDK_ENDPOINT=verify needs the AWS credentials of the SSM "
+                        + "client to check signatures with, and this parameter source has none");
+            }
+        }
+
+        /** The endpoint answers every call with a message saying how to turn it on. */
+        public static SdkAccess off() {
+            return new SdkAccess(Settings.SdkEndpoint.OFF, Optional.empty(), Clock.systemUTC());
+        }
+    }
+
+    private ApiServer(Options options, SecretsBackend backend, PrometheusMetrics metrics, SdkAccess sdk) {
         this.options = options;
         this.backend = backend;
         this.threads = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
@@ -148,6 +172,7 @@ public final class ApiServer implements AutoCloseable {
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
         CompatEndpoints compat = new CompatEndpoints(backend, threads);
         Edge edge = new Edge(options.allowedHosts(), options.address());
+        SdkEndpoint sdkEndpoint = new SdkEndpoint(backend, sdk, threads);
         this.app = Javalin.create(cfg -> {
             configure(cfg, metrics);
             // Before routing, so it covers every route, probes and unknown paths included.
@@ -161,6 +186,7 @@ public final class ApiServer implements AutoCloseable {
             route(cfg, guard, Route.HEALTHZ, own::healthz);
             route(cfg, guard, Route.READYZ, own::readyz);
             route(cfg, guard, Route.METRICS, own::metrics);
+            route(cfg, guard, Route.SDK_ENDPOINT, sdkEndpoint::handle);
             for (Route r : Route.values()) {
                 if (r.method == HandlerType.GET) {
                     cfg.routes.addHttpHandler(HandlerType.HEAD, r.template, ApiServer::headNotAllowed);
@@ -180,8 +206,13 @@ public final class ApiServer implements AutoCloseable {
 
     /** A server that is not listening yet; {@link #start()} binds it. */
     public static ApiServer create(Options options, SecretsBackend backend, PrometheusMetrics metrics) {
+        return create(options, backend, metrics, SdkAccess.off());
+    }
+
+    /** As {@link #create(Options, SecretsBackend, PrometheusMetrics)}, with the SDK endpoint's access rule. */
+    public static ApiServer create(Options options, SecretsBackend backend, PrometheusMetrics metrics, SdkAccess sdk) {
         return new ApiServer(Objects.requireNonNull(options, "options"), Objects.requireNonNull(backend, "backend"),
-                Objects.requireNonNull(metrics, "metrics"));
+                Objects.requireNonNull(metrics, "metrics"), Objects.requireNonNull(sdk, "sdk"));
     }
 
     private void configure(JavalinConfig cfg, PrometheusMetrics metrics) {

@@ -1,5 +1,6 @@
 package io.ssmsidecar.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.ssmsidecar.source.Parameter;
@@ -22,23 +23,71 @@ final class AwsJson {
     static byte[] getParameterResponse(Parameter p) {
         return Json.write(json -> {
             json.writeStartObject();
-            json.writeObjectFieldStart("Parameter");
-            Json.writeStringIfPresent(json, "ARN", p.arn());
-            Json.writeStringIfPresent(json, "DataType", p.dataType());
-            if (p.lastModified() != null) {
-                Json.writeEpochSeconds(json, "LastModifiedDate", p.lastModified());
-            }
-            json.writeStringField("Name", p.name());
-            Json.writeStringIfPresent(json, "Selector", p.selector());
-            Json.writeStringIfPresent(json, "SourceResult", p.sourceResult());
-            Json.writeStringIfPresent(json, "Type", p.type());
-            json.writeStringField("Value", p.value().reveal());
-            json.writeNumberField("Version", p.version());
-            json.writeEndObject();
+            json.writeFieldName("Parameter");
+            writeParameter(json, p);
             json.writeObjectFieldStart("ResultMetadata");
             json.writeEndObject();
             json.writeEndObject();
         });
+    }
+
+    /** SSM's own {@code GetParameter} answer: {@code {"Parameter":{...}}}. */
+    static byte[] ssmGetParameterResponse(Parameter p) {
+        return Json.write(json -> {
+            json.writeStartObject();
+            json.writeFieldName("Parameter");
+            writeParameter(json, p);
+            json.writeEndObject();
+        });
+    }
+
+    /** SSM's {@code GetParameters} answer: the parameters found and the names asked for that do not exist. */
+    static byte[] getParametersResponse(List<Parameter> found, List<String> invalid) {
+        return Json.write(json -> {
+            json.writeStartObject();
+            json.writeArrayFieldStart("InvalidParameters");
+            for (String name : invalid) {
+                json.writeString(name);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("Parameters");
+            for (Parameter p : found) {
+                writeParameter(json, p);
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    /** SSM's {@code GetParametersByPath} answer: one page, with {@code NextToken} when more follow. */
+    static byte[] getParametersByPathResponse(List<Parameter> page, String nextToken) {
+        return Json.write(json -> {
+            json.writeStartObject();
+            Json.writeStringIfPresent(json, "NextToken", nextToken);
+            json.writeArrayFieldStart("Parameters");
+            for (Parameter p : page) {
+                writeParameter(json, p);
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    /** One {@code Parameter} structure: members of the SDK model only, nulls left out, dates as epoch seconds. */
+    private static void writeParameter(JsonGenerator json, Parameter p) throws IOException {
+        json.writeStartObject();
+        Json.writeStringIfPresent(json, "ARN", p.arn());
+        Json.writeStringIfPresent(json, "DataType", p.dataType());
+        if (p.lastModified() != null) {
+            Json.writeEpochSeconds(json, "LastModifiedDate", p.lastModified());
+        }
+        json.writeStringField("Name", p.name());
+        Json.writeStringIfPresent(json, "Selector", p.selector());
+        Json.writeStringIfPresent(json, "SourceResult", p.sourceResult());
+        Json.writeStringIfPresent(json, "Type", p.type());
+        json.writeStringField("Value", p.value().reveal());
+        json.writeNumberField("Version", p.version());
+        json.writeEndObject();
     }
 
     /**

@@ -20,7 +20,7 @@ final class CompatEndpoints {
     static final String SECRETS_MANAGER_PREFIX = "/aws/reference/secretsmanager/";
     private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
     /** SSM labels, and Secrets Manager stages and version ids: letters, digits, {@code . - _}. */
-    private static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private final SecretsBackend backend;
     /** Writes answers of fetches that completed later, so SSM call threads and the wait timer never write to sockets. */
@@ -51,7 +51,8 @@ final class CompatEndpoints {
         if (label != null && !SELECTOR.matcher(label).matches()) {
             throw ApiError.badRequest("label must be 1 to 100 letters, digits, '.', '-' or '_'; got '" + label + "'");
         }
-        whenFetched(ctx, backend.fetchParameter(selector == null ? name : name + ":" + selector, false), parameter -> {
+        String requestName = selector == null ? name : name + ":" + selector;
+        whenFetched(ctx, responder, backend.fetchParameter(requestName, false), parameter -> {
             if ("SecureString".equals(parameter.type()) && !decrypt) {
                 throw ApiError.badRequest("'" + name + "' is a SecureString and this sidecar serves decrypted values "
                         + "only; add withDecryption=true");
@@ -67,10 +68,22 @@ final class CompatEndpoints {
         String versionId = selector(ctx, "versionId");
         String versionStage = selector(ctx, "versionStage");
         boolean refreshNow = bool(ctx, "refreshNow");
-        // Parameter Store takes one selector; a version id is the narrower one, its stages are checked below.
+        whenFetched(ctx, responder, fetchSecret(backend, secretId, versionId, versionStage, refreshNow),
+                parameter -> ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
+                        .result(secretValue(secretId, versionId, versionStage, parameter)));
+    }
+
+    /**
+     * The secret {@code secretId} read through Parameter Store's reference path; shared by the agent's
+     * {@code /secretsmanager/get} and the SDK endpoint's {@code secretsmanager.GetSecretValue}. A missing secret or
+     * version fails the future with Secrets Manager's {@code ResourceNotFoundException}.
+     */
+    static CompletableFuture<Parameter> fetchSecret(SecretsBackend backend, String secretId, String versionId,
+                                                    String versionStage, boolean refreshNow) {
+        // Parameter Store takes one selector; a version id is the narrower one, its stages are checked by secretValue.
         String selector = versionId != null ? versionId : versionStage;
         String name = SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
-        CompletableFuture<Parameter> fetch = backend.fetchParameter(name, refreshNow).exceptionally(failure -> {
+        return backend.fetchParameter(name, refreshNow).exceptionally(failure -> {
             Throwable e = OnDemandFetcher.cause(failure);
             if (e instanceof SourceException s
                     && ("ParameterNotFound".equals(s.errorCode()) || "ParameterVersionNotFound".equals(s.errorCode()))) {
@@ -80,20 +93,26 @@ final class CompatEndpoints {
             }
             throw failure instanceof CompletionException c ? c : new CompletionException(e);
         });
-        whenFetched(ctx, fetch, parameter -> {
-            AwsJson.SecretMetadata metadata = AwsJson.SecretMetadata.parse(parameter.sourceResult());
-            if (versionId != null && versionStage != null && !metadata.stages().contains(versionStage)) {
-                throw new SourceException("ResourceNotFoundException", 400, false, "version '" + versionId
-                        + "' of secret '" + secretId + "' does not carry the stage '" + versionStage + "'", null);
-            }
-            ctx.status(200).contentType(Json.CONTENT_TYPE).header("Cache-Control", "no-store")
-                    .result(AwsJson.getSecretValueResponse(secretId, parameter, metadata));
-        });
     }
 
-    /** Writes the answer for a fetched parameter. */
-    private interface Answer {
-        void write(Parameter parameter) throws SourceException;
+    /**
+     * The {@code GetSecretValue} body for a secret fetched by {@link #fetchSecret}.
+     *
+     * @throws SourceException {@code ResourceNotFoundException} when {@code versionId} does not carry {@code versionStage}
+     */
+    static byte[] secretValue(String secretId, String versionId, String versionStage, Parameter parameter)
+            throws SourceException {
+        AwsJson.SecretMetadata metadata = AwsJson.SecretMetadata.parse(parameter.sourceResult());
+        if (versionId != null && versionStage != null && !metadata.stages().contains(versionStage)) {
+            throw new SourceException("ResourceNotFoundException", 400, false, "version '" + versionId
+                    + "' of secret '" + secretId + "' does not carry the stage '" + versionStage + "'", null);
+        }
+        return AwsJson.getSecretValueResponse(secretId, parameter, metadata);
+    }
+
+    /** Writes the answer for a fetched value. */
+    interface Answer<T> {
+        void write(T value) throws SourceException;
     }
 
     /**
@@ -101,16 +120,16 @@ final class CompatEndpoints {
      * the request thread is released and the answer is written when the on-demand fetch completes; the request keeps
      * its place under the connection cap until then.
      */
-    private void whenFetched(Context ctx, CompletableFuture<Parameter> fetch, Answer answer)
+    static <T> void whenFetched(Context ctx, Executor responder, CompletableFuture<T> fetch, Answer<T> answer)
             throws SourceException, NotAllowedException {
         if (fetch.isDone()) {
             answer.write(OnDemandFetcher.resultOf(fetch));
             return;
         }
         Guard.Permit permit = Guard.handOff(ctx);
-        ctx.future(() -> fetch.whenCompleteAsync((p, e) -> permit.release(), responder).thenAccept(parameter -> {
+        ctx.future(() -> fetch.whenCompleteAsync((p, e) -> permit.release(), responder).thenAccept(value -> {
             try {
-                answer.write(parameter);
+                answer.write(value);
             } catch (SourceException e) {
                 throw new CompletionException(e);
             }

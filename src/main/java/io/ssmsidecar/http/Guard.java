@@ -45,7 +45,9 @@ final class Guard {
                 handler.handle(ctx);
                 return;
             }
-            checkToken(ctx.header(TOKEN_HEADER));
+            if (route.tokenChecked) {
+                checkToken(ctx.header(TOKEN_HEADER));
+            }
             if (!permits.tryAcquire()) {
                 throw new ApiError(429, "TooManyRequests",
                         "more than " + maxConcurrent + " requests in progress (SIDECAR_MAX_CONNECTIONS); retry shortly");

@@ -16,7 +16,9 @@ enum Route {
     PING(HandlerType.GET, "/ping", false),
     HEALTHZ(HandlerType.GET, "/healthz", false),
     READYZ(HandlerType.GET, "/readyz", false),
-    METRICS(HandlerType.GET, "/metrics", false);
+    METRICS(HandlerType.GET, "/metrics", false),
+    /** The app's own AWS SDK: it cannot send the token, so the handler checks SigV4 (or loopback) instead. */
+    SDK_ENDPOINT(HandlerType.POST, "/", true, false);
 
     /** The metrics label for requests that matched no route (404, 405). */
     static final String UNMATCHED = "unmatched";
@@ -25,11 +27,18 @@ enum Route {
     final String template;
     final boolean servesSecrets;
     final Set<String> queryParameters;
+    /** Whether the guard checks the API token; false where the handler authenticates the caller itself. */
+    final boolean tokenChecked;
 
     Route(HandlerType method, String template, boolean servesSecrets, String... queryParameters) {
+        this(method, template, servesSecrets, servesSecrets, queryParameters);
+    }
+
+    Route(HandlerType method, String template, boolean servesSecrets, boolean tokenChecked, String... queryParameters) {
         this.method = method;
         this.template = template;
         this.servesSecrets = servesSecrets;
+        this.tokenChecked = tokenChecked;
         this.queryParameters = Set.of(queryParameters);
     }
 }

@@ -8,6 +8,7 @@ import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Snapshot;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -58,6 +59,15 @@ public interface SecretsBackend {
     @Deprecated
     default Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
         return OnDemandFetcher.resultOf(fetchParameter(requestName, bypassCache));
+    }
+
+    /**
+     * The parameter paths declared by path references ({@code ssm:///prod/app/*} declares {@code /prod/app}); every
+     * parameter below them is in {@link #snapshot()}, so the SDK endpoint answers {@code GetParametersByPath} on them
+     * (or below them) from memory.
+     */
+    default List<String> declaredPaths() {
+        return List.of();
     }
 
     /**

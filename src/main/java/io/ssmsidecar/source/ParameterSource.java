@@ -1,6 +1,7 @@
 package io.ssmsidecar.source;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where parameter values come from. The SSM implementation is the only code in the project that
@@ -25,6 +26,14 @@ public interface ParameterSource extends AutoCloseable {
      * until the last page. {@code calls} (may be null) is told how many calls were made.
      */
     List<Parameter> getParametersByPath(String path) throws SourceException;
+
+    /**
+     * The credentials and region this source signs its calls with, for checking the signature of an app's request
+     * (the SDK endpoint's {@code verify} mode); empty for a source that does not sign (test doubles).
+     */
+    default Optional<SigningCredentials> signingCredentials() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

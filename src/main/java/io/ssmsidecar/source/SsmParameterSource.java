@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -16,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -324,6 +326,46 @@ public final class SsmParameterSource implements ParameterSource {
             closeable.close();
         }
         timeouts.shutdownNow();
+    }
+
+    /** The provider the SSM client signs with; {@link SigningCredentials#resolveAgain()} builds a fresh chain. */
+    @Override
+    public Optional<SigningCredentials> signingCredentials() {
+        return Optional.of(new SigningCredentials() {
+            @Override
+            public String region() {
+                return region.id();
+            }
+
+            @Override
+            public Keys current() throws SourceException {
+                return keys(credentials);
+            }
+
+            @Override
+            public Keys resolveAgain() throws SourceException {
+                if (credentials instanceof StaticCredentialsProvider) {
+                    return keys(credentials);
+                }
+                // The SDK's providers cache until shortly before expiry and offer no "refresh now": a new chain
+                // asks the container endpoint (or STS) afresh. The SSM client's own provider refreshes on its own.
+                try (DefaultCredentialsProvider fresh = DefaultCredentialsProvider.builder().build()) {
+                    return keys(fresh);
+                }
+            }
+        });
+    }
+
+    private static SigningCredentials.Keys keys(AwsCredentialsProvider provider) throws SourceException {
+        AwsCredentials c;
+        try {
+            c = provider.resolveCredentials();
+        } catch (SdkException e) {
+            throw new SourceException("CredentialsUnavailable", 0, true,
+                    "no AWS credentials could be resolved: " + e.getClass().getSimpleName(), null);
+        }
+        return new SigningCredentials.Keys(c.accessKeyId(), SecretValue.of(c.secretAccessKey()),
+                c instanceof AwsSessionCredentials session ? session.sessionToken() : null);
     }
 
     @Override
