@@ -46,22 +46,6 @@ public interface SecretsBackend {
     CompletableFuture<Parameter> fetchParameter(String requestName, boolean bypassCache);
 
     /**
-     * {@link #fetchParameter} waited for on the calling thread: holds it for the length of an SSM call, so request
-     * handlers use {@code fetchParameter} with {@code ctx.future(..)} instead (a request thread held on SSM is how an
-     * app starved the probes, issue 11). Kept, deprecated, so code written against the old blocking signature still
-     * compiles and the compiler points at it.
-     *
-     * @deprecated use {@link #fetchParameter} and answer when its future completes
-     *
-     * @throws NotAllowedException when the name is neither declared whole nor allowed
-     * @throws SourceException     when SSM failed, or {@link CapacityFullException} when the capacity stayed full
-     */
-    @Deprecated
-    default Parameter parameter(String requestName, boolean bypassCache) throws SourceException, NotAllowedException {
-        return OnDemandFetcher.resultOf(fetchParameter(requestName, bypassCache));
-    }
-
-    /**
      * The parameter paths declared by path references ({@code ssm:///prod/app/*} declares {@code /prod/app}); every
      * parameter below them is in {@link #snapshot()}, so the SDK endpoint answers {@code GetParametersByPath} on them
      * (or below them) from memory.
