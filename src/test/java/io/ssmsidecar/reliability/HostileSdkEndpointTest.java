@@ -157,8 +157,10 @@ class HostileSdkEndpointTest {
         String signed = captured.get();
         String foreignHost = signed.replaceFirst("(?im)^Host: [^\r]*", "Host: attacker.example");
         Http.Raw host = raw("foreign Host", foreignHost);
-        assertThat(host.status()).isEqualTo(403);
-        assertThat(host.body()).contains("AccessDeniedException").contains("attacker.example").doesNotContain(value);
+        // Refused before routing, as on every route (http.Edge), in the {"__type","message"} shape SDKs parse.
+        assertThat(host.status()).isEqualTo(400);
+        assertThat(host.body()).contains("\"__type\":\"ForeignHost\"").contains("SIDECAR_ALLOWED_HOSTS")
+                .doesNotContain(value);
 
         for (String header : List.of("X-Forwarded-For: 10.0.0.9", "Forwarded: for=10.0.0.9", "Via: 1.1 proxy")) {
             Http.Raw relayed = raw(header, signed.replaceFirst("\r\n", "\r\n" + header + "\r\n"));
