@@ -98,6 +98,26 @@ class CloudFormationStackTest {
     }
 
     @Test
+    void privateSubnets_listTheEndpointsAFargateTaskNeeds_andNoOthers() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        String section = readme.substring(readme.indexOf("**Private subnets without a NAT gateway.**"));
+        section = section.substring(0, section.indexOf("\n### "));
+        Set<String> endpoints = new TreeSet<>();
+        Matcher row = Pattern.compile("(?m)^\\| `com\\.amazonaws\\.REGION\\.([a-z0-9.]+)` \\| (interface|gateway)").matcher(section);
+        while (row.find()) {
+            endpoints.add(row.group(1) + " " + row.group(2));
+        }
+        String subnets = template().at("/Parameters/SubnetIds/Description").asText();
+
+        assertThat(endpoints).containsExactlyInAnyOrder(
+                "ecr.api interface", "ecr.dkr interface", "s3 gateway", "logs interface", "ssm interface");
+        assertThat(section).contains("Not needed: `secretsmanager` and `kms`", "**ECR Public**", "**Docker Hub**",
+                "**private ECR**");
+        assertThat(subnets).contains("ssm", "ecr.api", "ecr.dkr", "logs", "s3 gateway", "not secretsmanager or kms");
+        assertThat(template().at("/Parameters/AppImage/Description").asText()).contains("ECR Public", "private ECR");
+    }
+
+    @Test
     void template_passesCfnLint() throws Exception {
         CfnLint.Result result = CfnLint.check(TEMPLATE, scratch);
 
