@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The deployment artefacts users copy: every JSON and YAML file parses; the ECS task definitions (the root
  * one, the init variant and the one inside the CloudFormation template) pass the AWS CLI's own validation for
- * {@code register-task-definition}; the health check agrees with the Dockerfile's; the IAM policy grants
- * exactly what the example task declares; the CloudFormation template references only what it declares.
+ * {@code register-task-definition}; the health check agrees with the Dockerfile's; the CloudFormation template
+ * references only what it declares. The IAM documents are checked in {@link IamDocumentsTest}.
  */
 class DeploymentFilesTest {
 
@@ -184,40 +184,6 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void iamPolicy_grantsExactlyTheReadsTheExampleTaskDeclares() throws IOException {
-        JsonNode policy = JSON.readTree(IAM_POLICY.toFile());
-        Map<String, Set<String>> grants = grants(policy.path("Statement"));
-        String arn = "arn:aws:ssm:us-east-1:123456789012:parameter";
-        Set<String> names = new TreeSet<>();
-        Set<String> paths = new TreeSet<>();
-        for (String ref : references(container(JSON.readTree(SIDECAR_TASK.toFile()), "ssm-sidecar"))) {
-            String name = ref.substring("ssm://".length()).replaceFirst("#.*$", "");
-            if (name.endsWith("/*")) {
-                String path = name.substring(0, name.length() - 2);
-                paths.add(arn + path);
-                paths.add(arn + path + "/*");
-            } else {
-                names.add(arn + name);
-            }
-        }
-
-        assertThat(grants.keySet()).containsExactlyInAnyOrder(
-                "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "secretsmanager:GetSecretValue");
-        assertThat(grants.get("ssm:GetParameters")).isEqualTo(names);
-        assertThat(grants.get("ssm:GetParametersByPath")).isEqualTo(paths);
-        assertThat(grants.get("secretsmanager:GetSecretValue"))
-                .containsExactly("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/my-app/api-??????");
-        assertThat(grants.get("kms:Decrypt")).singleElement().asString().startsWith("arn:aws:kms:us-east-1:");
-        for (JsonNode statement : policy.path("Statement")) {
-            assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
-            if (statement.path("Action").asText().equals("kms:Decrypt")) {
-                assertThat(strings(statement.at("/Condition/StringEquals/kms:ViaService")))
-                        .containsExactlyInAnyOrder("ssm.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com");
-            }
-        }
-    }
-
-    @Test
     void kubernetesDeployment_runsANativeSidecarThatGatesTheApp() throws IOException {
         List<JsonNode> docs = YamlTree.readAll(KUBERNETES);
         JsonNode account = docs.stream().filter(d -> d.path("kind").asText().equals("ServiceAccount")).findFirst().orElseThrow();
@@ -280,20 +246,6 @@ class DeploymentFilesTest {
                 "LogGroup.RetentionDays: unknown property",
                 "TaskDefinition.ContainerDefinitions[0]: missing required property Image",
                 "Bucket: unknown resource type AWS::S3::Buckett");
-    }
-
-    @Test
-    void cloudFormationTaskRole_grantsOnlyTheSidecarsReads() throws IOException {
-        JsonNode template = YamlTree.readAll(CLOUDFORMATION).get(0);
-        JsonNode statements = template.at("/Resources/TaskRole/Properties/Policies/0/PolicyDocument/Statement");
-        List<JsonNode> flat = new ArrayList<>();
-        for (JsonNode statement : statements) {
-            flat.add(statement.has("Fn::If") ? statement.at("/Fn::If/1") : statement);
-        }
-
-        assertThat(flat).extracting(s -> s.path("Action").asText()).containsExactlyInAnyOrder(
-                "ssm:GetParameters", "ssm:GetParametersByPath", "secretsmanager:GetSecretValue", "kms:Decrypt");
-        assertThat(flat).allSatisfy(s -> assertThat(s.path("Resource").toString()).doesNotContain("\"*\""));
     }
 
     @Test
@@ -371,14 +323,6 @@ class DeploymentFilesTest {
     private static List<String> references(JsonNode container) {
         return stream(container.path("environment")).map(e -> e.path("value").asText())
                 .filter(v -> v.startsWith("ssm:")).toList();
-    }
-
-    private static Map<String, Set<String>> grants(JsonNode statements) {
-        return stream(statements).collect(Collectors.toMap(s -> s.path("Action").asText(),
-                s -> new TreeSet<>(strings(s.path("Resource"))), (a, b) -> {
-                    a.addAll(b);
-                    return a;
-                }));
     }
 
     private static Set<String> types(JsonNode template) {
