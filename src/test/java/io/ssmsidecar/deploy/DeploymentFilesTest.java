@@ -51,6 +51,8 @@ class DeploymentFilesTest {
     private static final Path CLOUDFORMATION = Path.of("examples/cloudformation/ssm-sidecar-service.yaml");
     private static final Path KUBERNETES = Path.of("examples/kubernetes/deployment.yaml");
     private static final Path IAM_POLICY = Path.of("examples/iam-policy.json");
+    static final Path POD_IDENTITY_TRUST = Path.of("examples/iam-trust-eks-pod-identity.json");
+    static final Path IRSA_TRUST = Path.of("examples/iam-trust-eks-irsa.json");
     private static final String REGISTER = "AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition";
 
     @TempDir
@@ -85,7 +87,7 @@ class DeploymentFilesTest {
     @Test
     void examples_holdOnlyFilesTheseTestsCheck() throws IOException {
         assertThat(examples()).allSatisfy(file -> assertThat(file.toString()).matches(".*\\.(json|ya?ml|md)"));
-        assertThat(jsonFiles()).contains(SIDECAR_TASK, INIT_TASK, IAM_POLICY);
+        assertThat(jsonFiles()).contains(SIDECAR_TASK, INIT_TASK, IAM_POLICY, POD_IDENTITY_TRUST, IRSA_TRUST);
         assertThat(yamlFiles()).contains(CLOUDFORMATION, KUBERNETES);
     }
 
@@ -204,6 +206,38 @@ class DeploymentFilesTest {
         }
         assertThat(mountOf(app.path("volumeMounts"), "secrets").path("readOnly").asBoolean()).isTrue();
         assertThat(pod.at("/securityContext/fsGroup").asInt()).isEqualTo(10001);
+    }
+
+    @Test
+    void eksTrustPolicies_letOnlyTheExampleDeploymentsServiceAccountAssumeTheRole() throws IOException {
+        JsonNode account = YamlTree.readAll(KUBERNETES).stream()
+                .filter(d -> d.path("kind").asText().equals("ServiceAccount")).findFirst().orElseThrow();
+        String namespace = account.at("/metadata/namespace").asText("default");
+        String name = account.at("/metadata/name").asText();
+        JsonNode podIdentity = JSON.readTree(POD_IDENTITY_TRUST.toFile()).at("/Statement/0");
+        JsonNode irsa = JSON.readTree(IRSA_TRUST.toFile()).at("/Statement/0");
+        String provider = irsa.at("/Principal/Federated").asText();
+        String issuer = provider.substring(provider.indexOf(":oidc-provider/") + ":oidc-provider/".length());
+
+        assertThat(JSON.readTree(POD_IDENTITY_TRUST.toFile()).path("Statement")).hasSize(1);
+        assertThat(podIdentity.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(podIdentity.at("/Principal/Service").asText()).isEqualTo("pods.eks.amazonaws.com");
+        assertThat(strings(podIdentity.path("Action"))).containsExactlyInAnyOrder("sts:AssumeRole", "sts:TagSession");
+        assertThat(podIdentity.at("/Condition/StringEquals/aws:RequestTag~1kubernetes-namespace").asText()).isEqualTo(namespace);
+        assertThat(podIdentity.at("/Condition/StringEquals/aws:RequestTag~1kubernetes-service-account").asText()).isEqualTo(name);
+        assertThat(podIdentity.at("/Condition/StringEquals/aws:RequestTag~1eks-cluster-arn").asText())
+                .matches("arn:aws:eks:[a-z0-9-]+:[0-9]{12}:cluster/.+");
+
+        assertThat(JSON.readTree(IRSA_TRUST.toFile()).path("Statement")).hasSize(1);
+        assertThat(irsa.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(provider).matches("arn:aws:iam::[0-9]{12}:oidc-provider/oidc\\.eks\\.[a-z0-9-]+\\.amazonaws\\.com/id/[A-Z0-9]+");
+        assertThat(irsa.path("Action").asText()).isEqualTo("sts:AssumeRoleWithWebIdentity");
+        JsonNode equals = irsa.at("/Condition/StringEquals");
+        assertThat(equals.path(issuer + ":sub").asText()).isEqualTo("system:serviceaccount:" + namespace + ":" + name);
+        assertThat(equals.path(issuer + ":aud").asText()).isEqualTo("sts.amazonaws.com");
+        assertThat(equals.size()).isEqualTo(2);
+        assertThat(account.at("/metadata/annotations/eks.amazonaws.com~1role-arn").asText())
+                .startsWith("arn:aws:iam::" + provider.split(":")[4] + ":role/");
     }
 
     @Test

@@ -90,6 +90,24 @@ class IamDocumentsTest {
     }
 
     @Test
+    void eksTrustPolicies_passCfnLintsIamRules_asRoleTrustPolicies() throws Exception {
+        ObjectNode template = JSON.createObjectNode().put("AWSTemplateFormatVersion", "2010-09-09");
+        ObjectNode resources = template.putObject("Resources");
+        for (Path file : List.of(DeploymentFilesTest.POD_IDENTITY_TRUST, DeploymentFilesTest.IRSA_TRUST)) {
+            ObjectNode properties = resources.putObject(file.getFileName().toString().replaceAll("[^A-Za-z]", ""))
+                    .put("Type", "AWS::IAM::Role").putObject("Properties");
+            properties.set("AssumeRolePolicyDocument", JSON.readTree(file.toFile()));
+            properties.putArray("ManagedPolicyArns").add("arn:aws:iam::123456789012:policy/my-app-ssm-sidecar");
+        }
+        Path file = Files.writeString(scratch.resolve("trust.json"), template.toPrettyString());
+
+        CfnLint.Result result = CfnLint.check(file, scratch);
+
+        assertThat(result.output()).isEmpty();
+        assertThat(result.clean()).isTrue();
+    }
+
+    @Test
     void cfnLintsIamRules_catchABrokenStatement() throws Exception {
         ObjectNode document = (ObjectNode) JSON.readTree(Files.readString(IAM_POLICY));
         ((ObjectNode) document.path("Statement").path(0)).put("Effect", "Allowed");
