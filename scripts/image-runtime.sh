@@ -101,7 +101,7 @@ fail_training() {
 }
 
 feature=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
-say "build JDK feature release ${feature}"
+say "build JDK feature release ${feature}, architecture $(uname -m) (the image's: jlink and the class data are per architecture)"
 
 # 1. A JRE with the modules jdeps finds in the jar, plus the ones loaded only by name or as services
 #    (jdk.crypto.ec: EC keys and TLS cipher suites on JDK <= 21; an empty module from JDK 22 on).

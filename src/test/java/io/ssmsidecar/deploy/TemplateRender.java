@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +56,7 @@ final class TemplateRender {
         render.values.put("AWS::StackName", NODES.textNode(STACK));
         render.values.put("AWS::StackId",
                 NODES.textNode("arn:aws:cloudformation:" + REGION + ":" + ACCOUNT + ":stack/" + STACK + "/id"));
-        template.path("Parameters").fields().forEachRemaining(p -> {
+        template.path("Parameters").properties().forEach(p -> {
             String given = overrides.containsKey(p.getKey()) ? overrides.get(p.getKey())
                     : p.getValue().has("Default") ? p.getValue().path("Default").asText() : null;
             if (given == null) {
@@ -83,14 +82,14 @@ final class TemplateRender {
         overrides.keySet().stream().filter(k -> !template.path("Parameters").has(k))
                 .forEach(k -> render.problems.add("override of an undeclared parameter " + k));
         template.path("Conditions").fieldNames().forEachRemaining(render::condition);
-        template.path("Resources").fields().forEachRemaining(r -> {
+        template.path("Resources").properties().forEach(r -> {
             String condition = r.getValue().path("Condition").asText(null);
             if (condition == null || render.condition(condition)) {
                 render.resources.set(r.getKey(), r.getValue());
             }
         });
         ObjectNode rendered = NODES.objectNode();
-        render.resources.fields().forEachRemaining(r -> {
+        render.resources.properties().forEach(r -> {
             JsonNode dependsOn = r.getValue().path("DependsOn");
             for (JsonNode d : dependsOn.isArray() ? dependsOn : NODES.arrayNode().add(dependsOn)) {
                 if (!dependsOn.isMissingNode() && !render.resources.has(d.asText())) {
@@ -203,9 +202,7 @@ final class TemplateRender {
             }
         }
         ObjectNode out = NODES.objectNode();
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
             JsonNode value = resolve(field.getValue());
             if (value != null) {
                 out.set(field.getKey(), value);
