@@ -285,7 +285,9 @@ class DeploymentFilesTest {
     @Test
     void cloudFormationTaskDefinition_passesTheAwsCliValidation_andMatchesTheJsonOne() throws Exception {
         JsonNode template = YamlTree.readAll(CLOUDFORMATION).get(0);
-        JsonNode api = toEcsApi(template.at("/Resources/TaskDefinition/Properties"), false);
+        TemplateRender render = TemplateRender.of(template, CloudFormationStackTest.Readme.read().overrides());
+        assertThat(render.problems()).isEmpty();
+        JsonNode api = toEcsApi(render.resources().at("/TaskDefinition/Properties"), false);
         Path file = Files.writeString(home.resolve("cloudformation-task.json"), api.toPrettyString());
 
         AwsCliValidation.Result result = aws.run("ecs", "register-task-definition", file);
@@ -394,18 +396,13 @@ class DeploymentFilesTest {
     }
 
     /**
-     * A CloudFormation task definition's properties in the ECS API's form: keys lose their capital (except
-     * inside {@code Options}, whose keys are the log driver's), intrinsic functions become placeholder strings.
+     * A rendered CloudFormation task definition's properties in the ECS API's form: keys lose their capital (except
+     * inside {@code Options}, whose keys are the log driver's).
      */
     private static JsonNode toEcsApi(JsonNode node, boolean keepKeys) {
         if (node.isObject()) {
-            if (node.size() == 1 && (node.has("Ref") || node.fieldNames().next().startsWith("Fn::"))) {
-                return NODES.textNode(placeholder(node));
-            }
             ObjectNode out = NODES.objectNode();
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String key = keepKeys ? field.getKey()
                         : Character.toLowerCase(field.getKey().charAt(0)) + field.getKey().substring(1);
                 out.set(key, toEcsApi(field.getValue(), field.getKey().equals("Options")));
@@ -418,23 +415,6 @@ class DeploymentFilesTest {
             return out;
         }
         return node;
-    }
-
-    private static String placeholder(JsonNode intrinsic) {
-        if (intrinsic.has("Ref")) {
-            return switch (intrinsic.path("Ref").asText()) {
-                case "AWS::Region" -> "us-east-1";
-                case "AWS::StackName" -> "my-app";
-                default -> "placeholder-" + intrinsic.path("Ref").asText().toLowerCase();
-            };
-        }
-        if (intrinsic.has("Fn::GetAtt")) {
-            return "arn:aws:iam::123456789012:role/" + intrinsic.at("/Fn::GetAtt/0").asText();
-        }
-        if (intrinsic.has("Fn::Sub") && intrinsic.path("Fn::Sub").isTextual()) {
-            return SUB_VARIABLE.matcher(intrinsic.path("Fn::Sub").asText()).replaceAll("x");
-        }
-        return "placeholder";
     }
 
     private static List<String> strings(JsonNode node) {

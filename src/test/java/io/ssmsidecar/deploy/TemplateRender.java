@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * and every {@code Ref}, {@code Fn::GetAtt}, {@code Fn::Sub}, {@code Fn::If}, {@code Fn::Join}, {@code Fn::Select}
  * and {@code Fn::Equals}/{@code Not}/{@code And}/{@code Or} is resolved. A {@code Ref} to a parameter gives its
  * value; to a resource, what CloudFormation returns for the types the project's templates use (a parameter's
- * name, a secret's ARN) or {@code <Logical>} otherwise; a {@code GetAtt} gives {@code <Logical.Attribute>}.
+ * name, a secret's ARN) or {@code <Logical>} otherwise; a {@code GetAtt} gives a role's ARN for a role's
+ * {@code Arn}, {@code <Logical.Attribute>} otherwise.
  * Whatever cannot be resolved (an undeclared name, a resource whose condition is false, a parameter with no
  * value) is collected in {@link #problems()}, so a test can assert there are none.
  */
@@ -239,6 +240,10 @@ final class TemplateRender {
         if (!resources.has(resource)) {
             problems.add("GetAtt " + resource + "." + attribute + ": "
                     + (template.path("Resources").has(resource) ? "its condition is false" : "no such resource"));
+        }
+        // A role's ARN in its real form: the ECS API takes it as the task's role.
+        if (attribute.equals("Arn") && resources.path(resource).path("Type").asText().equals("AWS::IAM::Role")) {
+            return NODES.textNode("arn:aws:iam::" + ACCOUNT + ":role/" + STACK + "-" + resource);
         }
         return NODES.textNode("<" + resource + "." + attribute + ">");
     }
