@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.Main;
+import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.LocalWire;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -78,6 +80,21 @@ class PolicyCommandTest {
                 ]}""".formatted(ssm, KEY)));
         assertThat(stderr()).isEmpty();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("{\n  \"Version\": \"2012-10-17\",").endsWith("}\n");
+    }
+
+    @Test
+    void policy_makesNoAwsCall_evenWithAnEndpointAndCredentialsAtHand() throws Exception {
+        try (LocalSsm ssm = LocalSsm.start()) {
+            ssm.put("/prod/db/password", "pw-CANARY-7", "SecureString");
+            env.putAll(LocalWire.env(ssm));
+            env.put("DB_PASSWORD", "ssm:///prod/db/password");
+
+            assertThat(policy("--account", ssm.accountId())).as(stderr()).isZero();
+
+            assertThat(ssm.counters().total()).isZero();
+            assertThat(document().at("/Statement/0/Resource").asText()).isEqualTo(ssm.arnOf("/prod/db/password"));
+            assertThat(out.toString(StandardCharsets.UTF_8) + stderr()).doesNotContain("CANARY");
+        }
     }
 
     @Test
