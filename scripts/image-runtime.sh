@@ -8,7 +8,7 @@
 #   /etc/passwd, /etc/group      the fixed non-root user 10001
 #   /run/secrets                 the output directory, owned by that user (ECS copies it into the task volume)
 # Inputs (environment, set from the Dockerfile's ARGs): JVM_OPTIONS_FILE (the flags, src/main/jvm/jvm.options),
-# JVM_FLAGS (replaces that file's flags when set), JLINK_EXTRA_MODULES, CDS (auto|off).
+# JVM_FLAGS (replaces that file's flags when set), JLINK_EXTRA_MODULES, JLINK_DROP_MODULES, CDS (auto|off).
 set -eu
 
 jar=/app/ssm-sidecar.jar
@@ -101,14 +101,23 @@ fail_training() {
 }
 
 feature=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
-say "build JDK feature release ${feature}"
+say "build JDK feature release ${feature}, architecture $(uname -m) (the image's: jlink and the class data are per architecture)"
 
 # 1. A JRE with the modules jdeps finds in the jar, plus the ones loaded only by name or as services
 #    (jdk.crypto.ec: EC keys and TLS cipher suites on JDK <= 21; an empty module from JDK 22 on).
 #    The JDK's default CDS archive (~28 MiB) is only generated when no AOT cache replaces it.
-modules=$(jdeps --print-module-deps --ignore-missing-deps --multi-release "${feature}" "${jar}")
-modules="${modules}${JLINK_EXTRA_MODULES:+,${JLINK_EXTRA_MODULES}}"
-say "jlink modules: ${modules}"
+#    Then without the modules only unused code refers to (JLINK_DROP_MODULES; the Dockerfile says why). A dropped
+#    module that a kept one requires comes back through jlink's own resolution.
+found=$(jdeps --print-module-deps --ignore-missing-deps --multi-release "${feature}" "${jar}")
+say "jdeps modules: ${found}"
+modules=
+for module in $(echo "${found},${JLINK_EXTRA_MODULES:-}" | tr ',' ' '); do
+    case ",${JLINK_DROP_MODULES:-},${modules}," in
+        *",${module},"*) ;;
+        *) modules="${modules:+${modules},}${module}" ;;
+    esac
+done
+say "jlink modules: ${modules} (left out: ${JLINK_DROP_MODULES:-none})"
 cds_archive=--generate-cds-archive
 if [ "${CDS:-auto}" = auto ] && [ "${feature}" -ge 25 ]; then
     cds_archive=
@@ -117,6 +126,7 @@ fi
 strip=--strip-debug
 command -v objcopy > /dev/null || strip=--strip-java-debug-attributes
 jlink --add-modules "${modules}" ${strip} --no-man-pages --no-header-files ${cds_archive} --output "${jre}"
+say "JRE modules: $("${jre}/bin/java" --list-modules | sed 's/@.*//' | tr '\n' ' ')"
 
 # 2. The flags, one per line, in one file: the training run below must use exactly the flags the
 #    image runs with (a cache trained under other flags is silently ignored or refused).

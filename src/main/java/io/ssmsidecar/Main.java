@@ -7,6 +7,7 @@ import io.ssmsidecar.cli.GetCommand;
 import io.ssmsidecar.cli.HealthcheckCommand;
 import io.ssmsidecar.cli.InitCommand;
 import io.ssmsidecar.cli.LocalSsmCommand;
+import io.ssmsidecar.cli.PolicyCommand;
 import io.ssmsidecar.cli.RunCommand;
 import java.io.PrintStream;
 import java.util.List;
@@ -17,7 +18,7 @@ public final class Main {
 
     private static final List<Command> COMMANDS = List.of(
             new InitCommand(), new RunCommand(), new GetCommand(), new ExecCommand(),
-            new DemoCommand(), new HealthcheckCommand(), new LocalSsmCommand());
+            new DemoCommand(), new HealthcheckCommand(), new LocalSsmCommand(), new PolicyCommand());
 
     private Main() {
     }

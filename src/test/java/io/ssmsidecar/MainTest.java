@@ -23,7 +23,7 @@ class MainTest {
     void help_listsEveryCommand_andExitsZero() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8))
-                .contains("init", "run", "get", "exec", "demo", "healthcheck", "local-ssm", "ssm://");
+                .contains("init", "run", "get", "exec", "demo", "healthcheck", "local-ssm", "policy", "ssm://");
     }
 
     @Test
@@ -51,7 +51,7 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"init", "run", "get", "exec", "demo", "healthcheck", "local-ssm"})
+    @ValueSource(strings = {"init", "run", "get", "exec", "demo", "healthcheck", "local-ssm", "policy"})
     void everyCommand_hasItsOwnHelp(String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: ssm-sidecar " + command);

@@ -2,6 +2,7 @@ package io.ssmsidecar.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,7 +69,10 @@ final class CloudFormationSpec {
                 problems.add(resource.getKey() + ": unknown resource type " + type);
                 continue;
             }
-            checkObject(type, spec.path("Properties"), resource.getValue().path("Properties"), resource.getKey(), problems);
+            // A resource may leave Properties out when none is required (a WaitConditionHandle has none).
+            JsonNode given = resource.getValue().has("Properties")
+                    ? resource.getValue().path("Properties") : JsonNodeFactory.instance.objectNode();
+            checkObject(type, spec.path("Properties"), given, resource.getKey(), problems);
         }
         return problems;
     }

@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The deployment artefacts users copy: every JSON and YAML file parses; the ECS task definitions (the root
  * one, the init variant and the one inside the CloudFormation template) pass the AWS CLI's own validation for
- * {@code register-task-definition}; the health check agrees with the Dockerfile's; the IAM policy grants
- * exactly what the example task declares; the CloudFormation template references only what it declares.
+ * {@code register-task-definition}; the health check agrees with the Dockerfile's; the CloudFormation template
+ * references only what it declares. The IAM documents are checked in {@link IamDocumentsTest}.
  */
 class DeploymentFilesTest {
 
@@ -51,6 +51,8 @@ class DeploymentFilesTest {
     private static final Path CLOUDFORMATION = Path.of("examples/cloudformation/ssm-sidecar-service.yaml");
     private static final Path KUBERNETES = Path.of("examples/kubernetes/deployment.yaml");
     private static final Path IAM_POLICY = Path.of("examples/iam-policy.json");
+    static final Path POD_IDENTITY_TRUST = Path.of("examples/iam-trust-eks-pod-identity.json");
+    static final Path IRSA_TRUST = Path.of("examples/iam-trust-eks-irsa.json");
     private static final String REGISTER = "AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition";
 
     @TempDir
@@ -85,7 +87,7 @@ class DeploymentFilesTest {
     @Test
     void examples_holdOnlyFilesTheseTestsCheck() throws IOException {
         assertThat(examples()).allSatisfy(file -> assertThat(file.toString()).matches(".*\\.(json|ya?ml|md)"));
-        assertThat(jsonFiles()).contains(SIDECAR_TASK, INIT_TASK, IAM_POLICY);
+        assertThat(jsonFiles()).contains(SIDECAR_TASK, INIT_TASK, IAM_POLICY, POD_IDENTITY_TRUST, IRSA_TRUST);
         assertThat(yamlFiles()).contains(CLOUDFORMATION, KUBERNETES);
     }
 
@@ -184,40 +186,6 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void iamPolicy_grantsExactlyTheReadsTheExampleTaskDeclares() throws IOException {
-        JsonNode policy = JSON.readTree(IAM_POLICY.toFile());
-        Map<String, Set<String>> grants = grants(policy.path("Statement"));
-        String arn = "arn:aws:ssm:us-east-1:123456789012:parameter";
-        Set<String> names = new TreeSet<>();
-        Set<String> paths = new TreeSet<>();
-        for (String ref : references(container(JSON.readTree(SIDECAR_TASK.toFile()), "ssm-sidecar"))) {
-            String name = ref.substring("ssm://".length()).replaceFirst("#.*$", "");
-            if (name.endsWith("/*")) {
-                String path = name.substring(0, name.length() - 2);
-                paths.add(arn + path);
-                paths.add(arn + path + "/*");
-            } else {
-                names.add(arn + name);
-            }
-        }
-
-        assertThat(grants.keySet()).containsExactlyInAnyOrder(
-                "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "secretsmanager:GetSecretValue");
-        assertThat(grants.get("ssm:GetParameters")).isEqualTo(names);
-        assertThat(grants.get("ssm:GetParametersByPath")).isEqualTo(paths);
-        assertThat(grants.get("secretsmanager:GetSecretValue"))
-                .containsExactly("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/my-app/api-??????");
-        assertThat(grants.get("kms:Decrypt")).singleElement().asString().startsWith("arn:aws:kms:us-east-1:");
-        for (JsonNode statement : policy.path("Statement")) {
-            assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
-            if (statement.path("Action").asText().equals("kms:Decrypt")) {
-                assertThat(strings(statement.at("/Condition/StringEquals/kms:ViaService")))
-                        .containsExactlyInAnyOrder("ssm.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com");
-            }
-        }
-    }
-
-    @Test
     void kubernetesDeployment_runsANativeSidecarThatGatesTheApp() throws IOException {
         List<JsonNode> docs = YamlTree.readAll(KUBERNETES);
         JsonNode account = docs.stream().filter(d -> d.path("kind").asText().equals("ServiceAccount")).findFirst().orElseThrow();
@@ -238,6 +206,38 @@ class DeploymentFilesTest {
         }
         assertThat(mountOf(app.path("volumeMounts"), "secrets").path("readOnly").asBoolean()).isTrue();
         assertThat(pod.at("/securityContext/fsGroup").asInt()).isEqualTo(10001);
+    }
+
+    @Test
+    void eksTrustPolicies_letOnlyTheExampleDeploymentsServiceAccountAssumeTheRole() throws IOException {
+        JsonNode account = YamlTree.readAll(KUBERNETES).stream()
+                .filter(d -> d.path("kind").asText().equals("ServiceAccount")).findFirst().orElseThrow();
+        String namespace = account.at("/metadata/namespace").asText("default");
+        String name = account.at("/metadata/name").asText();
+        JsonNode podIdentity = JSON.readTree(POD_IDENTITY_TRUST.toFile()).at("/Statement/0");
+        JsonNode irsa = JSON.readTree(IRSA_TRUST.toFile()).at("/Statement/0");
+        String provider = irsa.at("/Principal/Federated").asText();
+        String issuer = provider.substring(provider.indexOf(":oidc-provider/") + ":oidc-provider/".length());
+
+        assertThat(JSON.readTree(POD_IDENTITY_TRUST.toFile()).path("Statement")).hasSize(1);
+        assertThat(podIdentity.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(podIdentity.at("/Principal/Service").asText()).isEqualTo("pods.eks.amazonaws.com");
+        assertThat(strings(podIdentity.path("Action"))).containsExactlyInAnyOrder("sts:AssumeRole", "sts:TagSession");
+        assertThat(podIdentity.at("/Condition/StringEquals/aws:RequestTag~1kubernetes-namespace").asText()).isEqualTo(namespace);
+        assertThat(podIdentity.at("/Condition/StringEquals/aws:RequestTag~1kubernetes-service-account").asText()).isEqualTo(name);
+        assertThat(podIdentity.at("/Condition/StringEquals/aws:RequestTag~1eks-cluster-arn").asText())
+                .matches("arn:aws:eks:[a-z0-9-]+:[0-9]{12}:cluster/.+");
+
+        assertThat(JSON.readTree(IRSA_TRUST.toFile()).path("Statement")).hasSize(1);
+        assertThat(irsa.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(provider).matches("arn:aws:iam::[0-9]{12}:oidc-provider/oidc\\.eks\\.[a-z0-9-]+\\.amazonaws\\.com/id/[A-Z0-9]+");
+        assertThat(irsa.path("Action").asText()).isEqualTo("sts:AssumeRoleWithWebIdentity");
+        JsonNode equals = irsa.at("/Condition/StringEquals");
+        assertThat(equals.path(issuer + ":sub").asText()).isEqualTo("system:serviceaccount:" + namespace + ":" + name);
+        assertThat(equals.path(issuer + ":aud").asText()).isEqualTo("sts.amazonaws.com");
+        assertThat(equals.size()).isEqualTo(2);
+        assertThat(account.at("/metadata/annotations/eks.amazonaws.com~1role-arn").asText())
+                .startsWith("arn:aws:iam::" + provider.split(":")[4] + ":role/");
     }
 
     @Test
@@ -283,23 +283,11 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void cloudFormationTaskRole_grantsOnlyTheSidecarsReads() throws IOException {
-        JsonNode template = YamlTree.readAll(CLOUDFORMATION).get(0);
-        JsonNode statements = template.at("/Resources/TaskRole/Properties/Policies/0/PolicyDocument/Statement");
-        List<JsonNode> flat = new ArrayList<>();
-        for (JsonNode statement : statements) {
-            flat.add(statement.has("Fn::If") ? statement.at("/Fn::If/1") : statement);
-        }
-
-        assertThat(flat).extracting(s -> s.path("Action").asText()).containsExactlyInAnyOrder(
-                "ssm:GetParameters", "ssm:GetParametersByPath", "secretsmanager:GetSecretValue", "kms:Decrypt");
-        assertThat(flat).allSatisfy(s -> assertThat(s.path("Resource").toString()).doesNotContain("\"*\""));
-    }
-
-    @Test
     void cloudFormationTaskDefinition_passesTheAwsCliValidation_andMatchesTheJsonOne() throws Exception {
         JsonNode template = YamlTree.readAll(CLOUDFORMATION).get(0);
-        JsonNode api = toEcsApi(template.at("/Resources/TaskDefinition/Properties"), false);
+        TemplateRender render = TemplateRender.of(template, CloudFormationStackTest.Readme.read().overrides());
+        assertThat(render.problems()).isEmpty();
+        JsonNode api = toEcsApi(render.resources().at("/TaskDefinition/Properties"), false);
         Path file = Files.writeString(home.resolve("cloudformation-task.json"), api.toPrettyString());
 
         AwsCliValidation.Result result = aws.run("ecs", "register-task-definition", file);
@@ -373,14 +361,6 @@ class DeploymentFilesTest {
                 .filter(v -> v.startsWith("ssm:")).toList();
     }
 
-    private static Map<String, Set<String>> grants(JsonNode statements) {
-        return stream(statements).collect(Collectors.toMap(s -> s.path("Action").asText(),
-                s -> new TreeSet<>(strings(s.path("Resource"))), (a, b) -> {
-                    a.addAll(b);
-                    return a;
-                }));
-    }
-
     private static Set<String> types(JsonNode template) {
         return stream(template.path("Resources").elements()).map(r -> r.path("Type").asText())
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -416,18 +396,13 @@ class DeploymentFilesTest {
     }
 
     /**
-     * A CloudFormation task definition's properties in the ECS API's form: keys lose their capital (except
-     * inside {@code Options}, whose keys are the log driver's), intrinsic functions become placeholder strings.
+     * A rendered CloudFormation task definition's properties in the ECS API's form: keys lose their capital (except
+     * inside {@code Options}, whose keys are the log driver's).
      */
     private static JsonNode toEcsApi(JsonNode node, boolean keepKeys) {
         if (node.isObject()) {
-            if (node.size() == 1 && (node.has("Ref") || node.fieldNames().next().startsWith("Fn::"))) {
-                return NODES.textNode(placeholder(node));
-            }
             ObjectNode out = NODES.objectNode();
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String key = keepKeys ? field.getKey()
                         : Character.toLowerCase(field.getKey().charAt(0)) + field.getKey().substring(1);
                 out.set(key, toEcsApi(field.getValue(), field.getKey().equals("Options")));
@@ -440,23 +415,6 @@ class DeploymentFilesTest {
             return out;
         }
         return node;
-    }
-
-    private static String placeholder(JsonNode intrinsic) {
-        if (intrinsic.has("Ref")) {
-            return switch (intrinsic.path("Ref").asText()) {
-                case "AWS::Region" -> "us-east-1";
-                case "AWS::StackName" -> "my-app";
-                default -> "placeholder-" + intrinsic.path("Ref").asText().toLowerCase();
-            };
-        }
-        if (intrinsic.has("Fn::GetAtt")) {
-            return "arn:aws:iam::123456789012:role/" + intrinsic.at("/Fn::GetAtt/0").asText();
-        }
-        if (intrinsic.has("Fn::Sub") && intrinsic.path("Fn::Sub").isTextual()) {
-            return SUB_VARIABLE.matcher(intrinsic.path("Fn::Sub").asText()).replaceAll("x");
-        }
-        return "placeholder";
     }
 
     private static List<String> strings(JsonNode node) {

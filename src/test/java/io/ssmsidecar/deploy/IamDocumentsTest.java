@@ -1,0 +1,163 @@
+package io.ssmsidecar.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ssmsidecar.Main;
+import io.ssmsidecar.reference.Reference;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The IAM documents users copy: {@code examples/iam-policy.json} and the CloudFormation stack's task role are what
+ * {@code ssm-sidecar policy} prints for their references, and that output passes cfn-lint's IAM policy rules
+ * (embedded in an {@code AWS::IAM::ManagedPolicy}, as {@code aws iam create-policy} would take it).
+ */
+class IamDocumentsTest {
+
+    static final String ACCOUNT = "123456789012";
+    static final String REGION = "us-east-1";
+    static final String KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path IAM_POLICY = Path.of("examples/iam-policy.json");
+
+    @TempDir
+    Path scratch;
+
+    @Test
+    void examplePolicy_isWhatThePolicyCommandPrints_forTheExampleTask() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (JsonNode container : JSON.readTree(Path.of("ecs-task-sidecar.json").toFile()).path("containerDefinitions")) {
+            if (container.path("name").asText().equals("ssm-sidecar")) {
+                container.path("environment").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+            }
+        }
+
+        String printed = policy(env, "--account", ACCOUNT, "--region", REGION, "--kms-key-arn", KEY);
+
+        assertThat(Files.readString(IAM_POLICY)).isEqualTo(printed);
+    }
+
+    @Test
+    void stackTaskRole_isWhatThePolicyCommandPrints_forTheStacksReferences() throws Exception {
+        Map<String, String> overrides = new LinkedHashMap<>(CloudFormationStackTest.Readme.read().overrides());
+        overrides.put("KmsKeyArn", KEY);
+        TemplateRender withKey = TemplateRender.of(CloudFormationStackTest.template(), overrides);
+        TemplateRender withoutKey = TemplateRender.of(CloudFormationStackTest.template(),
+                CloudFormationStackTest.Readme.read().overrides());
+
+        JsonNode expected = JSON.readTree(policy(sidecarEnv(withKey), "--account", TemplateRender.ACCOUNT,
+                "--region", TemplateRender.REGION, "--kms-key-arn", KEY));
+
+        assertThat(withKey.problems()).isEmpty();
+        assertThat(taskRolePolicy(withKey)).isEqualTo(expected);
+        // With the AWS managed keys (no KmsKeyArn) the stack leaves kms:Decrypt out; everything else is the same.
+        ArrayNode withoutDecrypt = ((ArrayNode) expected.path("Statement").deepCopy());
+        withoutDecrypt.remove(withoutDecrypt.size() - 1);
+        assertThat(taskRolePolicy(withoutKey).path("Statement")).isEqualTo(withoutDecrypt);
+    }
+
+    @Test
+    void policyCommandOutput_passesCfnLintsIamRules() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DB_PASSWORD", "ssm:///prod/db/password:3");
+        env.put("LITTLE", "ssm://my.little.secret");
+        env.put("API_KEY", "ssm:///aws/reference/secretsmanager/prod/api#key");
+        env.put("APP", "ssm:///prod/app/*");
+        env.put("LEGACY", "ssm://arn:aws:ssm:eu-west-1:111122223333:parameter/legacy/token");
+        env.put("SIDECAR_ALLOW", "/prod/shared/,/aws/reference/secretsmanager/prod-");
+        List<JsonNode> documents = List.of(
+                JSON.readTree(policy(env, "--account", ACCOUNT, "--region", REGION, "--kms-key-arn", KEY)),
+                JSON.readTree(policy(env, "--account", ACCOUNT, "--region", REGION)),
+                JSON.readTree(Files.readString(IAM_POLICY)));
+
+        CfnLint.Result result = CfnLint.check(managedPolicies(documents, scratch), scratch);
+
+        assertThat(result.output()).isEmpty();
+        assertThat(result.clean()).isTrue();
+    }
+
+    @Test
+    void eksTrustPolicies_passCfnLintsIamRules_asRoleTrustPolicies() throws Exception {
+        ObjectNode template = JSON.createObjectNode().put("AWSTemplateFormatVersion", "2010-09-09");
+        ObjectNode resources = template.putObject("Resources");
+        for (Path file : List.of(DeploymentFilesTest.POD_IDENTITY_TRUST, DeploymentFilesTest.IRSA_TRUST)) {
+            ObjectNode properties = resources.putObject(file.getFileName().toString().replaceAll("[^A-Za-z]", ""))
+                    .put("Type", "AWS::IAM::Role").putObject("Properties");
+            properties.set("AssumeRolePolicyDocument", JSON.readTree(file.toFile()));
+            properties.putArray("ManagedPolicyArns").add("arn:aws:iam::123456789012:policy/my-app-ssm-sidecar");
+        }
+        Path file = Files.writeString(scratch.resolve("trust.json"), template.toPrettyString());
+
+        CfnLint.Result result = CfnLint.check(file, scratch);
+
+        assertThat(result.output()).isEmpty();
+        assertThat(result.clean()).isTrue();
+    }
+
+    @Test
+    void cfnLintsIamRules_catchABrokenStatement() throws Exception {
+        ObjectNode document = (ObjectNode) JSON.readTree(Files.readString(IAM_POLICY));
+        ((ObjectNode) document.path("Statement").path(0)).put("Effect", "Allowed");
+        ((ObjectNode) document.path("Statement").path(1)).put("Action", "ssm:GetParameterz");
+
+        CfnLint.Result result = CfnLint.check(managedPolicies(List.of(document), scratch), scratch);
+
+        assertThat(result.clean()).isFalse();
+        assertThat(result.output()).contains("E3510", "'Allowed' is not one of ['Allow', 'Deny']", "getparameterz");
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    /** Runs {@code ssm-sidecar policy} in-process with exactly {@code env}; fails unless it exits 0. */
+    static String policy(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] full = new String[args.length + 1];
+        full[0] = "policy";
+        System.arraycopy(args, 0, full, 1, args.length);
+        int code = Main.run(full, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A template with one {@code AWS::IAM::ManagedPolicy} per document, for cfn-lint's IAM rules. */
+    static Path managedPolicies(List<JsonNode> documents, Path dir) throws Exception {
+        ObjectNode template = JSON.createObjectNode().put("AWSTemplateFormatVersion", "2010-09-09");
+        ObjectNode resources = template.putObject("Resources");
+        for (int i = 0; i < documents.size(); i++) {
+            resources.putObject("Policy" + i).put("Type", "AWS::IAM::ManagedPolicy")
+                    .putObject("Properties").set("PolicyDocument", documents.get(i));
+        }
+        return Files.writeString(Files.createTempFile(dir, "iam-policies", ".json"),
+                template.toPrettyString());
+    }
+
+    private static Map<String, String> sidecarEnv(TemplateRender render) throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Reference ref : CloudFormationStackTest.sidecarReferences(render)) {
+            env.put(ref.key(), ref.raw());
+        }
+        return env;
+    }
+
+    private static JsonNode taskRolePolicy(TemplateRender render) {
+        List<JsonNode> policies = new ArrayList<>();
+        render.resources().at("/TaskRole/Properties/Policies").forEach(p -> policies.add(p.path("PolicyDocument")));
+        assertThat(policies).hasSize(1);
+        return policies.get(0);
+    }
+}
