@@ -106,8 +106,11 @@ say "build JDK feature release ${feature}"
 # 1. A JRE with the modules jdeps finds in the jar, plus the ones loaded only by name or as services
 #    (jdk.crypto.ec: EC keys and TLS cipher suites on JDK <= 21; an empty module from JDK 22 on).
 #    The JDK's default CDS archive (~28 MiB) is only generated when no AOT cache replaces it.
+#    jdk.unsupported always: the sidecar's own signal handlers (SIGHUP refresh, SIGTERM, exec's forwarding) use
+#    sun.misc.Signal, reached by name, so jdeps cannot see it; it used to come in only because trimmed dependencies
+#    (shaded protobuf, ASM) referenced sun.misc.Unsafe.
 modules=$(jdeps --print-module-deps --ignore-missing-deps --multi-release "${feature}" "${jar}")
-modules="${modules}${JLINK_EXTRA_MODULES:+,${JLINK_EXTRA_MODULES}}"
+modules="${modules},jdk.unsupported${JLINK_EXTRA_MODULES:+,${JLINK_EXTRA_MODULES}}"
 say "jlink modules: ${modules}"
 cds_archive=--generate-cds-archive
 if [ "${CDS:-auto}" = auto ] && [ "${feature}" -ge 25 ]; then
