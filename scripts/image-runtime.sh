@@ -106,12 +106,15 @@ say "build JDK feature release ${feature}, architecture $(uname -m) (the image's
 # 1. A JRE with the modules jdeps finds in the jar, plus the ones loaded only by name or as services
 #    (jdk.crypto.ec: EC keys and TLS cipher suites on JDK <= 21; an empty module from JDK 22 on).
 #    The JDK's default CDS archive (~28 MiB) is only generated when no AOT cache replaces it.
+#    jdk.unsupported always: the sidecar's own signal handlers (SIGHUP refresh, SIGTERM, exec's forwarding) use
+#    sun.misc.Signal, reached by name, so jdeps cannot see it; it used to come in only because trimmed dependencies
+#    (shaded protobuf, ASM) referenced sun.misc.Unsafe.
 #    Then without the modules only unused code refers to (JLINK_DROP_MODULES; the Dockerfile says why). A dropped
 #    module that a kept one requires comes back through jlink's own resolution.
 found=$(jdeps --print-module-deps --ignore-missing-deps --multi-release "${feature}" "${jar}")
 say "jdeps modules: ${found}"
 modules=
-for module in $(echo "${found},${JLINK_EXTRA_MODULES:-}" | tr ',' ' '); do
+for module in $(echo "${found},jdk.unsupported,${JLINK_EXTRA_MODULES:-}" | tr ',' ' '); do
     case ",${JLINK_DROP_MODULES:-},${modules}," in
         *",${module},"*) ;;
         *) modules="${modules:+${modules},}${module}" ;;

@@ -3,7 +3,6 @@ package io.ssmsidecar.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.ExitCode;
-import io.ssmsidecar.Main;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.testing.LocalWire;
 import java.io.ByteArrayOutputStream;

@@ -3,7 +3,6 @@ package io.ssmsidecar.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.ExitCode;
-import io.ssmsidecar.Main;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ssmsidecar.Main;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.testing.LocalWire;
 import java.io.ByteArrayOutputStream;

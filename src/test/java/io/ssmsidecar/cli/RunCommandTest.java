@@ -105,7 +105,7 @@ class RunCommandTest {
             assertThat(metrics).contains("ssm_sidecar_secrets_loaded").contains("ssm_sidecar_ssm_calls_total");
 
             Map<String, String> hcEnv = Map.of("SIDECAR_HTTP_PORT", Integer.toString(port));
-            assertThat(io.ssmsidecar.Main.run(new String[] {"healthcheck"}, hcEnv, System.out, System.err)).isZero();
+            assertThat(Main.run(new String[] {"healthcheck"}, hcEnv, System.out, System.err)).isZero();
 
             long t0 = System.nanoTime();
             child.signal("TERM");
@@ -119,7 +119,7 @@ class RunCommandTest {
                 assertThat(child.output()).doesNotContain(v);
                 assertThat(metrics).doesNotContain(v);
             }
-            assertThat(io.ssmsidecar.Main.run(new String[] {"healthcheck"}, hcEnv, System.out, System.err)).isEqualTo(1);
+            assertThat(Main.run(new String[] {"healthcheck"}, hcEnv, System.out, System.err)).isEqualTo(1);
         }
     }
 

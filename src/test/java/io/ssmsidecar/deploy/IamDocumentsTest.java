@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ssmsidecar.Main;
+import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.reference.Reference;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

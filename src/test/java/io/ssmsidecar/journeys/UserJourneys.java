@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.ExitCode;
-import io.ssmsidecar.Main;
+import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.Sidecar;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.log.CapturedLog;

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * {@code ssm-sidecar run} in a child JVM ({@code io.ssmsidecar.Main} on this JVM's class path, small heap, serial GC,
+ * {@code ssm-sidecar run} in a child JVM ({@code io.ssmsidecar.cli.Main} on this JVM's class path, small heap, serial GC,
  * C1 only), with stdout and stderr in files that the leak search reads. To keep hundreds of starts cheap, the class
  * path's directories are packed into jars once and a dynamic CDS archive is trained by the first clean run
  * ({@link #train}); a child starts in about half the time with it. Without the archive everything still works.

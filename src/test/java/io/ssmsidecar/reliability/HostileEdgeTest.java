@@ -2,7 +2,7 @@ package io.ssmsidecar.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ssmsidecar.Main;
+import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.localssm.SdkClients;
 import io.ssmsidecar.testing.Await;

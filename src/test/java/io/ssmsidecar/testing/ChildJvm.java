@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real CLI in a child JVM ({@code io.ssmsidecar.Main} on this test's class path) with an environment of the
+ * The real CLI in a child JVM ({@code io.ssmsidecar.cli.Main} on this test's class path) with an environment of the
  * test's choosing and its stdout/stderr captured to files, for signals, exit codes and log-leak checks.
  */
 public final class ChildJvm implements AutoCloseable {
@@ -42,7 +42,7 @@ public final class ChildJvm implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java.toString(),
                 "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         cmd.addAll(jvmFlags);
-        cmd.addAll(List.of("-cp", classPath, "io.ssmsidecar.Main"));
+        cmd.addAll(List.of("-cp", classPath, "io.ssmsidecar.cli.Main"));
         cmd.addAll(List.of(args));
         try {
             Path out = Files.createTempFile(dir, "child-", ".out");

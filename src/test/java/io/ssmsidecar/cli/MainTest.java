@@ -1,7 +1,8 @@
-package io.ssmsidecar;
+package io.ssmsidecar.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ssmsidecar.ExitCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,19 +1,15 @@
-package io.ssmsidecar;
+package io.ssmsidecar.cli;
 
-import io.ssmsidecar.cli.Command;
-import io.ssmsidecar.cli.DemoCommand;
-import io.ssmsidecar.cli.ExecCommand;
-import io.ssmsidecar.cli.GetCommand;
-import io.ssmsidecar.cli.HealthcheckCommand;
-import io.ssmsidecar.cli.InitCommand;
-import io.ssmsidecar.cli.LocalSsmCommand;
-import io.ssmsidecar.cli.PolicyCommand;
-import io.ssmsidecar.cli.RunCommand;
+import io.ssmsidecar.ExitCode;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 
-/** The command line: picks the sub-command and returns its exit code. Nothing else lives here. */
+/**
+ * The command line: picks the sub-command and returns its exit code. Nothing else lives here. It sits in {@code cli}
+ * beside the commands so that the root package ({@link ExitCode}, the daemon's wiring) is below the CLI, not in a
+ * cycle with it.
+ */
 public final class Main {
 
     private static final List<Command> COMMANDS = List.of(
