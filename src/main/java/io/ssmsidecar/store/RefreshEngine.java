@@ -98,7 +98,6 @@ public final class RefreshEngine implements AutoCloseable {
         Instant lastSuccess;
         String errorCode;
         String error;
-        boolean transientError;
         int failures;
         /** When to retry, on the scheduler's monotonic time; null when not failing. */
         Long retryAt;
@@ -125,17 +124,6 @@ public final class RefreshEngine implements AutoCloseable {
     /** Queues the initial load on the scheduler thread. */
     public void start() {
         pendingTick = scheduler.schedule(this::initialLoad, Duration.ZERO);
-    }
-
-    /**
-     * Loads once, on the caller's thread (for {@code init} and tests): the result of one pass, published to the store
-     * and given to the listener. Does not schedule anything.
-     */
-    public Resolution loadOnce() {
-        applyPending = true;
-        Resolution r = resolveAndApply(references, true);
-        initialLoadDone = true;
-        return r;
     }
 
     /** Runs {@code hook} on the engine thread after every full cycle (e.g. refreshing on-demand entries). */
@@ -309,7 +297,7 @@ public final class RefreshEngine implements AutoCloseable {
                 }
                 succeeded(ref, state, now);
             } else {
-                failed(ref, state, fs.get(0), now, delays);
+                failed(ref, state, fs.get(0), delays);
             }
         }
         Snapshot published = store.publish(next);
@@ -373,17 +361,15 @@ public final class RefreshEngine implements AutoCloseable {
         state.lastSuccess = now;
         state.errorCode = null;
         state.error = null;
-        state.transientError = false;
         state.failures = 0;
         state.retryAt = null;
     }
 
-    private void failed(Reference ref, State state, Failure f, Instant now, Map<Integer, Duration> delays) {
+    private void failed(Reference ref, State state, Failure f, Map<Integer, Duration> delays) {
         boolean newState = !f.code().equals(state.errorCode);
         state.failures++;
         state.errorCode = f.code();
         state.error = f.reason();
-        state.transientError = f.transientFailure();
         // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered.
         Duration delay = f.transientFailure()
                 ? delays.computeIfAbsent(state.failures - 1, attempt -> options.backoff().delay(attempt, random))
