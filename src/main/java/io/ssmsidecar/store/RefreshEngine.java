@@ -371,15 +371,15 @@ public final class RefreshEngine implements AutoCloseable {
         state.errorCode = f.code();
         state.error = f.reason();
         // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered.
-        Duration delay = f.transientFailure()
+        Duration delay = f.isTransient()
                 ? delays.computeIfAbsent(state.failures - 1, attempt -> options.backoff().delay(attempt, random))
                 : options.backoff().ceiling();
         state.retryAt = scheduler.nanoTime() + delay.toNanos();
         if (newState) {
-            Log.Level level = f.transientFailure() && state.loaded ? Log.Level.WARN : Log.Level.ERROR;
+            Log.Level level = f.isTransient() && state.loaded ? Log.Level.WARN : Log.Level.ERROR;
             LOG.log(level, state.loaded ? "refresh failed; serving last good value" : "secret not loaded",
                     "key", ref.key(), "parameter", f.parameterName(), "code", f.code(), "reason", f.reason(),
-                    "transient", f.transientFailure(), "retry_in_ms", delay.toMillis());
+                    "transient", f.isTransient(), "retry_in_ms", delay.toMillis());
         } else {
             LOG.debug("retry failed", "key", ref.key(), "code", f.code(), "attempt", state.failures);
         }
