@@ -42,10 +42,10 @@ public final class Sidecar implements AutoCloseable {
     private final RefreshEngine engine;
     private final ApiServer api;
     private final String token;
-    private final SidecarBackend backend;
     /** SSM calls on behalf of HTTP requests, on capacity of their own (see {@code SIDECAR_ON_DEMAND_CALLS}). */
     private final OnDemandFetcher fetcher;
-    private volatile boolean filesWritten;
+    /** Whether the files were written once: later writes tell the change receivers. Engine thread only. */
+    private boolean filesWritten;
 
     /**
      * Builds every part; nothing runs until {@link #start()}. Writes the generated token file when no token is set.
@@ -84,7 +84,7 @@ public final class Sidecar implements AutoCloseable {
                 settings.notFoundTtl()), clock, Scheduler.system("ssm-sidecar-on-demand-wait"), metrics);
         OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.allow(), settings.cacheSize());
         engine.addCycleHook(onDemand::refreshAll);
-        this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher);
+        SidecarBackend backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher);
         this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics,
                 new ApiServer.SdkAccess(settings.sdkEndpoint(), source.signingCredentials(), clock));
     }
