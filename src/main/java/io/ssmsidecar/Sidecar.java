@@ -8,9 +8,7 @@ import io.ssmsidecar.output.ChangeNotifier;
 import io.ssmsidecar.output.OutputDirectory;
 import io.ssmsidecar.output.OutputException;
 import io.ssmsidecar.output.OutputOptions;
-import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.ParameterSource;
-import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.OnDemandCache;
 import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
@@ -22,7 +20,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -45,10 +42,10 @@ public final class Sidecar implements AutoCloseable {
     private final RefreshEngine engine;
     private final ApiServer api;
     private final String token;
-    private final SidecarBackend backend;
     /** SSM calls on behalf of HTTP requests, on capacity of their own (see {@code SIDECAR_ON_DEMAND_CALLS}). */
     private final OnDemandFetcher fetcher;
-    private volatile boolean filesWritten;
+    /** Whether the files were written once: later writes tell the change receivers. Engine thread only. */
+    private boolean filesWritten;
 
     /**
      * Builds every part; nothing runs until {@link #start()}. Writes the generated token file when no token is set.
@@ -80,18 +77,14 @@ public final class Sidecar implements AutoCloseable {
         this.refreshScheduler = refreshScheduler;
         this.notifyScheduler = notifyScheduler;
         this.notifier = new ChangeNotifier(notifierOptions(settings), notifyScheduler, clock, metrics, random.split());
-        RefreshEngine[] self = new RefreshEngine[1];
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
                 refreshScheduler, clock, random.split(),
-                RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness()),
-                (snapshot, changed) -> apply(self[0], snapshot, changed), metrics);
-        self[0] = engine;
+                RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness()), this::apply, metrics);
         this.fetcher = new OnDemandFetcher(source, OnDemandFetcher.Options.of(settings.onDemandCalls(),
                 settings.notFoundTtl()), clock, Scheduler.system("ssm-sidecar-on-demand-wait"), metrics);
         OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.allow(), settings.cacheSize());
         engine.addCycleHook(onDemand::refreshAll);
-        this.backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher,
-                () -> filesWritten);
+        SidecarBackend backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher);
         this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics,
                 new ApiServer.SdkAccess(settings.sdkEndpoint(), source.signingCredentials(), clock));
     }
@@ -118,12 +111,12 @@ public final class Sidecar implements AutoCloseable {
         store.addListener(wake);
         try {
             synchronized (signal) {
-                while (!backend.readiness().ready()) {
+                while (!engine.readiness().ready()) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         return false;
                     }
-                    // Re-checked at least every 100 ms: readiness also depends on file writes, which do not publish.
+                    // Re-checked at least every 100 ms: readiness also depends on the file write after a publish.
                     signal.wait(Math.max(1, Math.min(100, left / 1_000_000)));
                 }
                 return true;
@@ -133,8 +126,9 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
+    /** Why {@code /readyz} would answer 503 now, or {@code ready}. */
     public String readinessReason() {
-        return backend.readiness().reason();
+        return engine.readiness().reason();
     }
 
     public int port() {
@@ -159,8 +153,8 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /** Writes the files once every required reference has loaded; before that a partial set is never written. */
-    private boolean apply(RefreshEngine e, Snapshot snapshot, Set<String> changed) {
-        if (!allRequiredLoaded(e)) {
+    private boolean apply(Snapshot snapshot, Set<String> changed, boolean allRequiredLoaded) {
+        if (!allRequiredLoaded) {
             return true;
         }
         try {
@@ -176,17 +170,6 @@ public final class Sidecar implements AutoCloseable {
             LOG.info("files written", "dir", settings.outputDir(), "keys", snapshot.size());
         } else {
             notifier.changed(snapshot, changed);
-        }
-        return true;
-    }
-
-    private boolean allRequiredLoaded(RefreshEngine e) {
-        Map<String, KeyStatus> status = e.status();
-        for (Reference r : settings.references()) {
-            KeyStatus s = status.get(r.key());
-            if (!r.optional() && (s == null || !s.loaded())) {
-                return false;
-            }
         }
         return true;
     }

@@ -6,6 +6,7 @@ import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.OnDemandCache;
 import io.ssmsidecar.store.OnDemandFetcher;
+import io.ssmsidecar.store.Readiness;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -29,13 +29,12 @@ final class SidecarBackend implements SecretsBackend {
     private final OnDemandFetcher fetcher;
     /** Keys of references that deliver one key of a JSON value ({@code #key}): their parameter is not served whole. */
     private final Set<String> jsonKeyReferences;
-    private final BooleanSupplier filesWritten;
     private volatile Index index = new Index(-1, Map.of());
 
     private record Index(long generation, Map<String, Parameter> byName) { }
 
     SidecarBackend(List<Reference> references, SnapshotStore store, RefreshEngine engine, OnDemandCache onDemand,
-                   OnDemandFetcher fetcher, BooleanSupplier filesWritten) {
+                   OnDemandFetcher fetcher) {
         this.references = references;
         this.store = store;
         this.engine = engine;
@@ -43,7 +42,6 @@ final class SidecarBackend implements SecretsBackend {
         this.fetcher = fetcher;
         this.jsonKeyReferences = references.stream().filter(r -> r.jsonKey() != null).map(Reference::key)
                 .collect(Collectors.toUnmodifiableSet());
-        this.filesWritten = filesWritten;
     }
 
     @Override
@@ -121,12 +119,8 @@ final class SidecarBackend implements SecretsBackend {
     }
 
     @Override
-    public RefreshEngine.Readiness readiness() {
-        RefreshEngine.Readiness r = engine.readiness();
-        if (r.ready() && !filesWritten.getAsBoolean()) {
-            return new RefreshEngine.Readiness(false, "secrets loaded but the output files are not written yet");
-        }
-        return r;
+    public Readiness readiness() {
+        return engine.readiness();
     }
 
     @Override

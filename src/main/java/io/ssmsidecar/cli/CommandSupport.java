@@ -66,7 +66,7 @@ final class CommandSupport {
     /** Prints why a one-shot load failed and picks the exit code: SECRETS for permanent, UNAVAILABLE for timeouts. */
     static ExitCode reportLoadFailure(String command, StartupLoader.Result r, java.time.Duration timeout, PrintStream err) {
         List<Failure> failures = r.requiredFailures();
-        boolean permanent = failures.stream().anyMatch(f -> !f.transientFailure());
+        boolean permanent = failures.stream().anyMatch(f -> !f.isTransient());
         if (permanent) {
             err.println("ssm-sidecar " + command + ": " + failures.size() + " required secret(s) could not be loaded:");
         } else {

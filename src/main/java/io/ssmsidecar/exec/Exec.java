@@ -130,7 +130,7 @@ public final class Exec {
         }
         List<Failure> required = resolution.requiredFailures();
         if (!required.isEmpty() && !request.noFail()) {
-            boolean unavailable = required.stream().allMatch(Failure::transientFailure);
+            boolean unavailable = required.stream().allMatch(Failure::isTransient);
             String command = "'" + request.command().get(0) + "' was not started";
             throw new ExecException(unavailable ? ExitCode.UNAVAILABLE : ExitCode.SECRETS, lines(unavailable
                     ? "SSM did not answer within the start-up timeout of " + timeout.toSeconds() + "s; " + command

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.javalin.http.Context;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.store.KeyStatus;
-import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Readiness;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import java.io.IOException;
@@ -123,7 +123,7 @@ final class NativeEndpoints {
 
     /** {@code GET /readyz}: 200 once every required secret is loaded and written, else 503 with the reason. */
     void readyz(Context ctx) {
-        RefreshEngine.Readiness readiness = backend.readiness();
+        Readiness readiness = backend.readiness();
         ctx.status(readiness.ready() ? 200 : 503).contentType(Json.CONTENT_TYPE).result(Json.write(json -> {
             json.writeStartObject();
             json.writeBooleanField("ready", readiness.ready());

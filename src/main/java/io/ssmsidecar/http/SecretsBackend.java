@@ -6,7 +6,7 @@ import io.ssmsidecar.store.CapacityFullException;
 import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.OnDemandFetcher;
-import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Readiness;
 import io.ssmsidecar.store.Snapshot;
 import java.util.List;
 import java.util.Optional;
@@ -58,7 +58,7 @@ public interface SecretsBackend {
      * Whether every required secret has been loaded and written, and if not, why. The reason is shown to
      * operators in the 503 body of {@code /readyz}, so it names keys and counts, never values.
      */
-    RefreshEngine.Readiness readiness();
+    Readiness readiness();
 
     /** Asks for a refresh cycle soon; concurrent requests coalesce into one. Never blocks. */
     void requestRefresh();

@@ -12,13 +12,13 @@ package io.ssmsidecar.source;
 public class SourceException extends Exception {
     private final String errorCode;
     private final int statusCode;
-    private final boolean transientFailure;
+    private final boolean isTransient;
 
-    public SourceException(String errorCode, int statusCode, boolean transientFailure, String message, Throwable cause) {
+    public SourceException(String errorCode, int statusCode, boolean isTransient, String message, Throwable cause) {
         super(message, cause);
         this.errorCode = errorCode;
         this.statusCode = statusCode;
-        this.transientFailure = transientFailure;
+        this.isTransient = isTransient;
     }
 
     /** AWS error code such as {@code ThrottlingException}, or a local code such as {@code IOError}. */
@@ -32,7 +32,7 @@ public class SourceException extends Exception {
     }
 
     public boolean isTransient() {
-        return transientFailure;
+        return isTransient;
     }
 
     public boolean isThrottling() {

@@ -75,11 +75,11 @@ final class SsmErrors {
                 ? e.awsErrorDetails().errorCode() : "HTTP" + status;
         String awsMessage = e.awsErrorDetails() != null ? e.awsErrorDetails().errorMessage() : null;
         boolean throttled = e.isThrottlingException() || THROTTLING.contains(code) || status == 429;
-        boolean transientFailure = throttled || status >= 500 || TRANSIENT.contains(code);
+        boolean isTransient = throttled || status >= 500 || TRANSIENT.contains(code);
         String message = where + ": " + code + " (HTTP " + status + ")"
                 + (awsMessage == null || awsMessage.isBlank() ? "" : ": " + truncate(awsMessage, MAX_AWS_MESSAGE));
-        return of(new SourceException(code, status, transientFailure, message, e),
-                throttled ? "throttled" : transientFailure ? "transient" : "permanent");
+        return of(new SourceException(code, status, isTransient, message, e),
+                throttled ? "throttled" : isTransient ? "transient" : "permanent");
     }
 
     private static Classified of(SourceException e, String outcome) {

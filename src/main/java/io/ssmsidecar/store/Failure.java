@@ -7,10 +7,10 @@ package io.ssmsidecar.store;
  * @param parameterName the parameter name or path asked for
  * @param code          an AWS error code (ParameterNotFound, ThrottlingException, ...) or a local one (JsonKeyNotFound, ...)
  * @param reason        a human sentence naming what is wrong and what to do
- * @param transientFailure true when retrying may help (throttling, 5xx, timeouts, I/O)
+ * @param isTransient   true when retrying may help (throttling, 5xx, timeouts, I/O)
  * @param optional      true when the reference was marked optional
  */
-public record Failure(String key, String parameterName, String code, String reason, boolean transientFailure,
+public record Failure(String key, String parameterName, String code, String reason, boolean isTransient,
                       boolean optional) {
 
     /** True when this failure is about {@code ref} (its key, its requested name or its path). */

@@ -38,9 +38,20 @@ import java.util.random.RandomGenerator;
 public final class RefreshEngine implements AutoCloseable {
     private static final Log LOG = Log.get(RefreshEngine.class);
 
-    /** Told after a cycle that changed at least one secret; returns false if applying failed (it is retried). */
+    /**
+     * Where the engine reports, on its own thread: the one way data leaves it (it never asks its listener anything).
+     */
     public interface ChangeListener {
-        boolean onChange(Snapshot snapshot, Set<String> changedKeys);
+        /**
+         * Told after the first load and after every pass that changed at least one secret (again after a failed apply,
+         * with the keys changed since the last accepted one).
+         *
+         * @param allRequiredLoaded every required secret has a value (stale or not): before that the snapshot is
+         *                          partial and must not be delivered
+         * @return false if applying failed (it is retried soon); true otherwise. Returning true with
+         *         {@code allRequiredLoaded} counts as delivered for {@link RefreshEngine#readiness()}.
+         */
+        boolean onChange(Snapshot snapshot, Set<String> changedKeys, boolean allRequiredLoaded);
     }
 
     /**
@@ -54,9 +65,6 @@ public final class RefreshEngine implements AutoCloseable {
             return new Options(interval, maxStaleness, Backoff.DEFAULT, 0.1);
         }
     }
-
-    /** Whether every required secret is loaded (and fresh enough), with a reason when not. */
-    public record Readiness(boolean ready, String reason) { }
 
     private final List<Reference> references;
     private final Resolver resolver;
@@ -78,6 +86,8 @@ public final class RefreshEngine implements AutoCloseable {
     /** Keys changed since the listener last accepted a change: a failed apply must not lose them. */
     private final Set<String> unapplied = new TreeSet<>();
     private volatile boolean initialLoadDone;
+    /** The listener has accepted a snapshot with every required secret loaded (see {@link #readiness()}). */
+    private volatile boolean delivered;
     private volatile Map<String, KeyStatus> statusView = Map.of();
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
     private final List<Runnable> cycleHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -88,7 +98,6 @@ public final class RefreshEngine implements AutoCloseable {
         Instant lastSuccess;
         String errorCode;
         String error;
-        boolean transientError;
         int failures;
         /** When to retry, on the scheduler's monotonic time; null when not failing. */
         Long retryAt;
@@ -117,17 +126,6 @@ public final class RefreshEngine implements AutoCloseable {
         pendingTick = scheduler.schedule(this::initialLoad, Duration.ZERO);
     }
 
-    /**
-     * Loads once, on the caller's thread (for {@code init} and tests): the result of one pass, published to the store
-     * and given to the listener. Does not schedule anything.
-     */
-    public Resolution loadOnce() {
-        applyPending = true;
-        Resolution r = resolveAndApply(references, true);
-        initialLoadDone = true;
-        return r;
-    }
-
     /** Runs {@code hook} on the engine thread after every full cycle (e.g. refreshing on-demand entries). */
     public void addCycleHook(Runnable hook) {
         cycleHooks.add(hook);
@@ -144,27 +142,12 @@ public final class RefreshEngine implements AutoCloseable {
         }, Duration.ZERO);
     }
 
+    /**
+     * Whether every required secret is loaded, fresh enough ({@code maxStaleness}) and delivered to the listener,
+     * and if not why. Never blocks; safe from any thread.
+     */
     public Readiness readiness() {
-        if (!initialLoadDone) {
-            return new Readiness(false, "initial load in progress");
-        }
-        Map<String, KeyStatus> view = statusView;
-        List<String> problems = new ArrayList<>();
-        Instant now = clock.instant();
-        for (Reference r : references) {
-            KeyStatus s = view.get(r.key());
-            if (r.optional() || s == null) {
-                continue;
-            }
-            if (!s.loaded()) {
-                problems.add(r.key() + " not loaded: " + (s.lastErrorCode() == null ? "pending" : s.lastErrorCode()));
-            } else if (options.maxStaleness().isPresent() && s.lastSuccess() != null
-                    && Duration.between(s.lastSuccess(), now).compareTo(options.maxStaleness().get()) > 0) {
-                problems.add(r.key() + " stale for longer than " + options.maxStaleness().get().toSeconds() + "s: "
-                        + s.lastErrorCode());
-            }
-        }
-        return problems.isEmpty() ? new Readiness(true, "ready") : new Readiness(false, String.join("; ", problems));
+        return Readiness.of(references, statusView, initialLoadDone, delivered, options.maxStaleness(), clock.instant());
     }
 
     /** Status of every declared reference, by key. */
@@ -314,7 +297,7 @@ public final class RefreshEngine implements AutoCloseable {
                 }
                 succeeded(ref, state, now);
             } else {
-                failed(ref, state, fs.get(0), now, delays);
+                failed(ref, state, fs.get(0), delays);
             }
         }
         Snapshot published = store.publish(next);
@@ -350,9 +333,10 @@ public final class RefreshEngine implements AutoCloseable {
     private void apply(Snapshot snapshot, Set<String> changed) {
         unapplied.addAll(changed);
         Set<String> keys = Collections.unmodifiableSet(new TreeSet<>(unapplied));
+        boolean complete = Readiness.allRequiredLoaded(references, statusView);
         boolean ok;
         try {
-            ok = listener.onChange(snapshot, keys);
+            ok = listener.onChange(snapshot, keys, complete);
         } catch (RuntimeException e) {
             LOG.error("applying a change failed", "error", e.getClass().getName());
             ok = false;
@@ -362,6 +346,9 @@ public final class RefreshEngine implements AutoCloseable {
                 LOG.info("secrets changed", "keys", String.join(",", keys), "generation", snapshot.generation());
             }
             unapplied.clear();
+            if (complete) {
+                delivered = true;
+            }
         }
         applyPending = !ok;
     }
@@ -374,27 +361,25 @@ public final class RefreshEngine implements AutoCloseable {
         state.lastSuccess = now;
         state.errorCode = null;
         state.error = null;
-        state.transientError = false;
         state.failures = 0;
         state.retryAt = null;
     }
 
-    private void failed(Reference ref, State state, Failure f, Instant now, Map<Integer, Duration> delays) {
+    private void failed(Reference ref, State state, Failure f, Map<Integer, Duration> delays) {
         boolean newState = !f.code().equals(state.errorCode);
         state.failures++;
         state.errorCode = f.code();
         state.error = f.reason();
-        state.transientError = f.transientFailure();
         // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered.
-        Duration delay = f.transientFailure()
+        Duration delay = f.isTransient()
                 ? delays.computeIfAbsent(state.failures - 1, attempt -> options.backoff().delay(attempt, random))
                 : options.backoff().ceiling();
         state.retryAt = scheduler.nanoTime() + delay.toNanos();
         if (newState) {
-            Log.Level level = f.transientFailure() && state.loaded ? Log.Level.WARN : Log.Level.ERROR;
+            Log.Level level = f.isTransient() && state.loaded ? Log.Level.WARN : Log.Level.ERROR;
             LOG.log(level, state.loaded ? "refresh failed; serving last good value" : "secret not loaded",
                     "key", ref.key(), "parameter", f.parameterName(), "code", f.code(), "reason", f.reason(),
-                    "transient", f.transientFailure(), "retry_in_ms", delay.toMillis());
+                    "transient", f.isTransient(), "retry_in_ms", delay.toMillis());
         } else {
             LOG.debug("retry failed", "key", ref.key(), "code", f.code(), "attempt", state.failures);
         }

@@ -20,8 +20,4 @@ public record Resolution(Map<String, Secret> secrets, List<Failure> failures, in
     public List<Failure> requiredFailures() {
         return failures.stream().filter(f -> !f.optional()).toList();
     }
-
-    public boolean anyTransient() {
-        return failures.stream().anyMatch(Failure::transientFailure);
-    }
 }

@@ -71,13 +71,13 @@ public final class StartupLoader {
             attempt++;
             calls += r.calls();
             secrets.putAll(r.secrets());
-            boolean permanentRequired = r.failures().stream().anyMatch(f -> !f.transientFailure() && !f.optional());
+            boolean permanentRequired = r.failures().stream().anyMatch(f -> !f.isTransient() && !f.optional());
             if (r.failures().isEmpty() || permanentRequired) {
                 return new Result(secrets, r.failures(), calls, attempt, false);
             }
             List<Reference> retry = new ArrayList<>();
             for (Reference ref : pending) {
-                if (r.failures().stream().anyMatch(f -> f.transientFailure() && f.concerns(ref))) {
+                if (r.failures().stream().anyMatch(f -> f.isTransient() && f.concerns(ref))) {
                     retry.add(ref);
                 }
             }

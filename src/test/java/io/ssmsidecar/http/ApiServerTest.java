@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.store.KeyStatus;
-import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Readiness;
 import io.ssmsidecar.store.Secret;
 import java.io.IOException;
 import java.io.InputStream;
@@ -261,7 +261,7 @@ class ApiServerTest {
 
     @Test
     void healthz_answersAtOnce_evenBeforeReady() throws Exception {
-        backend.readiness = new RefreshEngine.Readiness(false, "0 of 2 required secrets loaded");
+        backend.readiness = new Readiness(false, "0 of 2 required secrets loaded");
 
         HttpResponse<String> response = client.getWithoutToken("/healthz");
 
@@ -271,7 +271,7 @@ class ApiServerTest {
 
     @Test
     void readyz_is503WithTheReason_untilReady_then200() throws Exception {
-        backend.readiness = new RefreshEngine.Readiness(false, "1 of 2 required secrets not loaded yet: DB_PASSWORD");
+        backend.readiness = new Readiness(false, "1 of 2 required secrets not loaded yet: DB_PASSWORD");
 
         HttpResponse<String> before = client.getWithoutToken("/readyz");
         backend.readiness = InMemoryBackend.READY;

@@ -5,7 +5,7 @@ import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.KeyStatus;
 import io.ssmsidecar.store.NotAllowedException;
-import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Readiness;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.store.SnapshotStore;
@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  */
 final class InMemoryBackend implements SecretsBackend {
     static final Instant NOW = Instant.parse("2026-03-01T10:15:30.250Z");
-    static final RefreshEngine.Readiness READY = new RefreshEngine.Readiness(true, "ready");
+    static final Readiness READY = Readiness.READY;
 
     final SnapshotStore store = new SnapshotStore(Clock.fixed(NOW, ZoneOffset.UTC));
     final Map<String, Parameter> ssm = new ConcurrentHashMap<>();
@@ -41,7 +41,7 @@ final class InMemoryBackend implements SecretsBackend {
     volatile List<String> allow = List.of();
     /** Thrown by {@link #fetchParameter} when set: a bug in the backend. */
     volatile RuntimeException crash;
-    volatile RefreshEngine.Readiness readiness = READY;
+    volatile Readiness readiness = READY;
     private volatile CountDownLatch gate;
     private final AtomicInteger blockedCalls = new AtomicInteger();
 
@@ -160,7 +160,7 @@ final class InMemoryBackend implements SecretsBackend {
     }
 
     @Override
-    public RefreshEngine.Readiness readiness() {
+    public Readiness readiness() {
         return readiness;
     }
 

@@ -64,7 +64,7 @@ class FleetTest {
                 }
                 RefreshEngine engine = new RefreshEngine(refs, new Resolver(wire.source, clock), new SnapshotStore(clock),
                         scheduler, clock, seeds.split(), RefreshEngine.Options.of(interval, Optional.empty()),
-                        (snapshot, changed) -> true, Metrics.noop());
+                        (snapshot, changed, complete) -> true, Metrics.noop());
                 engines.add(engine);
                 intervals.add(interval);
             }

@@ -57,7 +57,7 @@ class PartialFailureTest {
             OutputDirectory out = OutputDirectory.open(OutputOptions.of(tmp.resolve("out")), Metrics.noop());
             SnapshotStore store = new SnapshotStore(clock);
             RefreshEngine engine = new RefreshEngine(refs, new Resolver(wire.source, clock), store, scheduler, clock,
-                    new SplittableRandom(1), RefreshEngine.Options.of(INTERVAL, Optional.empty()), (snapshot, changed) -> {
+                    new SplittableRandom(1), RefreshEngine.Options.of(INTERVAL, Optional.empty()), (snapshot, changed, complete) -> {
                         try {
                             out.write(snapshot);
                             return true;

@@ -50,7 +50,7 @@ class FleetTest {
                 int index = i;
                 engines.add(new RefreshEngine(refs, new Resolver(wire.source, clock), new SnapshotStore(clock), scheduler,
                         clock, new SplittableRandom(1_000 + i), RefreshEngine.Options.of(INTERVAL, Optional.empty()),
-                        (snapshot, changed) -> {
+                        (snapshot, changed, complete) -> {
                             if (loadedAt[index] == null && snapshot.size() == refs.size()) {
                                 loadedAt[index] = clock.instant();
                             }

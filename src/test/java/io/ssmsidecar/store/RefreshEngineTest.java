@@ -32,6 +32,8 @@ class RefreshEngineTest {
     private final ManualClock clock = new ManualClock();
     private final ManualScheduler scheduler = new ManualScheduler(clock);
     private final List<Set<String>> changes = new ArrayList<>();
+    /** What each listener call was told about "every required secret loaded", in order. */
+    private final List<Boolean> completes = new ArrayList<>();
     private LocalWire wire;
     private SnapshotStore store;
     private RefreshEngine engine;
@@ -56,8 +58,9 @@ class RefreshEngineTest {
     private RefreshEngine engine(Optional<Duration> maxStaleness, Reference... refs) {
         engine = new RefreshEngine(List.of(refs), new Resolver(wire.source, clock), store, scheduler, clock,
                 new SplittableRandom(1), RefreshEngine.Options.of(INTERVAL, maxStaleness),
-                (snapshot, changed) -> {
+                (snapshot, changed, complete) -> {
                     changes.add(changed);
+                    completes.add(complete);
                     return listenerSucceeds;
                 }, io.ssmsidecar.metrics.Metrics.noop());
         engine.start();
@@ -374,6 +377,26 @@ class RefreshEngineTest {
         assertThat(changes.get(changes.size() - 1)).containsExactlyInAnyOrder("SVC_A", "SVC_C");
     }
 
+    @Test
+    void listenerIsToldWhenEveryRequiredSecretLoaded_andReadinessWaitsUntilItAcceptsThatSet() {
+        wire.ssm.faults().errorRate(1.0, "InternalServerError");
+        engine(Optional.empty(), ref("DB", "ssm:///app/db"), ref("EXTRA", "ssm:///app/absent?optional"));
+        assertThat(completes).as("the partial first load is reported as partial").containsExactly(false);
+        assertThat(engine.readiness().reason()).isEqualTo("DB not loaded: InternalServerError");
+
+        wire.ssm.faults().clear();
+        listenerSucceeds = false;
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(completes).as("loaded now; the optional one stays absent").contains(true);
+        assertThat(engine.readiness().ready()).as("loaded but the listener refused the set").isFalse();
+        assertThat(engine.readiness().reason()).isEqualTo("secrets loaded but the output files are not written yet");
+
+        listenerSucceeds = true;
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(engine.readiness()).isEqualTo(Readiness.READY);
+        assertThat(completes.get(completes.size() - 1)).isTrue();
+    }
+
     /**
      * The wall clock (NTP, a VM resumed from a snapshot) steps back an hour right after the first load: refreshes
      * still come on the scheduler's monotonic time, within 1.5 intervals, and on every interval after that.
@@ -384,7 +407,7 @@ class RefreshEngineTest {
         ManualScheduler monotonicScheduler = new ManualScheduler(monotonic);
         engine = new RefreshEngine(List.of(ref("DB", "ssm:///app/db")), new Resolver(wire.source, clock), store,
                 monotonicScheduler, clock, new SplittableRandom(1), RefreshEngine.Options.of(INTERVAL, Optional.empty()),
-                (snapshot, changed) -> {
+                (snapshot, changed, complete) -> {
                     changes.add(changed);
                     return true;
                 }, io.ssmsidecar.metrics.Metrics.noop());

@@ -105,7 +105,7 @@ class ResolverTest {
         assertThat(r.failures()).singleElement().satisfies(f -> {
             assertThat(f.key()).isEqualTo("B");
             assertThat(f.code()).isEqualTo("ParameterNotFound");
-            assertThat(f.transientFailure()).isFalse();
+            assertThat(f.isTransient()).isFalse();
         });
     }
 
@@ -133,7 +133,7 @@ class ResolverTest {
         assertThat(r.failures()).singleElement().satisfies(f -> {
             assertThat(f.key()).isEqualTo("K3");
             assertThat(f.code()).isEqualTo("AccessDeniedException");
-            assertThat(f.transientFailure()).isFalse();
+            assertThat(f.isTransient()).isFalse();
         });
     }
 
@@ -145,7 +145,7 @@ class ResolverTest {
         Resolution r = resolver.resolve(refs);
 
         assertThat(r.secrets()).isEmpty();
-        assertThat(r.failures()).hasSize(3).allSatisfy(f -> assertThat(f.transientFailure()).isTrue());
+        assertThat(r.failures()).hasSize(3).allSatisfy(f -> assertThat(f.isTransient()).isTrue());
     }
 
     @Test
