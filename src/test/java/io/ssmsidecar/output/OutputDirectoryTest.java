@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
-import io.ssmsidecar.store.Snapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -319,16 +318,6 @@ class OutputDirectoryTest {
         assertThatThrownBy(() -> out.writeFile("app.env", x, 0600))
                 .hasMessage("file name app.env in " + dir() + " is already used by the secrets set");
         assertThat(read(dir().resolve("A"))).isEqualTo("a");
-    }
-
-    @Test
-    void differs_comparesKeysVersionTagsAndValues() {
-        Snapshot a = Snapshots.of(1, Map.of("A", "x"));
-        assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "x")))).isFalse();
-        assertThat(OutputDirectory.differs(a, Snapshots.of(2, Map.of("A", "x")))).isTrue();
-        assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "y")))).isTrue();
-        assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "x", "B", "x")))).isTrue();
-        assertThat(OutputDirectory.differs(a, Snapshot.empty())).isTrue();
     }
 
     @Test
