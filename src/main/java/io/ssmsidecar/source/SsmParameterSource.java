@@ -76,7 +76,6 @@ public final class SsmParameterSource implements ParameterSource {
         }
     }
 
-    static final String SECRETS_PREFIX = "/aws/reference/secretsmanager/";
     private static final int MAX_PAGES = 10_000;
 
     /** The SDK client and its HTTP client, built on a thread of their own started by {@link #create}: see there. */

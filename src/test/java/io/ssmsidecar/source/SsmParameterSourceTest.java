@@ -170,7 +170,8 @@ class SsmParameterSourceTest {
                 .filter(p -> p.requestedName().endsWith(":AWSPREVIOUS")).findFirst().orElseThrow();
         assertThat(previous.name()).isEqualTo("/aws/reference/secretsmanager/prod/db");
         assertThat(previous.selector()).isEqualTo(":AWSPREVIOUS");
-        assertThat(previous.sourceResult()).contains("\"versionStages\":[\"AWSPREVIOUS\"]");
+        assertThat(previous.secretMetadata().json()).contains("\"versionStages\":[\"AWSPREVIOUS\"]");
+        assertThat(previous.secretMetadata().stages()).containsExactly("AWSPREVIOUS");
     }
 
     @Test
@@ -182,10 +183,11 @@ class SsmParameterSourceTest {
             Parameter p = s.getParameters(List.of("/aws/reference/secretsmanager/prod/db")).parameters().get(0);
 
             assertThat(p.value().reveal()).isEqualTo("{\"password\":\"TOP-SECRET\"}");
-            JsonNode sourceResult = new ObjectMapper().readTree(p.sourceResult());
+            JsonNode sourceResult = new ObjectMapper().readTree(p.secretMetadata().json());
             assertThat(sourceResult.has("secretString")).isFalse();
             assertThat(sourceResult.get("versionId").asText()).isEqualTo(versionId);
-            assertThat(p.sourceResult()).doesNotContain("TOP-SECRET");
+            assertThat(p.secretMetadata().versionId()).isEqualTo(versionId);
+            assertThat(p.secretMetadata().json()).doesNotContain("TOP-SECRET");
             assertThat(p.toString()).doesNotContain("TOP-SECRET");
         }
     }
