@@ -107,16 +107,6 @@ public final class LocalSsm implements AutoCloseable {
                     sourceResultWithSecretString, callLogLimit);
         }
 
-        public Options withRegion(String value) {
-            return new Options(port, clock, value, accountId, pageSize, seed, threads, randomSeed,
-                    sourceResultWithSecretString, callLogLimit);
-        }
-
-        public Options withAccountId(String value) {
-            return new Options(port, clock, region, value, pageSize, seed, threads, randomSeed,
-                    sourceResultWithSecretString, callLogLimit);
-        }
-
         public Options withPageSize(int value) {
             return new Options(port, clock, region, accountId, value, seed, threads, randomSeed,
                     sourceResultWithSecretString, callLogLimit);
@@ -132,18 +122,8 @@ public final class LocalSsm implements AutoCloseable {
                     sourceResultWithSecretString, callLogLimit);
         }
 
-        public Options withRandomSeed(long value) {
-            return new Options(port, clock, region, accountId, pageSize, seed, threads, value,
-                    sourceResultWithSecretString, callLogLimit);
-        }
-
         public Options withSourceResultWithSecretString(boolean value) {
             return new Options(port, clock, region, accountId, pageSize, seed, threads, randomSeed, value, callLogLimit);
-        }
-
-        public Options withCallLogLimit(int value) {
-            return new Options(port, clock, region, accountId, pageSize, seed, threads, randomSeed,
-                    sourceResultWithSecretString, value);
         }
     }
 

@@ -209,8 +209,10 @@ class LocalSsmFaultsTest {
     void options_rejectValuesOutsideTheirRange_namingTheValue() {
         LocalSsm.Options d = LocalSsm.Options.defaults();
         assertThatThrownBy(() -> d.withPort(70000)).hasMessageContaining("70000");
-        assertThatThrownBy(() -> d.withAccountId("12")).hasMessageContaining("'12'");
-        assertThatThrownBy(() -> d.withRegion("mars")).hasMessageContaining("'mars'");
+        assertThatThrownBy(() -> new LocalSsm.Options(0, d.clock(), d.region(), "12", 10, d.seed(), 4, 1, false, 10))
+                .hasMessageContaining("'12'");
+        assertThatThrownBy(() -> new LocalSsm.Options(0, d.clock(), "mars", d.accountId(), 10, d.seed(), 4, 1, false, 10))
+                .hasMessageContaining("'mars'");
         assertThatThrownBy(() -> d.withPageSize(0)).hasMessageContaining("got 0");
     }
 
