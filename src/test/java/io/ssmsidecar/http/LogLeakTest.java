@@ -70,7 +70,7 @@ class LogLeakTest {
             responses.add(client.get("/v1/secrets/DB_PASSWORD", "X-Padding", "p".repeat(ApiServer.MAX_HEADER_BYTES)));
             CompletableFuture<HttpResponse<String>> poll =
                     client.getAsync("/v1/secrets/DB_PASSWORD?wait=20s", "If-None-Match", "\"3\"");
-            Await.waiting(server, 1);
+            ApiClient.awaitWaiting(server, 1);
             backend.declare(new Secret("DB_PASSWORD", "/prod/db/password", SecretValue.of(ROTATED_VALUE), 4, null, null,
                     InMemoryBackend.NOW, InMemoryBackend.parameter("/prod/db/password", ROTATED_VALUE, 4)));
             responses.add(poll.get(10, TimeUnit.SECONDS));

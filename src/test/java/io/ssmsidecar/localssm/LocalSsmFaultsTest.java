@@ -1,5 +1,6 @@
 package io.ssmsidecar.localssm;
 
+import io.ssmsidecar.testing.LocalSsmExtension;
 import io.ssmsidecar.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,9 +13,9 @@ import java.net.Socket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.AccessDeniedException;
@@ -25,23 +26,19 @@ import software.amazon.awssdk.services.ssm.model.ThrottlingException;
 /** Counters, the call log and every injected fault, through the real SDK. */
 class LocalSsmFaultsTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.started().withClockAt(T0);
     private ManualClock clock;
     private LocalSsm ssm;
     private SsmClient client;
 
     @BeforeEach
-    void start() throws Exception {
-        clock = new ManualClock(T0);
-        ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(clock));
-        client = SdkClients.forLocal(ssm);
+    void start() {
+        clock = local.clock();
+        ssm = local.ssm();
+        client = local.client();
         ssm.put("/app/a", "va");
         ssm.put("/app/secret/b", "vb");
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        ssm.close();
     }
 
     @Test

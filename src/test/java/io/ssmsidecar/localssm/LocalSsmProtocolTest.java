@@ -1,5 +1,6 @@
 package io.ssmsidecar.localssm;
 
+import io.ssmsidecar.testing.LocalSsmExtension;
 import io.ssmsidecar.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,9 +13,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -40,21 +41,17 @@ import software.amazon.awssdk.services.ssm.model.ValidationException;
 class LocalSsmProtocolTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00.123Z");
     private final ObjectMapper json = new ObjectMapper();
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.started().withClockAt(T0);
     private ManualClock clock;
     private LocalSsm ssm;
     private SsmClient client;
 
     @BeforeEach
-    void start() throws Exception {
-        clock = new ManualClock(T0);
-        ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(clock));
-        client = SdkClients.forLocal(ssm);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        ssm.close();
+    void start() {
+        clock = local.clock();
+        ssm = local.ssm();
+        client = local.client();
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.testing.RecordingMetrics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -130,7 +131,7 @@ class OutputDirectoryTest {
 
     @Test
     void write_refusesWhenADirectoryIsInTheWayOfAName_andChangesNothing() throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()), metrics);
         out.write(Snapshots.of(1, Map.of("A", "a1")));
         Files.createDirectory(dir().resolve("B"));
@@ -150,7 +151,7 @@ class OutputDirectoryTest {
     @ValueSource(strings = {"..", ".", "a/b", "../escape", "/abs", "x\0y", ".hidden", "..data", "%2F", "a%2Fb",
             "with space", "new\nline", "", "ÜBER"})
     void write_rejectsKeysThatAreNotPlainFileNames_andWritesNothing(String key) throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()), metrics);
         out.write(Snapshots.of(1, Map.of("SAFE", "v1")));
         Set<String> before = entries(dir());
@@ -190,7 +191,7 @@ class OutputDirectoryTest {
 
     @Test
     void write_keyThatIsNoVariableName_failsTheEnvBundle_namingKey_andWritesNothing() throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()).withBundle("env", "app.env", 0440), metrics);
 
         assertThatThrownBy(() -> out.write(Snapshots.of(Map.of("my-key", "x"))))
@@ -288,7 +289,7 @@ class OutputDirectoryTest {
 
     @Test
     void writeFile_writesATopLevelRegularFileAtomically_withItsMode() throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()), metrics);
 
         out.writeFile(".token", "first".getBytes(StandardCharsets.UTF_8), 0600);

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.localssm.Call;
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.LocalSsmExtension;
+import io.ssmsidecar.testing.RecordingMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +22,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -33,20 +36,21 @@ class SsmParameterSourceTest {
 
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final List<String> values = new ArrayList<>();
+    // A fixed clock: the throttling bucket never refills, so throttling is deterministic.
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.started().with(o -> o.withClock(Clock.fixed(T0, ZoneOffset.UTC)));
     private LocalSsm ssm;
     private SsmParameterSource source;
 
     @BeforeEach
-    void start() throws Exception {
-        // A fixed clock: the throttling bucket never refills, so throttling is deterministic.
-        ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(Clock.fixed(T0, ZoneOffset.UTC)));
+    void start() {
+        ssm = local.ssm();
         source = SsmParameterSource.create(env(ssm), metrics, FAST);
     }
 
     @AfterEach
     void stop() {
         source.close();
-        ssm.close();
     }
 
     static Map<String, String> env(LocalSsm ssm) {
