@@ -128,6 +128,7 @@ public final class LocalSsm implements AutoCloseable {
     }
 
     private final Options options;
+    /** One mapper for the whole endpoint (not {@code json.Jackson}: this package depends on nothing but {@code log}). */
     private final ObjectMapper json = new ObjectMapper();
     private final ParameterStore store;
     private final Faults faults;
