@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.ssm.SsmClient;
@@ -25,15 +24,9 @@ class LocalSsmControlApiTest {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     @RegisterExtension
-    final LocalSsmExtension local = LocalSsmExtension.started();
-    private LocalSsm ssm;
-    private SsmClient client;
-
-    @BeforeEach
-    void start() {
-        ssm = local.ssm();
-        client = local.client();
-    }
+    final LocalSsmExtension local = LocalSsmExtension.start();
+    private final LocalSsm ssm = local.ssm();
+    private final SsmClient client = local.client();
 
     @Test
     void parametersAndSecrets_seededOverHttp_areReadThroughSsm() throws Exception {

@@ -1,7 +1,6 @@
 package io.ssmsidecar.localssm;
 
 import io.ssmsidecar.testing.LocalSsmExtension;
-import io.ssmsidecar.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -27,16 +26,12 @@ import software.amazon.awssdk.services.ssm.model.ThrottlingException;
 class LocalSsmFaultsTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
     @RegisterExtension
-    final LocalSsmExtension local = LocalSsmExtension.started().withClockAt(T0);
-    private ManualClock clock;
-    private LocalSsm ssm;
-    private SsmClient client;
+    final LocalSsmExtension local = LocalSsmExtension.startAt(T0);
+    private final LocalSsm ssm = local.ssm();
+    private final SsmClient client = local.client();
 
     @BeforeEach
-    void start() {
-        clock = local.clock();
-        ssm = local.ssm();
-        client = local.client();
+    void seed() {
         ssm.put("/app/a", "va");
         ssm.put("/app/secret/b", "vb");
     }
@@ -61,7 +56,7 @@ class LocalSsmFaultsTest {
     @Test
     void callLog_recordsTheClocksTime_theNamesAsSent_andTheSigningKey() {
         client.getParameters(r -> r.names("/app/a", "/app/secret/b:1"));
-        clock.advance(Duration.ofSeconds(5));
+        local.clock().advance(Duration.ofSeconds(5));
         client.getParametersByPath(r -> r.path("/app"));
 
         List<Call> calls = ssm.calls();
@@ -83,7 +78,7 @@ class LocalSsmFaultsTest {
         }
         ThrottlingException e = catchThrowableOfType(ThrottlingException.class,
                 () -> client.getParameters(r -> r.names("/app/a")));
-        clock.advance(Duration.ofMillis(700));
+        local.clock().advance(Duration.ofMillis(700));
         client.getParameters(r -> r.names("/app/a"));
         client.getParameters(r -> r.names("/app/a"));
 

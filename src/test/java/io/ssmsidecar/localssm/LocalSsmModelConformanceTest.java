@@ -40,12 +40,11 @@ class LocalSsmModelConformanceTest {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     @RegisterExtension
-    final LocalSsmExtension local = LocalSsmExtension.started().with(o -> o.withPageSize(2));
-    private LocalSsm ssm;
+    final LocalSsmExtension local = LocalSsmExtension.start(o -> o.withPageSize(2));
+    private final LocalSsm ssm = local.ssm();
 
     @BeforeEach
-    void start() {
-        ssm = local.ssm();
+    void seed() {
         ssm.put("/app/a", "va", "String");
         ssm.put("/app/b", "vb1", "SecureString");
         ssm.put("/app/b", "vb2", "SecureString");

@@ -38,13 +38,12 @@ class SsmParameterSourceTest {
     private final List<String> values = new ArrayList<>();
     // A fixed clock: the throttling bucket never refills, so throttling is deterministic.
     @RegisterExtension
-    final LocalSsmExtension local = LocalSsmExtension.started().with(o -> o.withClock(Clock.fixed(T0, ZoneOffset.UTC)));
-    private LocalSsm ssm;
+    final LocalSsmExtension local = LocalSsmExtension.start(o -> o.withClock(Clock.fixed(T0, ZoneOffset.UTC)));
+    private final LocalSsm ssm = local.ssm();
     private SsmParameterSource source;
 
     @BeforeEach
     void start() {
-        ssm = local.ssm();
         source = SsmParameterSource.create(env(ssm), metrics, FAST);
     }
 

@@ -2,57 +2,52 @@ package io.ssmsidecar.testing;
 
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.localssm.SdkClients;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
- * A fresh {@link LocalSsm} for each test, and the real SDK client pointed at it (built on first use), closed after
- * the test's own {@code @AfterEach} methods. The test class seeds it in its {@code @BeforeEach}, which runs after
- * this extension has started the endpoint:
+ * A fresh {@link LocalSsm} for each test, and the real SDK client pointed at it (built on first use), both closed
+ * after the test's own {@code @AfterEach} methods. Registered on an instance field, it is built with each test
+ * instance (JUnit's default per-method lifecycle), so the endpoint is there for the fields that follow it:
  * <pre>{@code
  * @RegisterExtension
- * final LocalSsmExtension local = LocalSsmExtension.started().withClockAt(T0);
+ * final LocalSsmExtension local = LocalSsmExtension.startAt(T0);
+ * private final LocalSsm ssm = local.ssm();
+ * private final SsmClient client = local.client();
  * }</pre>
  */
-public final class LocalSsmExtension implements BeforeEachCallback, AfterEachCallback {
-    private final UnaryOperator<LocalSsm.Options> options;
-    private final Instant clockStart;
-    private ManualClock clock;
-    private LocalSsm ssm;
+public final class LocalSsmExtension implements AfterEachCallback {
+    private final ManualClock clock;
+    private final LocalSsm ssm;
     private SsmClient client;
 
-    private LocalSsmExtension(UnaryOperator<LocalSsm.Options> options, Instant clockStart) {
-        this.options = options;
-        this.clockStart = clockStart;
+    private LocalSsmExtension(LocalSsm.Options options, ManualClock clock) {
+        this.clock = clock;
+        try {
+            this.ssm = LocalSsm.start(clock == null ? options : options.withClock(clock));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The endpoint with {@link LocalSsm.Options#defaults()}. */
-    public static LocalSsmExtension started() {
-        return new LocalSsmExtension(UnaryOperator.identity(), null);
+    public static LocalSsmExtension start() {
+        return start(UnaryOperator.identity());
     }
 
-    /** The same, with {@code change} applied to the options (page size, threads, a fixed clock...). */
-    public LocalSsmExtension with(UnaryOperator<LocalSsm.Options> change) {
-        return new LocalSsmExtension(o -> change.apply(options.apply(o)), clockStart);
+    /** The endpoint with {@code change} applied to the default options (page size, threads, a fixed clock...). */
+    public static LocalSsmExtension start(UnaryOperator<LocalSsm.Options> change) {
+        return new LocalSsmExtension(change.apply(LocalSsm.Options.defaults()), null);
     }
 
-    /** The same, on a {@link ManualClock} starting at {@code start}: see {@link #clock()}. */
-    public LocalSsmExtension withClockAt(Instant start) {
-        return new LocalSsmExtension(options, start);
-    }
-
-    @Override
-    public void beforeEach(ExtensionContext context) throws Exception {
-        LocalSsm.Options o = options.apply(LocalSsm.Options.defaults());
-        if (clockStart != null) {
-            clock = new ManualClock(clockStart);
-            o = o.withClock(clock);
-        }
-        ssm = LocalSsm.start(o);
+    /** The endpoint on a {@link ManualClock} starting at {@code start}: see {@link #clock()}. */
+    public static LocalSsmExtension startAt(Instant start) {
+        return new LocalSsmExtension(LocalSsm.Options.defaults(), new ManualClock(start));
     }
 
     @Override
@@ -62,7 +57,6 @@ public final class LocalSsmExtension implements BeforeEachCallback, AfterEachCal
                 client.close();
             }
         } finally {
-            client = null;
             ssm.close();
         }
     }
@@ -79,10 +73,10 @@ public final class LocalSsmExtension implements BeforeEachCallback, AfterEachCal
         return client;
     }
 
-    /** The endpoint's clock; only with {@link #withClockAt(Instant)}. */
+    /** The endpoint's clock; only after {@link #startAt(Instant)}. */
     public ManualClock clock() {
         if (clock == null) {
-            throw new IllegalStateException("no manual clock: register the extension withClockAt(..)");
+            throw new IllegalStateException("no manual clock: start the endpoint with startAt(..)");
         }
         return clock;
     }
