@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The Secrets Manager metadata Parameter Store returns in {@code SourceResult} for a
@@ -83,8 +84,7 @@ public record SecretMetadata(String json, String arn, String name, String versio
     /** The later of the two spellings present, as a streaming read of the text would keep. */
     private static JsonNode field(ObjectNode object, String upper, String lower) {
         JsonNode found = null;
-        for (var it = object.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : object.properties()) {
             if (e.getKey().equals(upper) || e.getKey().equals(lower)) {
                 found = e.getValue();
             }
