@@ -71,7 +71,8 @@ FROM ${RUNTIME_BASE}
 COPY --from=build /opt/jre /opt/jre
 COPY --from=build /app /app
 COPY --from=build /out/ /
-# MALLOC_ARENA_MAX: two glibc malloc arenas instead of eight per core, for a few MiB less RSS (PERF-NOTES).
+# MALLOC_ARENA_MAX: two glibc malloc arenas instead of eight per core, for a few MiB less RSS
+# (part of the image settings measured in bench/RESULTS.md; not A/B-tested on its own).
 ENV PATH=/opt/jre/bin:/usr/bin:/bin \
     MALLOC_ARENA_MAX=2
 # The output directory, declared as a volume so ECS copies its owner and mode into the task's shared volume.

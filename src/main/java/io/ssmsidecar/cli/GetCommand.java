@@ -1,10 +1,10 @@
 package io.ssmsidecar.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ssmsidecar.ExitCode;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
+import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
@@ -76,7 +76,7 @@ public final class GetCommand implements Command {
                     }
                     out.print(s.value().reveal());
                 } else {
-                    ObjectNode json = new ObjectMapper().createObjectNode();
+                    ObjectNode json = Jackson.mapper().createObjectNode();
                     r.secrets().forEach((k, s) -> json.put(k, s.value().reveal()));
                     out.println(json.toPrettyString());
                 }

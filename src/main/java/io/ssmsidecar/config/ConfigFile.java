@@ -2,10 +2,8 @@ package io.ssmsidecar.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.reference.Printable;
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
@@ -26,14 +24,6 @@ final class ConfigFile {
     static final String SECRETS = "secrets";
 
     static final ConfigFile NONE = new ConfigFile(null, Map.of(), Map.of());
-
-    /** Built on first use: most runs have no config file, and building a mapper costs start-up time. */
-    private static final class Mapper {
-        static final JsonMapper JSON = JsonMapper.builder()
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .build();
-    }
 
     /** The file's path as given, for messages; null for {@link #NONE}. */
     final String path;
@@ -56,7 +46,7 @@ final class ConfigFile {
         }
         JsonNode root;
         try {
-            root = Mapper.JSON.readTree(SmallFile.read(Path.of(from.text()), MAX_BYTES));
+            root = Jackson.strictMapper().readTree(SmallFile.read(Path.of(from.text()), MAX_BYTES));
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             problems.add("config file " + shown + " is not valid JSON"

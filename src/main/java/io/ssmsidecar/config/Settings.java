@@ -77,6 +77,9 @@ public record Settings(
         Duration notFoundTtl,
         SdkEndpoint sdkEndpoint) {
 
+    /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
+    public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
+
     public Settings {
         references = List.copyOf(references);
         allow = List.copyOf(allow);

@@ -34,7 +34,7 @@ final class Validator {
     static final int MAX_ON_DEMAND_CALLS = 64;
     static final Duration MAX_NOT_FOUND_TTL = Duration.ofHours(1);
     static final List<String> BUNDLE_KINDS = List.of("env", "dotenv", "properties", "json");
-    static final List<String> SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
+    static final List<String> SIGNALS = Settings.ON_CHANGE_SIGNALS;
 
     private static final Pattern MODE = Pattern.compile("0?[0-7]{3}");
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");

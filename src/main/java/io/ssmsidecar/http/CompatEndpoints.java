@@ -1,6 +1,7 @@
 package io.ssmsidecar.http;
 
 import io.javalin.http.Context;
+import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.NotAllowedException;
@@ -17,7 +18,6 @@ import java.util.regex.Pattern;
  * {@code GetSecretValue} (served through Parameter Store's {@code /aws/reference/secretsmanager/} path).
  */
 final class CompatEndpoints {
-    static final String SECRETS_MANAGER_PREFIX = "/aws/reference/secretsmanager/";
     private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
     /** SSM labels, and Secrets Manager stages and version ids: letters, digits, {@code . - _}. */
     static final Pattern SELECTOR = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -82,7 +82,7 @@ final class CompatEndpoints {
                                                     String versionStage, boolean refreshNow) {
         // Parameter Store takes one selector; a version id is the narrower one, its stages are checked by secretValue.
         String selector = versionId != null ? versionId : versionStage;
-        String name = SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
+        String name = Reference.SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
         return backend.fetchParameter(name, refreshNow).exceptionally(failure -> {
             Throwable e = OnDemandFetcher.cause(failure);
             if (e instanceof SourceException s
@@ -102,12 +102,11 @@ final class CompatEndpoints {
      */
     static byte[] secretValue(String secretId, String versionId, String versionStage, Parameter parameter)
             throws SourceException {
-        AwsJson.SecretMetadata metadata = AwsJson.SecretMetadata.parse(parameter.sourceResult());
-        if (versionId != null && versionStage != null && !metadata.stages().contains(versionStage)) {
+        if (versionId != null && versionStage != null && !AwsJson.metadata(parameter).stages().contains(versionStage)) {
             throw new SourceException("ResourceNotFoundException", 400, false, "version '" + versionId
                     + "' of secret '" + secretId + "' does not carry the stage '" + versionStage + "'", null);
         }
-        return AwsJson.getSecretValueResponse(secretId, parameter, metadata);
+        return AwsJson.getSecretValueResponse(secretId, parameter);
     }
 
     /** Writes the answer for a fetched value. */

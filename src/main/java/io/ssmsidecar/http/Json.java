@@ -1,7 +1,7 @@
 package io.ssmsidecar.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.ssmsidecar.json.Jackson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +14,6 @@ import java.time.Instant;
  */
 final class Json {
     static final String CONTENT_TYPE = "application/json";
-    static final JsonFactory FACTORY = new JsonFactory();
 
     /** Writes one JSON document. */
     interface Body {
@@ -26,7 +25,7 @@ final class Json {
 
     static byte[] write(Body body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+        try (JsonGenerator json = Jackson.FACTORY.createGenerator(out)) {
             body.write(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -2,6 +2,7 @@ package io.ssmsidecar.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.ssmsidecar.json.Jackson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +25,7 @@ final class RequestBody {
         if (body.length == 0) {
             return members;
         }
-        try (JsonParser parser = Json.FACTORY.createParser(body)) {
+        try (JsonParser parser = Jackson.FACTORY.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw serialization("the request body must be a JSON object");
             }

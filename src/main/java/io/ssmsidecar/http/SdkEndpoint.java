@@ -2,6 +2,7 @@ package io.ssmsidecar.http;
 
 import io.javalin.http.Context;
 import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.NotAllowedException;
@@ -41,7 +42,6 @@ final class SdkEndpoint {
     static final String REQUEST_ID_HEADER = "x-amzn-RequestId";
     static final int MAX_NAMES = 10;
     static final int MAX_PATH_RESULTS = 10;
-    private static final String SECRETS_MANAGER_PREFIX = CompatEndpoints.SECRETS_MANAGER_PREFIX;
     private static final String TOKEN_VERSION = "sdk1\n";
 
     /** The operations served, by {@code X-Amz-Target}. */
@@ -271,7 +271,7 @@ final class SdkEndpoint {
     }
 
     private static void checkSecretsManagerDecryption(String name, boolean decrypt) {
-        if (!decrypt && name.startsWith(SECRETS_MANAGER_PREFIX)) {
+        if (!decrypt && name.startsWith(Reference.SECRETS_MANAGER_PREFIX)) {
             throw ApiError.badRequest("WithDecryption flag must be True for retrieving a Secret Value from Secrets Manager");
         }
     }

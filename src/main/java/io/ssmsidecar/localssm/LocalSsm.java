@@ -107,16 +107,6 @@ public final class LocalSsm implements AutoCloseable {
                     sourceResultWithSecretString, callLogLimit);
         }
 
-        public Options withRegion(String value) {
-            return new Options(port, clock, value, accountId, pageSize, seed, threads, randomSeed,
-                    sourceResultWithSecretString, callLogLimit);
-        }
-
-        public Options withAccountId(String value) {
-            return new Options(port, clock, region, value, pageSize, seed, threads, randomSeed,
-                    sourceResultWithSecretString, callLogLimit);
-        }
-
         public Options withPageSize(int value) {
             return new Options(port, clock, region, accountId, value, seed, threads, randomSeed,
                     sourceResultWithSecretString, callLogLimit);
@@ -132,22 +122,13 @@ public final class LocalSsm implements AutoCloseable {
                     sourceResultWithSecretString, callLogLimit);
         }
 
-        public Options withRandomSeed(long value) {
-            return new Options(port, clock, region, accountId, pageSize, seed, threads, value,
-                    sourceResultWithSecretString, callLogLimit);
-        }
-
         public Options withSourceResultWithSecretString(boolean value) {
             return new Options(port, clock, region, accountId, pageSize, seed, threads, randomSeed, value, callLogLimit);
-        }
-
-        public Options withCallLogLimit(int value) {
-            return new Options(port, clock, region, accountId, pageSize, seed, threads, randomSeed,
-                    sourceResultWithSecretString, value);
         }
     }
 
     private final Options options;
+    /** One mapper for the whole endpoint (not {@code json.Jackson}: this package depends on nothing but {@code log}). */
     private final ObjectMapper json = new ObjectMapper();
     private final ParameterStore store;
     private final Faults faults;

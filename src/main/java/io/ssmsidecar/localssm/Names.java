@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 
 /** SSM's rules for parameter names, paths, selectors and labels, and the parsing of a requested name. */
 final class Names {
+    /** Its own copy of {@code Reference.SECRETS_MANAGER_PREFIX}: this package depends on nothing but {@code log}. */
     static final String SECRETS_PREFIX = "/aws/reference/secretsmanager/";
     static final int MAX_NAME_LENGTH = 2048;
     static final int MAX_LEVELS = 15;

@@ -32,7 +32,10 @@ final class SsmProtocol {
     static final int MAX_PATH_RESULTS = 10;
     static final int MAX_HISTORY_RESULTS = 50;
 
-    /** The date format of {@code SourceResult}'s {@code createdDate}, as Parameter Store writes it (Gson's default). */
+    /**
+     * The date format of {@code SourceResult}'s {@code createdDate}, as Parameter Store writes it (Gson's default).
+     * {@code source.SecretMetadata} reads it; this package keeps its own copy as it depends on nothing but {@code log}.
+     */
     private static final DateTimeFormatter SOURCE_RESULT_DATE =
             DateTimeFormatter.ofPattern("MMM d, yyyy, h:mm:ss a", Locale.US).withZone(ZoneOffset.UTC);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -1,9 +1,7 @@
 package io.ssmsidecar.output;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.source.SecretValue;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -60,7 +58,7 @@ enum BundleFormat {
             Map<String, String> plain = new LinkedHashMap<>();
             values.forEach((k, v) -> plain.put(k, v.reveal()));
             try {
-                byte[] json = Json.WRITER.writeValueAsBytes(plain);
+                byte[] json = Jackson.prettyWriter().writeValueAsBytes(plain);
                 byte[] withNewline = Arrays.copyOf(json, json.length + 1);
                 withNewline[json.length] = '\n';
                 return withNewline;
@@ -112,14 +110,5 @@ enum BundleFormat {
         }
         throw new OutputException("unknown bundle kind " + FileNames.printable(kind) + ": use one of "
                 + Arrays.stream(values()).map(BundleFormat::kind).collect(Collectors.joining(", ")));
-    }
-
-    /** Jackson, kept here so it is configured once. */
-    static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-        static final ObjectWriter WRITER = MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writer();
-
-        private Json() {
-        }
     }
 }

@@ -1,8 +1,9 @@
 package io.ssmsidecar.output;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.store.Backoff;
@@ -42,11 +43,6 @@ import java.util.random.RandomGenerator;
  */
 public final class ChangeNotifier implements AutoCloseable {
     private static final Log LOG = Log.get(ChangeNotifier.class);
-    /** Built on first use (the first notification): start-up never loads Jackson's object mapper for it. */
-    private static final class Mapper {
-        static final ObjectMapper JSON = new ObjectMapper();
-    }
-    private static final Set<String> SIGNALS = Set.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
 
     /**
      * @param url             POST target (JSON body), if any
@@ -129,7 +125,7 @@ public final class ChangeNotifier implements AutoCloseable {
 
     /** The JSON body of a notification: changed keys, sorted, with versions, never values. */
     String body(Snapshot snapshot, Set<String> keys) {
-        ObjectNode root = Mapper.JSON.createObjectNode();
+        ObjectNode root = Jackson.mapper().createObjectNode();
         root.put("generation", snapshot.generation());
         root.put("at", Instant.now(clock).toString());
         ArrayNode changed = root.putArray("changed");
@@ -275,7 +271,7 @@ public final class ChangeNotifier implements AutoCloseable {
 
     private static boolean sendSignal(long pid, String signal) {
         String name = signal.toUpperCase(Locale.ROOT).replaceFirst("^SIG", "");
-        if (!SIGNALS.contains(name)) {
+        if (!Settings.ON_CHANGE_SIGNALS.contains(name)) {
             return false;
         }
         try {

@@ -171,25 +171,6 @@ public final class OutputDirectory implements AutoCloseable {
     }
 
     /**
-     * Whether writing {@code b} after {@code a} would change any file: different keys, or a key whose version tag
-     * or value differs. Callers use it to skip no-op writes.
-     */
-    public static boolean differs(Snapshot a, Snapshot b) {
-        Map<String, Secret> x = a.secrets();
-        Map<String, Secret> y = b.secrets();
-        if (!x.keySet().equals(y.keySet())) {
-            return true;
-        }
-        for (Map.Entry<String, Secret> e : x.entrySet()) {
-            Secret other = y.get(e.getKey());
-            if (!e.getValue().versionTag().equals(other.versionTag()) || !e.getValue().value().equals(other.value())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Writes every secret of {@code snapshot} as its own file, plus every bundle and template, as one new set and
      * swaps it in atomically; top-level names of keys no longer present are removed. Everything is rendered and
      * checked (names, env names, templates' keys, encodable values, free space) before the disk is touched.

@@ -1,6 +1,6 @@
 package io.ssmsidecar.output;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.ssmsidecar.json.JsonField;
 import io.ssmsidecar.source.SecretValue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -244,22 +244,15 @@ final class Template {
     }
 
     private String field(Placeholder ph, String value) throws OutputException {
-        JsonNode node;
         try {
-            node = BundleFormat.Json.MAPPER.readTree(value);
-        } catch (IOException e) {
-            // Jackson's message may quote the value: keep only that it is not JSON.
-            node = null;
-        }
-        if (node == null || !node.isObject()) {
+            return JsonField.read(value, ph.field());
+        } catch (JsonField.Missing e) {
+            if (e.problem() == JsonField.Problem.NO_FIELD) {
+                throw new OutputException("template " + source + " line " + ph.line() + ": the JSON value of " + ph.key()
+                        + " has no field " + FileNames.printable(ph.field()));
+            }
             throw new OutputException("template " + source + " line " + ph.line() + ": the value of " + ph.key()
                     + " is not a JSON object, so {{ " + ph.key() + "#" + ph.field() + " }} cannot read a field of it");
         }
-        JsonNode f = node.get(ph.field());
-        if (f == null) {
-            throw new OutputException("template " + source + " line " + ph.line() + ": the JSON value of " + ph.key()
-                    + " has no field " + FileNames.printable(ph.field()));
-        }
-        return f.isTextual() ? f.textValue() : f.toString();
     }
 }

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.reference.Reference;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -46,7 +46,6 @@ public final class IamPolicy {
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
     private static final Pattern KEY_ARN = Pattern.compile(
             "arn:(aws|aws-cn|aws-us-gov):kms:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):([0-9]{12}):key/[A-Za-z0-9-]{1,128}");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * Where names that are not ARNs live, and the key of the SecureStrings.
@@ -113,7 +112,7 @@ public final class IamPolicy {
             throw new PolicyException(List.copyOf(new LinkedHashSet<>(problems)));
         }
 
-        ObjectNode document = JSON.createObjectNode().put("Version", "2012-10-17");
+        ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
         ArrayNode statements = document.putArray("Statement");
         statement(statements, SID_PARAMETERS, "ssm:GetParameters", parameters);
         statement(statements, SID_PATHS, "ssm:GetParametersByPath", paths);
@@ -142,7 +141,7 @@ public final class IamPolicy {
                 .withArrayIndenter(new DefaultIndenter("  ", "\n"))
                 .withObjectIndenter(new DefaultIndenter("  ", "\n"));
         try {
-            return JSON.writer(printer).writeValueAsString(document) + "\n";
+            return Jackson.mapper().writer(printer).writeValueAsString(document) + "\n";
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

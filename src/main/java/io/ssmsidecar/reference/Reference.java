@@ -1,6 +1,5 @@
 package io.ssmsidecar.reference;
 
-import java.util.Optional;
 
 /**
  * One parsed {@code ssm://} reference, declared by an environment variable whose name is {@link #key()}.
@@ -19,15 +18,12 @@ public record Reference(String key, Kind kind, String name, String selector, Str
     public enum Kind { PARAMETER, PATH }
 
     public static final String SCHEME = "ssm://";
+    /** Parameter Store's path to Secrets Manager secrets: the one spelling of it in the project but localssm's. */
     public static final String SECRETS_MANAGER_PREFIX = "/aws/reference/secretsmanager/";
 
     /** The name as sent to {@code GetParameters}: {@code name} or {@code name:selector}. */
     public String requestName() {
         return selector == null ? name : name + ":" + selector;
-    }
-
-    public Optional<String> jsonKeyOptional() {
-        return Optional.ofNullable(jsonKey);
     }
 
     public boolean isSecretsManager() {

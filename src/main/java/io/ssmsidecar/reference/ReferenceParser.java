@@ -35,7 +35,8 @@ public final class ReferenceParser {
     private static final String PATH_SUFFIX = "/*";
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
-    private static final String SECRETS_MANAGER_ROOT = "/aws/reference/secretsmanager";
+    private static final String SECRETS_MANAGER_ROOT =
+            Reference.SECRETS_MANAGER_PREFIX.substring(0, Reference.SECRETS_MANAGER_PREFIX.length() - 1);
 
     private ReferenceParser() {
     }

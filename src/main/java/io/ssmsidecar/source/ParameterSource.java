@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where parameter values come from. The SSM implementation is the only code in the project that
- * imports the AWS SDK; everything else sees this interface. Implementations are thread-safe.
+ * Where parameter values come from. The AWS SDK stays inside this package ({@link SsmParameterSource} and its
+ * helpers); everything else sees this interface and the plain types beside it. Implementations are thread-safe.
  */
 public interface ParameterSource extends AutoCloseable {
 
@@ -23,7 +23,9 @@ public interface ParameterSource extends AutoCloseable {
 
     /**
      * Every parameter below {@code path}, recursively, with decryption, following {@code NextToken}
-     * until the last page. {@code calls} (may be null) is told how many calls were made.
+     * until the last page.
+     *
+     * @throws SourceException when a page fails; no partial list is returned
      */
     List<Parameter> getParametersByPath(String path) throws SourceException;
 

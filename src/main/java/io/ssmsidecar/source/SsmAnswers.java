@@ -1,15 +1,11 @@
 package io.ssmsidecar.source;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ssmsidecar.reference.Reference;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -17,7 +13,7 @@ import java.util.function.BiPredicate;
 
 /**
  * Maps SDK answers to our {@link Parameter}s: each name asked for is matched to the answer that is provably its own,
- * and becomes that parameter's {@link Parameter#requestedName()}. {@code SourceResult} is stripped of any secret value.
+ * and becomes that parameter's {@link Parameter#requestedName()}. {@code SourceResult} becomes a {@link SecretMetadata}, stripped of any secret value.
  * <p>
  * AWS answers a request for {@code name:3} with {@code Name=name} and {@code Selector=":3"}, a request by ARN with the
  * bare {@code Name} and the {@code ARN}, and a Secrets Manager reference with the reference path as {@code Name}.
@@ -35,10 +31,6 @@ import java.util.function.BiPredicate;
  * fits is an {@code UnmatchedAnswer} error. A value is never put under a name it was not proven to answer.
  */
 final class SsmAnswers {
-    /** Built on first use (a Secrets Manager reference): plain parameters never load Jackson's object mapper. */
-    private static final class Mapper {
-        static final ObjectMapper JSON = new ObjectMapper();
-    }
     private static final String PARAMETER_ARN_MARK = ":parameter/";
     private static final String SECRET_ARN_MARK = ":secret:";
     /** Secrets Manager appends a dash and six random characters to a secret's name in its ARN. */
@@ -165,10 +157,10 @@ final class SsmAnswers {
         if (a.base().equals(p.name())) {
             return true;
         }
-        if (!a.base().startsWith(SsmParameterSource.SECRETS_PREFIX) || p.name() == null) {
+        if (!a.base().startsWith(Reference.SECRETS_MANAGER_PREFIX) || p.name() == null) {
             return false;
         }
-        String id = a.base().substring(SsmParameterSource.SECRETS_PREFIX.length());
+        String id = a.base().substring(Reference.SECRETS_MANAGER_PREFIX.length());
         return id.equals(p.name()) || id.equals(secretNameOf(p.name()));
     }
 
@@ -210,34 +202,6 @@ final class SsmAnswers {
         }
         return new Parameter(requested, p.name(), p.typeAsString(), SecretValue.of(p.value()),
                 p.version() == null ? 0 : p.version(), p.selector() == null || p.selector().isEmpty() ? null : p.selector(),
-                valueFreeSourceResult(p.sourceResult()), p.lastModifiedDate(), p.arn(), p.dataType());
-    }
-
-    /**
-     * {@code SourceResult} without {@code secretString}/{@code secretBinary}: Parameter Store copies the whole Secrets
-     * Manager answer into it, value included, and our {@link Parameter} promises metadata only. Null when it is not a
-     * JSON object (then it cannot be checked).
-     */
-    static String valueFreeSourceResult(String sourceResult) {
-        if (sourceResult == null || sourceResult.isEmpty()) {
-            return null;
-        }
-        try {
-            JsonNode n = Mapper.JSON.readTree(sourceResult);
-            if (!(n instanceof ObjectNode object)) {
-                return null;
-            }
-            List<String> drop = new ArrayList<>();
-            object.fieldNames().forEachRemaining(k -> {
-                String lower = k.toLowerCase(Locale.ROOT);
-                if (lower.equals("secretstring") || lower.equals("secretbinary")) {
-                    drop.add(k);
-                }
-            });
-            object.remove(drop);
-            return Mapper.JSON.writeValueAsString(object);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
+                SecretMetadata.parse(p.sourceResult()), p.lastModifiedDate(), p.arn(), p.dataType());
     }
 }

@@ -34,8 +34,11 @@ import software.amazon.awssdk.services.ssm.model.GetParametersResponse;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
- * The {@link ParameterSource} backed by AWS SSM Parameter Store through the AWS SDK for Java v2 (the only main code
- * that imports the SDK). Built from an explicit environment map so tests need not touch the process environment:
+ * The {@link ParameterSource} backed by AWS SSM Parameter Store through the AWS SDK for Java v2. With
+ * {@link SsmAnswers} (answers to {@link Parameter}s) and {@link SsmErrors} (errors to {@link SourceException}s) it is
+ * the project's only code that imports the SDK; it also lends its resolved credentials and region to the SDK
+ * endpoint's SigV4 check through {@link #signingCredentials()}, so that check needs no SDK of its own.
+ * Built from an explicit environment map so tests need not touch the process environment:
  * <ul>
  *   <li>endpoint: {@code AWS_ENDPOINT_URL_SSM}, else {@code AWS_ENDPOINT_URL}, else the SDK's regional endpoint;</li>
  *   <li>region: {@code AWS_REGION}, else {@code AWS_DEFAULT_REGION}, else the SDK's region chain;</li>
@@ -76,7 +79,6 @@ public final class SsmParameterSource implements ParameterSource {
         }
     }
 
-    static final String SECRETS_PREFIX = "/aws/reference/secretsmanager/";
     private static final int MAX_PAGES = 10_000;
 
     /** The SDK client and its HTTP client, built on a thread of their own started by {@link #create}: see there. */

@@ -1,8 +1,6 @@
 package io.ssmsidecar.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.json.JsonField;
 import io.ssmsidecar.reference.PathKeys;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
@@ -29,11 +27,6 @@ import java.util.TreeMap;
  * Thread-safe; holds no state between passes.
  */
 public final class Resolver {
-    /** Built on first use (a JSON key or a Secrets Manager reference): plain parameters never load Jackson's mapper. */
-    private static final class Mapper {
-        static final ObjectMapper JSON = new ObjectMapper();
-    }
-
     private final ParameterSource source;
     private final Clock clock;
 
@@ -170,42 +163,21 @@ public final class Resolver {
                 return;
             }
         }
-        secrets.put(key, new Secret(key, p.name(), value, p.version(), versionId(p), p.lastModified(), now, p));
+        secrets.put(key, new Secret(key, p.name(), value, p.version(), p.secretMetadata() == null ? null : p.secretMetadata().versionId(), p.lastModified(), now, p));
     }
 
     /** The value of top-level {@code jsonKey} in a JSON object value; the message names the key, never the value. */
     static SecretValue extractJsonKey(SecretValue json, String jsonKey) {
-        JsonNode node;
         try {
-            node = Mapper.JSON.readTree(json.reveal());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the value is not JSON, so JSON key '" + jsonKey + "' cannot be read");
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("the value is not a JSON object, so JSON key '" + jsonKey + "' cannot be read");
-        }
-        JsonNode field = node.get(jsonKey);
-        if (field == null) {
-            // Only the count: the other keys' names are part of the value (a key can be a token or a user name).
-            int keys = node.size();
-            throw new IllegalArgumentException("JSON key '" + jsonKey + "' is not in the value (an object with "
-                    + keys + (keys == 1 ? " key" : " keys") + "; names are part of the value and not shown)");
-        }
-        return SecretValue.of(field.isTextual() ? field.textValue() : field.toString());
-    }
-
-    /** The Secrets Manager VersionId from a reference-path parameter's SourceResult, else null. */
-    static String versionId(Parameter p) {
-        if (p.sourceResult() == null || p.sourceResult().isEmpty()) {
-            return null;
-        }
-        try {
-            // Parameter Store writes Secrets Manager's fields in lower camel case ("versionId"); accept both.
-            JsonNode result = Mapper.JSON.readTree(p.sourceResult());
-            JsonNode id = result.has("versionId") ? result.get("versionId") : result.get("VersionId");
-            return id == null || id.isNull() ? null : id.asText();
-        } catch (JsonProcessingException e) {
-            return null;
+            return SecretValue.of(JsonField.read(json.reveal(), jsonKey));
+        } catch (JsonField.Missing e) {
+            throw new IllegalArgumentException(switch (e.problem()) {
+                case NOT_JSON -> "the value is not JSON, so JSON key '" + jsonKey + "' cannot be read";
+                case NOT_OBJECT -> "the value is not a JSON object, so JSON key '" + jsonKey + "' cannot be read";
+                // Only the count: the other keys' names are part of the value (a key can be a token or a user name).
+                case NO_FIELD -> "JSON key '" + jsonKey + "' is not in the value (an object with " + e.keys()
+                        + (e.keys() == 1 ? " key" : " keys") + "; names are part of the value and not shown)";
+            });
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.ssmsidecar.http;
 
+import io.ssmsidecar.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,11 @@ final class ApiClient {
 
     ApiClient(int port) {
         this.port = port;
+    }
+
+    /** Waits (bounded) until exactly {@code n} long-polls are parked on {@code server}. */
+    static void awaitWaiting(ApiServer server, int n) {
+        Await.until(() -> server.waitingRequests() == n, () -> server.waitingRequests() + " long-polls waiting, expected " + n);
     }
 
     HttpRequest.Builder request(String pathAndQuery) {

@@ -100,7 +100,7 @@ class ConcurrencyAndShutdownTest {
         for (int i = 0; i < CAP; i++) {
             polls.add(client.getAsync("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", "\"3\""));
         }
-        Await.waiting(server, CAP);
+        ApiClient.awaitWaiting(server, CAP);
 
         assertThat(client.get("/v1/secrets/DB_PASSWORD").statusCode()).isEqualTo(429);
         backend.declare(InMemoryBackend.secret("DB_PASSWORD", "/prod/db/password", "rotated", 4));

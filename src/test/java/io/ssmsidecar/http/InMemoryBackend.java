@@ -9,6 +9,7 @@ import io.ssmsidecar.store.Readiness;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.store.SnapshotStore;
+import io.ssmsidecar.testing.Await;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -6,6 +6,7 @@ import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.Parameter;
+import io.ssmsidecar.source.SecretMetadata;
 import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.Secret;
@@ -43,7 +44,7 @@ class LogLeakTest {
         backend.ssm.put("/prod/app/flag", InMemoryBackend.parameter("/prod/app/flag", ON_DEMAND_VALUE, 2));
         backend.ssm.put("/aws/reference/secretsmanager/api", new Parameter("/aws/reference/secretsmanager/api",
                 "/aws/reference/secretsmanager/api", "SecureString", SecretValue.of(SM_VALUE), 0, null,
-                "{\"Name\":\"api\",\"VersionId\":\"v1\",\"VersionStages\":[\"AWSCURRENT\"]}", Instant.EPOCH, null, null));
+                SecretMetadata.parse("{\"Name\":\"api\",\"VersionId\":\"v1\",\"VersionStages\":[\"AWSCURRENT\"]}"), Instant.EPOCH, null, null));
         backend.failures.put("/prod/app/broken", new SourceException("InternalServerError", 500, true,
                 "GetParameters for '/prod/app/broken' failed", null));
 
@@ -69,7 +70,7 @@ class LogLeakTest {
             responses.add(client.get("/v1/secrets/DB_PASSWORD", "X-Padding", "p".repeat(ApiServer.MAX_HEADER_BYTES)));
             CompletableFuture<HttpResponse<String>> poll =
                     client.getAsync("/v1/secrets/DB_PASSWORD?wait=20s", "If-None-Match", "\"3\"");
-            Await.waiting(server, 1);
+            ApiClient.awaitWaiting(server, 1);
             backend.declare(new Secret("DB_PASSWORD", "/prod/db/password", SecretValue.of(ROTATED_VALUE), 4, null, null,
                     InMemoryBackend.NOW, InMemoryBackend.parameter("/prod/db/password", ROTATED_VALUE, 4)));
             responses.add(poll.get(10, TimeUnit.SECONDS));

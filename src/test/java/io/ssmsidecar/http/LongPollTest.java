@@ -36,7 +36,7 @@ class LongPollTest {
     }
 
     private void awaitWaiters(int n) {
-        Await.waiting(server, n);
+        ApiClient.awaitWaiting(server, n);
     }
 
     @Test
@@ -140,7 +140,7 @@ class LongPollTest {
             for (int i = 0; i < waiting; i++) {
                 pending.add(wideClient.getAsync("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", "\"3\""));
             }
-            Await.waiting(wide, waiting);
+            ApiClient.awaitWaiting(wide, waiting);
             assertThat(wideClient.get("/v1/secrets/OTHER").body()).isEqualTo("other-value");
 
             backend.declare(InMemoryBackend.secret("DB_PASSWORD", "/prod/db/password", "new-value", 4));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -12,9 +13,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.AccessDeniedException;
 import software.amazon.awssdk.services.ssm.model.ThrottlingException;
@@ -23,20 +23,10 @@ import software.amazon.awssdk.services.ssm.model.ThrottlingException;
 class LocalSsmControlApiTest {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
-    private LocalSsm ssm;
-    private SsmClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        ssm = LocalSsm.start();
-        client = SdkClients.forLocal(ssm);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        ssm.close();
-    }
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.start();
+    private final LocalSsm ssm = local.ssm();
+    private final SsmClient client = local.client();
 
     @Test
     void parametersAndSecrets_seededOverHttp_areReadThroughSsm() throws Exception {

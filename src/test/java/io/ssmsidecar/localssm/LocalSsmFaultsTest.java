@@ -1,6 +1,6 @@
 package io.ssmsidecar.localssm;
 
-import io.ssmsidecar.testing.ManualClock;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -12,9 +12,9 @@ import java.net.Socket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.AccessDeniedException;
@@ -25,23 +25,15 @@ import software.amazon.awssdk.services.ssm.model.ThrottlingException;
 /** Counters, the call log and every injected fault, through the real SDK. */
 class LocalSsmFaultsTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
-    private ManualClock clock;
-    private LocalSsm ssm;
-    private SsmClient client;
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.startAt(T0);
+    private final LocalSsm ssm = local.ssm();
+    private final SsmClient client = local.client();
 
     @BeforeEach
-    void start() throws Exception {
-        clock = new ManualClock(T0);
-        ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(clock));
-        client = SdkClients.forLocal(ssm);
+    void seed() {
         ssm.put("/app/a", "va");
         ssm.put("/app/secret/b", "vb");
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        ssm.close();
     }
 
     @Test
@@ -64,7 +56,7 @@ class LocalSsmFaultsTest {
     @Test
     void callLog_recordsTheClocksTime_theNamesAsSent_andTheSigningKey() {
         client.getParameters(r -> r.names("/app/a", "/app/secret/b:1"));
-        clock.advance(Duration.ofSeconds(5));
+        local.clock().advance(Duration.ofSeconds(5));
         client.getParametersByPath(r -> r.path("/app"));
 
         List<Call> calls = ssm.calls();
@@ -86,7 +78,7 @@ class LocalSsmFaultsTest {
         }
         ThrottlingException e = catchThrowableOfType(ThrottlingException.class,
                 () -> client.getParameters(r -> r.names("/app/a")));
-        clock.advance(Duration.ofMillis(700));
+        local.clock().advance(Duration.ofMillis(700));
         client.getParameters(r -> r.names("/app/a"));
         client.getParameters(r -> r.names("/app/a"));
 
@@ -209,8 +201,10 @@ class LocalSsmFaultsTest {
     void options_rejectValuesOutsideTheirRange_namingTheValue() {
         LocalSsm.Options d = LocalSsm.Options.defaults();
         assertThatThrownBy(() -> d.withPort(70000)).hasMessageContaining("70000");
-        assertThatThrownBy(() -> d.withAccountId("12")).hasMessageContaining("'12'");
-        assertThatThrownBy(() -> d.withRegion("mars")).hasMessageContaining("'mars'");
+        assertThatThrownBy(() -> new LocalSsm.Options(0, d.clock(), d.region(), "12", 10, d.seed(), 4, 1, false, 10))
+                .hasMessageContaining("'12'");
+        assertThatThrownBy(() -> new LocalSsm.Options(0, d.clock(), "mars", d.accountId(), 10, d.seed(), 4, 1, false, 10))
+                .hasMessageContaining("'mars'");
         assertThatThrownBy(() -> d.withPageSize(0)).hasMessageContaining("got 0");
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.SdkPojo;
 import software.amazon.awssdk.core.protocol.MarshallingType;
@@ -38,11 +39,12 @@ import software.amazon.awssdk.services.ssm.model.PutParameterResponse;
 class LocalSsmModelConformanceTest {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
-    private LocalSsm ssm;
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.start(o -> o.withPageSize(2));
+    private final LocalSsm ssm = local.ssm();
 
     @BeforeEach
-    void start() throws Exception {
-        ssm = LocalSsm.start(LocalSsm.Options.defaults().withPageSize(2));
+    void seed() {
         ssm.put("/app/a", "va", "String");
         ssm.put("/app/b", "vb1", "SecureString");
         ssm.put("/app/b", "vb2", "SecureString");
@@ -50,11 +52,6 @@ class LocalSsmModelConformanceTest {
         ssm.put("/app/c/d", "x,y", "StringList");
         ssm.putSecret("prod/db", "{\"password\":\"pw\"}");
         ssm.putSecret("prod/db", "{\"password\":\"pw2\"}");
-    }
-
-    @AfterEach
-    void stop() {
-        ssm.close();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.ssmsidecar.localssm;
 
-import io.ssmsidecar.testing.ManualClock;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -12,9 +12,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -40,22 +39,10 @@ import software.amazon.awssdk.services.ssm.model.ValidationException;
 class LocalSsmProtocolTest {
     private static final Instant T0 = Instant.parse("2024-05-01T10:00:00.123Z");
     private final ObjectMapper json = new ObjectMapper();
-    private ManualClock clock;
-    private LocalSsm ssm;
-    private SsmClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        clock = new ManualClock(T0);
-        ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(clock));
-        client = SdkClients.forLocal(ssm);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        ssm.close();
-    }
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.startAt(T0);
+    private final LocalSsm ssm = local.ssm();
+    private final SsmClient client = local.client();
 
     @Test
     void putParameter_startsAtVersionOne_andOverwriteIncrements() {
@@ -301,9 +288,9 @@ class LocalSsmProtocolTest {
     @Test
     void getParameterHistory_listsVersionsOldestFirst_inPages() {
         ssm.put("/app/a", "v1");
-        clock.advance(Duration.ofMinutes(1));
+        local.clock().advance(Duration.ofMinutes(1));
         ssm.put("/app/a", "v2", "SecureString");
-        clock.advance(Duration.ofMinutes(1));
+        local.clock().advance(Duration.ofMinutes(1));
         ssm.put("/app/a", "v3");
 
         GetParameterHistoryResponse first = client.getParameterHistory(r -> r.name("/app/a").maxResults(2)
@@ -358,7 +345,7 @@ class LocalSsmProtocolTest {
     @Test
     void secretsManagerReference_answersTheCurrentSecret_withSourceResultShapedLikeSecretsManager() throws Exception {
         String v1 = ssm.putSecret("prod/db", "{\"password\":\"first\"}");
-        clock.advance(Duration.ofHours(1));
+        local.clock().advance(Duration.ofHours(1));
         String v2 = ssm.putSecret("prod/db", "{\"password\":\"second\"}");
 
         Parameter current = client.getParameter(r -> r.name("/aws/reference/secretsmanager/prod/db")

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
-import io.ssmsidecar.store.Snapshot;
+import io.ssmsidecar.testing.RecordingMetrics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -131,7 +131,7 @@ class OutputDirectoryTest {
 
     @Test
     void write_refusesWhenADirectoryIsInTheWayOfAName_andChangesNothing() throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()), metrics);
         out.write(Snapshots.of(1, Map.of("A", "a1")));
         Files.createDirectory(dir().resolve("B"));
@@ -151,7 +151,7 @@ class OutputDirectoryTest {
     @ValueSource(strings = {"..", ".", "a/b", "../escape", "/abs", "x\0y", ".hidden", "..data", "%2F", "a%2Fb",
             "with space", "new\nline", "", "ÜBER"})
     void write_rejectsKeysThatAreNotPlainFileNames_andWritesNothing(String key) throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()), metrics);
         out.write(Snapshots.of(1, Map.of("SAFE", "v1")));
         Set<String> before = entries(dir());
@@ -191,7 +191,7 @@ class OutputDirectoryTest {
 
     @Test
     void write_keyThatIsNoVariableName_failsTheEnvBundle_namingKey_andWritesNothing() throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()).withBundle("env", "app.env", 0440), metrics);
 
         assertThatThrownBy(() -> out.write(Snapshots.of(Map.of("my-key", "x"))))
@@ -289,7 +289,7 @@ class OutputDirectoryTest {
 
     @Test
     void writeFile_writesATopLevelRegularFileAtomically_withItsMode() throws Exception {
-        CountingMetrics metrics = new CountingMetrics();
+        RecordingMetrics metrics = new RecordingMetrics();
         OutputDirectory out = OutputDirectory.open(OutputOptions.of(dir()), metrics);
 
         out.writeFile(".token", "first".getBytes(StandardCharsets.UTF_8), 0600);
@@ -319,16 +319,6 @@ class OutputDirectoryTest {
         assertThatThrownBy(() -> out.writeFile("app.env", x, 0600))
                 .hasMessage("file name app.env in " + dir() + " is already used by the secrets set");
         assertThat(read(dir().resolve("A"))).isEqualTo("a");
-    }
-
-    @Test
-    void differs_comparesKeysVersionTagsAndValues() {
-        Snapshot a = Snapshots.of(1, Map.of("A", "x"));
-        assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "x")))).isFalse();
-        assertThat(OutputDirectory.differs(a, Snapshots.of(2, Map.of("A", "x")))).isTrue();
-        assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "y")))).isTrue();
-        assertThat(OutputDirectory.differs(a, Snapshots.of(1, Map.of("A", "x", "B", "x")))).isTrue();
-        assertThat(OutputDirectory.differs(a, Snapshot.empty())).isTrue();
     }
 
     @Test

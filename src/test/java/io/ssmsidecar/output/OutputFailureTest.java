@@ -3,6 +3,7 @@ package io.ssmsidecar.output;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ssmsidecar.testing.RecordingMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class OutputFailureTest {
 
     private Tmpfs volume;
     private final List<Path> ballast = new ArrayList<>();
-    private final CountingMetrics metrics = new CountingMetrics();
+    private final RecordingMetrics metrics = new RecordingMetrics();
 
     private Path mount(String options) throws Exception {
         volume = Tmpfs.mount(tmp.resolve("vol"), options);

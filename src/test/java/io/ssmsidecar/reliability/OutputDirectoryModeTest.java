@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.testing.ChildJvm;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import io.ssmsidecar.testing.LocalWire;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,10 +17,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,18 +35,15 @@ class OutputDirectoryModeTest {
 
     @TempDir
     Path tmp;
-    private LocalSsm ssm;
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.start();
+    private final LocalSsm ssm = local.ssm();
 
     @BeforeEach
-    void startSsm() throws Exception {
-        ssm = LocalSsm.start();
+    void seed() throws Exception {
         ssm.put("/mode/db", "mode-secret-41c9", "SecureString");
     }
 
-    @AfterEach
-    void stopSsm() {
-        ssm.close();
-    }
 
     private ChildJvm initUnderUmask000(Path out) throws Exception {
         Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());

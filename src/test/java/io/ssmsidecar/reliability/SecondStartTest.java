@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ssmsidecar.ExitCode;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.testing.ChildJvm;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import io.ssmsidecar.testing.LocalWire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,10 +20,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,22 +39,19 @@ class SecondStartTest {
 
     @TempDir
     Path tmp;
-    private LocalSsm ssm;
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.start();
+    private final LocalSsm ssm = local.ssm();
     private Path dir;
     private Path logs;
 
     @BeforeEach
-    void startSsm() throws IOException {
-        ssm = LocalSsm.start();
+    void seed() throws IOException {
         ssm.put("/second/db", VALUE, "SecureString");
         dir = tmp.resolve("out");
         logs = tmp.resolve("logs");
     }
 
-    @AfterEach
-    void stopSsm() {
-        ssm.close();
-    }
 
     /** The generated-token set-up the issue describes: no SIDECAR_TOKEN, so each start writes {@code .token}. */
     private Map<String, String> env(int port) {

@@ -6,6 +6,7 @@ import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.store.Backoff;
 import io.ssmsidecar.testing.Await;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import io.ssmsidecar.testing.LocalWire;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,10 +22,10 @@ import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** SSM unreachable when the sidecar starts: {@code init} gives up within its bound, {@code run} waits it out. */
@@ -35,22 +36,19 @@ class SsmDownAtStartTest {
 
     @TempDir
     Path tmp;
-    private LocalSsm ssm;
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.start();
+    private final LocalSsm ssm = local.ssm();
     private final SplittableRandom random = new SplittableRandom(3);
     private final Map<String, String> refs = Map.of("K0", "ssm:///start/k0", "K1", "ssm:///start/k1");
 
     @BeforeEach
-    void start() throws Exception {
-        ssm = LocalSsm.start();
+    void seed() throws Exception {
         ssm.put("/start/k0", Values.make("K0", 1, 64, random), "SecureString");
         ssm.put("/start/k1", Values.make("K1", 1, 64, random), "SecureString");
         ssm.faults().refuseConnections();
     }
 
-    @AfterEach
-    void stop() {
-        ssm.close();
-    }
 
     @Test
     void init_exits4_withinItsStartupTimeout_withAClearMessage_andWritesNothing() throws Exception {

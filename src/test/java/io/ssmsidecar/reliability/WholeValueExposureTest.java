@@ -3,6 +3,7 @@ package io.ssmsidecar.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.LocalSsmExtension;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,12 +26,13 @@ class WholeValueExposureTest {
 
     @TempDir
     Path tmp;
-    private LocalSsm ssm;
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.start();
+    private final LocalSsm ssm = local.ssm();
     private InProcessSidecar sidecar;
 
     @BeforeEach
-    void startSsm() throws Exception {
-        ssm = LocalSsm.start();
+    void seed() throws Exception {
         ssm.put("/prod/json", JSON, "SecureString");
         ssm.putSecret("prod/app", JSON);
     }
@@ -39,7 +42,6 @@ class WholeValueExposureTest {
         if (sidecar != null) {
             sidecar.close();
         }
-        ssm.close();
     }
 
     private void start(Map<String, String> references, String... flags) throws Exception {

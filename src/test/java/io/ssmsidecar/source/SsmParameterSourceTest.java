@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.localssm.Call;
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.LocalSsmExtension;
+import io.ssmsidecar.testing.RecordingMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +22,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -33,20 +36,20 @@ class SsmParameterSourceTest {
 
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final List<String> values = new ArrayList<>();
-    private LocalSsm ssm;
+    // A fixed clock: the throttling bucket never refills, so throttling is deterministic.
+    @RegisterExtension
+    final LocalSsmExtension local = LocalSsmExtension.start(o -> o.withClock(Clock.fixed(T0, ZoneOffset.UTC)));
+    private final LocalSsm ssm = local.ssm();
     private SsmParameterSource source;
 
     @BeforeEach
-    void start() throws Exception {
-        // A fixed clock: the throttling bucket never refills, so throttling is deterministic.
-        ssm = LocalSsm.start(LocalSsm.Options.defaults().withClock(Clock.fixed(T0, ZoneOffset.UTC)));
+    void start() {
         source = SsmParameterSource.create(env(ssm), metrics, FAST);
     }
 
     @AfterEach
     void stop() {
         source.close();
-        ssm.close();
     }
 
     static Map<String, String> env(LocalSsm ssm) {
@@ -170,7 +173,8 @@ class SsmParameterSourceTest {
                 .filter(p -> p.requestedName().endsWith(":AWSPREVIOUS")).findFirst().orElseThrow();
         assertThat(previous.name()).isEqualTo("/aws/reference/secretsmanager/prod/db");
         assertThat(previous.selector()).isEqualTo(":AWSPREVIOUS");
-        assertThat(previous.sourceResult()).contains("\"versionStages\":[\"AWSPREVIOUS\"]");
+        assertThat(previous.secretMetadata().json()).contains("\"versionStages\":[\"AWSPREVIOUS\"]");
+        assertThat(previous.secretMetadata().stages()).containsExactly("AWSPREVIOUS");
     }
 
     @Test
@@ -182,10 +186,11 @@ class SsmParameterSourceTest {
             Parameter p = s.getParameters(List.of("/aws/reference/secretsmanager/prod/db")).parameters().get(0);
 
             assertThat(p.value().reveal()).isEqualTo("{\"password\":\"TOP-SECRET\"}");
-            JsonNode sourceResult = new ObjectMapper().readTree(p.sourceResult());
+            JsonNode sourceResult = new ObjectMapper().readTree(p.secretMetadata().json());
             assertThat(sourceResult.has("secretString")).isFalse();
             assertThat(sourceResult.get("versionId").asText()).isEqualTo(versionId);
-            assertThat(p.sourceResult()).doesNotContain("TOP-SECRET");
+            assertThat(p.secretMetadata().versionId()).isEqualTo(versionId);
+            assertThat(p.secretMetadata().json()).doesNotContain("TOP-SECRET");
             assertThat(p.toString()).doesNotContain("TOP-SECRET");
         }
     }
