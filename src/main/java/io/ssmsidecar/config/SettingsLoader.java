@@ -35,6 +35,18 @@ public final class SettingsLoader {
      *                         values with what is allowed, unreadable files, malformed references
      */
     public static Settings load(List<String> flags, Map<String, String> env) throws ConfigException {
+        return load(flags, env, Map.of());
+    }
+
+    /**
+     * As {@link #load(List, Map)}, with a command's own defaults below the config file, e.g. {@code exec -no-fail}'s
+     * shorter start-up timeout.
+     *
+     * @param commandDefaults values by environment variable name ({@code SIDECAR_STARTUP_TIMEOUT} -> {@code 5s}),
+     *                        used when neither a flag, the environment nor the config file gives the setting
+     */
+    public static Settings load(List<String> flags, Map<String, String> env, Map<String, String> commandDefaults)
+            throws ConfigException {
         List<String> problems = new ArrayList<>();
         Map<Option, Raw> fromFlags = flags(flags, problems);
         Map<Option, Raw> fromEnv = env(env, problems);
@@ -43,6 +55,7 @@ public final class SettingsLoader {
         ConfigFile file = configPath == null ? ConfigFile.NONE : ConfigFile.read(configPath, problems);
 
         Map<Option, Raw> given = new EnumMap<>(Option.class);
+        given.putAll(env(commandDefaults, problems));
         given.putAll(file.settings);
         given.putAll(fromEnv);
         given.putAll(fromFlags);

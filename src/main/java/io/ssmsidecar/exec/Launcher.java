@@ -1,6 +1,7 @@
 package io.ssmsidecar.exec;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,30 @@ interface Launcher {
         if ("spawn".equals(System.getProperty(MODE_PROPERTY))) {
             return new ChildProcess("-D" + MODE_PROPERTY + "=spawn", err, signals);
         }
+        String training = trainingFlag(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (training != null) {
+            // execve would replace the JVM before it exits, and the cache or archive is written at exit: nothing.
+            return new ChildProcess(training + " (a training run writes its cache when the JVM exits)", err, signals);
+        }
         try {
             return new ProcessReplacer(PosixCalls.bind(), OriginalBytes.ofThisProcess(), fdsAtStart);
         } catch (UnsupportedOperationException e) {
             return new ChildProcess(e.getMessage(), err, signals);
         }
+    }
+
+    /**
+     * The JVM flag that makes this run write a class cache at exit ({@code -XX:AOTCacheOutput},
+     * {@code -XX:AOTMode=record}, {@code -XX:ArchiveClassesAtExit}), or null. {@code getInputArguments} includes
+     * {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS}, so training flags given there count too.
+     */
+    static String trainingFlag(List<String> jvmArguments) {
+        for (String a : jvmArguments) {
+            if (a.startsWith("-XX:AOTCacheOutput=") || a.equals("-XX:AOTMode=record")
+                    || a.startsWith("-XX:ArchiveClassesAtExit=")) {
+                return a.contains("=") && !a.startsWith("-XX:AOTMode") ? a.substring(0, a.indexOf('=')) : a;
+            }
+        }
+        return null;
     }
 }
