@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * Every environment variable whose value starts with {@code ssm://} declares a secret.
  */
 public final class SettingsLoader {
-    /** The settings table for a command's {@code --help}: every flag, its env var, default and allowed values. */
-    public static final String FLAGS_HELP = help();
+    /** The table of every setting: each flag, its env var, default and allowed values. */
+    public static final String FLAGS_HELP = help(null);
 
     private SettingsLoader() {
     }
@@ -175,10 +175,18 @@ public final class SettingsLoader {
         return List.copyOf(byKey.values());
     }
 
-    private static String help() {
+    /**
+     * The settings table for {@code command}'s {@code --help}: only the settings it reads ({@code Option.readBy}).
+     * The others are still checked, so a mistake in one is an error for every command.
+     */
+    public static String help(String command) {
         StringBuilder b = new StringBuilder(4096)
-                .append("Settings (flags win over SIDECAR_* environment variables, which win over the config file):\n");
+                .append("Settings (flags win over SIDECAR_* environment variables, which win over the config file)")
+                .append(command == null ? "" : "; those " + command + " reads").append(":\n");
         for (Option o : Option.values()) {
+            if (command != null && !o.readBy().contains(command)) {
+                continue;
+            }
             String flag = o.flag() == null ? "(environment only)"
                     : o.valueName == null ? o.flag() : o.flag() + " " + o.valueName;
             b.append("  ").append(flag).append(" ".repeat(Math.max(1, 30 - flag.length()))).append(o.env()).append('\n')
