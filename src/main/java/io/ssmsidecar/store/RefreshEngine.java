@@ -317,7 +317,7 @@ public final class RefreshEngine implements AutoCloseable {
                 failed(ref, state, fs.get(0), now, delays);
             }
         }
-        Snapshot published = store.publish(next);
+        Snapshot published = store.publish(next, !changed.isEmpty());
         metrics.secretsLoaded(published.size());
         boolean allOk = failuresByRef.isEmpty();
         if (full) {
@@ -358,8 +358,8 @@ public final class RefreshEngine implements AutoCloseable {
             ok = false;
         }
         if (ok) {
-            if (!keys.isEmpty() && snapshot.generation() > 1) {
-                LOG.info("secrets changed", "keys", String.join(",", keys), "generation", snapshot.generation());
+            if (!keys.isEmpty() && snapshot.change() > 1) {
+                LOG.info("secrets changed", "keys", String.join(",", keys), "generation", snapshot.change());
             }
             unapplied.clear();
         }

@@ -32,6 +32,7 @@ class RefreshEngineTest {
     private final ManualClock clock = new ManualClock();
     private final ManualScheduler scheduler = new ManualScheduler(clock);
     private final List<Set<String>> changes = new ArrayList<>();
+    private final List<Long> changeNumbers = new ArrayList<>();
     private LocalWire wire;
     private SnapshotStore store;
     private RefreshEngine engine;
@@ -58,6 +59,7 @@ class RefreshEngineTest {
                 new SplittableRandom(1), RefreshEngine.Options.of(INTERVAL, maxStaleness),
                 (snapshot, changed) -> {
                     changes.add(changed);
+                    changeNumbers.add(snapshot.change());
                     return listenerSucceeds;
                 }, io.ssmsidecar.metrics.Metrics.noop());
         engine.start();
@@ -101,6 +103,29 @@ class RefreshEngineTest {
 
         assertThat(value("DB")).isEqualTo("db-v2");
         assertThat(changes).containsExactly(Set.of("DB", "API"), Set.of("DB"));
+    }
+
+    /** The number a change notification carries ("generation") counts changes, not refreshes or retries. */
+    @Test
+    void changeNumbers_seenByTheListener_areConsecutive_acrossUnchangedRefreshesAndRetries() {
+        started();
+        scheduler.advance(INTERVAL.multipliedBy(4)); // unchanged refreshes
+        wire.ssm.put("/app/db", "db-v2", "SecureString");
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+        wire.ssm.faults().errorRate(1.0, "InternalServerError");
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2)); // a failed refresh, retried with backoff
+        wire.ssm.faults().clear();
+        wire.ssm.put("/app/api", "api-v2", "SecureString");
+        scheduler.advance(INTERVAL.multipliedBy(3));
+        wire.ssm.put("/app/db", "db-v3", "SecureString");
+        wire.ssm.put("/app/api", "api-v3", "SecureString");
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+
+        assertThat(value("DB")).isEqualTo("db-v3");
+        assertThat(changes).hasSize(4);
+        assertThat(changeNumbers).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(store.current().change()).isEqualTo(4);
+        assertThat(store.current().generation()).as("every refresh and retry swaps a snapshot").isGreaterThan(8);
     }
 
     @Test
