@@ -35,7 +35,9 @@ public final class ExecCommand implements Command {
                 Replaces every environment variable whose value is an ssm:// reference with the secret, then runs
                 COMMAND with that environment (other variables unchanged). On Java 22+ the JVM becomes COMMAND
                 (execve: same pid, signals and exit status are COMMAND's); on Java 17-21 COMMAND runs as a child
-                and SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to it.
+                and SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to it. A JVM started to train a
+                class cache (-XX:AOTCacheOutput, -XX:AOTMode=record, -XX:ArchiveClassesAtExit) also runs COMMAND as a
+                child, so that it lives to write the cache.
 
                 Flags (one or two dashes; booleans also take =true or =false):
                   -with-decryption     accepted for ssm-env compatibility; decryption is always on

@@ -132,7 +132,7 @@ class ExecCommandTest {
     void help_describesFlagsModesAndExitCodes() {
         assertThat(run("exec", "--help")).isZero();
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String s : List.of("-with-decryption", "-no-fail", "-V", "defaults to 5s", "--env-file FILE", "--timeout DURATION", "execve",
+        for (String s : List.of("-with-decryption", "-no-fail", "-V", "defaults to 5s", "-XX:AOTCacheOutput", "--env-file FILE", "--timeout DURATION", "execve",
                 "SIGUSR2", "128+N", "126", "127")) {
             assertThat(help).contains(s);
         }
