@@ -6,6 +6,7 @@ import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.output.OutputConfigException;
 import io.ssmsidecar.output.OutputDirectory;
 import io.ssmsidecar.output.OutputDirectoryInUseException;
 import io.ssmsidecar.output.OutputException;
@@ -20,6 +21,12 @@ import java.util.Map;
 /** What the commands share: loading settings, building the source, reporting failures with their exit codes. */
 final class CommandSupport {
     private CommandSupport() {
+    }
+
+    /** The jar's version ({@code Implementation-Version} of its manifest), "dev" when run from classes. */
+    static String version() {
+        String v = CommandSupport.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 
     /** Loads and validates settings and configures logging; prints every problem and fails with CONFIG. */
@@ -57,14 +64,23 @@ final class CommandSupport {
         }
     }
 
-    /** Prints an output failure; OUTPUT_IN_USE when another process owns the directory, else OUTPUT. */
+    /**
+     * Prints an output failure: CONFIG for a template that cannot be read or parsed, OUTPUT_IN_USE when another
+     * process owns the directory, else OUTPUT.
+     */
     static CommandFailure outputFailure(String command, OutputException e, PrintStream err) {
         err.println("ssm-sidecar " + command + ": " + e.getMessage());
-        return new CommandFailure(e instanceof OutputDirectoryInUseException ? ExitCode.OUTPUT_IN_USE : ExitCode.OUTPUT);
+        return new CommandFailure(e instanceof OutputConfigException ? ExitCode.CONFIG
+                : e instanceof OutputDirectoryInUseException ? ExitCode.OUTPUT_IN_USE : ExitCode.OUTPUT);
     }
 
-    /** Prints why a one-shot load failed and picks the exit code: SECRETS for permanent, UNAVAILABLE for timeouts. */
-    static ExitCode reportLoadFailure(String command, StartupLoader.Result r, java.time.Duration timeout, PrintStream err) {
+    /**
+     * Prints why a one-shot load failed and picks the exit code: SECRETS for permanent, UNAVAILABLE for timeouts.
+     *
+     * @param consequence the command's own last line, e.g. init's "Nothing was written."
+     */
+    static ExitCode reportLoadFailure(String command, StartupLoader.Result r, java.time.Duration timeout,
+                                      String consequence, PrintStream err) {
         List<Failure> failures = r.requiredFailures();
         boolean permanent = failures.stream().anyMatch(f -> !f.isTransient());
         if (permanent) {
@@ -77,7 +93,7 @@ final class CommandSupport {
         for (Failure f : failures) {
             err.println("  - " + f.describe());
         }
-        err.println("Nothing was written.");
+        err.println(consequence);
         return permanent ? ExitCode.SECRETS : ExitCode.UNAVAILABLE;
     }
 }

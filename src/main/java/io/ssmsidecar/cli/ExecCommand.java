@@ -15,7 +15,7 @@ import java.util.Optional;
  * ssm-env's entrypoint pattern ({@code ssm-env -with-decryption -no-fail CMD}).
  */
 public final class ExecCommand implements Command {
-    private static final String FLAGS = "-with-decryption, -no-fail, --env-file FILE, --timeout DURATION, --";
+    private static final String FLAGS = "-with-decryption, -no-fail, --env-file FILE, --timeout DURATION, -V, --";
 
     @Override
     public String name() {
@@ -35,16 +35,22 @@ public final class ExecCommand implements Command {
                 Replaces every environment variable whose value is an ssm:// reference with the secret, then runs
                 COMMAND with that environment (other variables unchanged). On Java 22+ the JVM becomes COMMAND
                 (execve: same pid, signals and exit status are COMMAND's); on Java 17-21 COMMAND runs as a child
-                and SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to it.
+                and SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to it. A JVM started to train a
+                class cache (-XX:AOTCacheOutput, -XX:AOTMode=record, -XX:ArchiveClassesAtExit) also runs COMMAND as a
+                child, so that it lives to write the cache.
 
                 Flags (one or two dashes; booleans also take =true or =false):
                   -with-decryption     accepted for ssm-env compatibility; decryption is always on
+                                       (=false is ignored with a warning)
                   -no-fail             a variable that cannot be resolved keeps its literal ssm:// value and
-                                       COMMAND still starts (default: fail closed, COMMAND is not started)
+                                       COMMAND still starts (default: fail closed, COMMAND is not started);
+                                       the timeout then defaults to %s
+                  -V                   print the version and exit
                   --env-file FILE      also read KEY=VALUE lines from FILE (variables of the real
                                        environment win); see README for the quoting rules
                   --timeout DURATION   how long to retry throttling/5xx/timeouts, e.g. 30s or 2m (1s..1h);
                                        same as --startup-timeout / SIDECAR_STARTUP_TIMEOUT, default 60s
+                                       (%s with -no-fail)
                   --                   ends the flags (optional; a COMMAND that starts with - needs it)
 
                 SIDECAR_* variables are checked as for every command (an unknown one is an error). Only
@@ -54,7 +60,7 @@ public final class ExecCommand implements Command {
                 3 a required secret could not be resolved; 4 SSM unavailable until the timeout;
                 126 COMMAND is not executable; 127 COMMAND not found. 2, 3, 4, 126 and 127 mean COMMAND
                 was not started, and 126/127 are decided before any SSM call.
-                """;
+                """.formatted(Exec.NO_FAIL_TIMEOUT, Exec.NO_FAIL_TIMEOUT);
     }
 
     @Override
@@ -80,6 +86,11 @@ public final class ExecCommand implements Command {
                     out.print(help());
                     return ExitCode.OK.code();
                 }
+                case "V", "version" -> {
+                    // ssm-env's -V; like ssm-env it prints the version and exits, whatever follows.
+                    out.println("ssm-sidecar " + CommandSupport.version());
+                    return ExitCode.OK.code();
+                }
                 case "with-decryption", "no-fail" -> {
                     Boolean on = inline == null ? Boolean.TRUE : bool(inline);
                     if (on == null) {
@@ -88,6 +99,9 @@ public final class ExecCommand implements Command {
                     }
                     if (name.equals("no-fail")) {
                         noFail = on;
+                    } else if (!on) {
+                        err.println("ssm-sidecar exec: warning: " + arg + " is ignored: values are always decrypted"
+                                + " (a SecureString's ciphertext is of no use to the command)");
                     }
                 }
                 case "env-file", "timeout", "startup-timeout" -> {

@@ -40,7 +40,7 @@ public final class GetCommand implements Command {
                 + "  ssm-sidecar get 'ssm:///prod/db#password'\n"
                 + "A path reference (ssm:///prod/app/*) prints a JSON object of key -> value.\n"
                 + "Exit codes as for init (3: not found/denied, 4: SSM unavailable).\n\n"
-                + SettingsLoader.FLAGS_HELP;
+                + SettingsLoader.help(name());
     }
 
     @Override
@@ -66,7 +66,8 @@ public final class GetCommand implements Command {
                 StartupLoader.Result r = StartupLoader.standard(new Resolver(source, clock), clock)
                         .load(List.of(ref), settings.startupTimeout());
                 if (!r.ok()) {
-                    return CommandSupport.reportLoadFailure(name(), r, settings.startupTimeout(), err).code();
+                    return CommandSupport.reportLoadFailure(name(), r, settings.startupTimeout(),
+                            "Nothing was printed to stdout.", err).code();
                 }
                 if (ref.kind() == Reference.Kind.PARAMETER) {
                     Secret s = r.secrets().get(ref.key());

@@ -37,7 +37,7 @@ public final class InitCommand implements Command {
                 + "templates) to the output directory as one atomic set, and exits 0. If a required secret cannot be\n"
                 + "loaded, prints every failure, writes nothing and exits 3 (permanent) or 4 (SSM unavailable until the\n"
                 + "start-up timeout). Transient failures are retried with backoff until SIDECAR_STARTUP_TIMEOUT.\n\n"
-                + SettingsLoader.FLAGS_HELP;
+                + SettingsLoader.help(name());
     }
 
     @Override
@@ -57,32 +57,32 @@ public final class InitCommand implements Command {
                     + "reference, e.g. DB_PASSWORD=ssm:///prod/db/password");
             return ExitCode.CONFIG;
         }
-        try (OutputDirectory output = CommandSupport.output(name(), settings, Metrics.noop(), err)) {
-            return init(settings, output, env, err);
+        // Region, endpoint and credentials are checked before the output directory is created or locked: a
+        // configuration error leaves nothing behind.
+        try (SsmParameterSource source = CommandSupport.source(name(), env, Metrics.noop(), err);
+             OutputDirectory output = CommandSupport.output(name(), settings, Metrics.noop(), err)) {
+            return init(settings, source, output, err);
         }
     }
 
-    private ExitCode init(Settings settings, OutputDirectory output, Map<String, String> env, PrintStream err)
-            throws CommandFailure {
+    private ExitCode init(Settings settings, SsmParameterSource source, OutputDirectory output, PrintStream err) {
         Clock clock = Clock.systemUTC();
         long t0 = System.nanoTime();
-        try (SsmParameterSource source = CommandSupport.source(name(), env, Metrics.noop(), err)) {
-            StartupLoader.Result r = StartupLoader.standard(new Resolver(source, clock), clock)
-                    .load(settings.references(), settings.startupTimeout());
-            if (!r.ok()) {
-                return CommandSupport.reportLoadFailure(name(), r, settings.startupTimeout(), err);
-            }
-            SnapshotStore store = new SnapshotStore(clock);
-            try {
-                output.write(store.publish(r.secrets()));
-            } catch (OutputException e) {
-                err.println("ssm-sidecar init: " + e.getMessage());
-                return ExitCode.OUTPUT;
-            }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            LOG.info("secrets written", "count", r.secrets().size(), "calls", r.calls(), "ms", ms,
-                    "dir", settings.outputDir());
-            return ExitCode.OK;
+        StartupLoader.Result r = StartupLoader.standard(new Resolver(source, clock), clock)
+                .load(settings.references(), settings.startupTimeout());
+        if (!r.ok()) {
+            return CommandSupport.reportLoadFailure(name(), r, settings.startupTimeout(), "Nothing was written.", err);
         }
+        SnapshotStore store = new SnapshotStore(clock);
+        try {
+            output.write(store.publish(r.secrets()));
+        } catch (OutputException e) {
+            err.println("ssm-sidecar init: " + e.getMessage());
+            return ExitCode.OUTPUT;
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        LOG.info("secrets written", "count", r.secrets().size(), "calls", r.calls(), "ms", ms,
+                "dir", settings.outputDir());
+        return ExitCode.OK;
     }
 }

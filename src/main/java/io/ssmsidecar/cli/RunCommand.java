@@ -36,7 +36,7 @@ public final class RunCommand implements Command {
                 + "API (default 127.0.0.1:2773) and refreshes them every SIDECAR_REFRESH_INTERVAL until SIGTERM.\n"
                 + "SIGHUP or POST /v1/refresh refreshes at once. SSM unreachable at start is retried with backoff;\n"
                 + "GET /readyz turns 200 once every required secret is loaded and written.\n\n"
-                + SettingsLoader.FLAGS_HELP;
+                + SettingsLoader.help(name());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.ssmsidecar.config;
 
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Every setting's names and documentation: the env var {@code SIDECAR_<NAME>}, the flag derived from it
@@ -97,6 +98,18 @@ enum Option {
     /** The flag spelt from the env var's name, e.g. {@code --output-dir}. */
     String derivedFlag() {
         return "--" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * The commands that read this setting, so their {@code --help} lists it (every command still validates every
+     * setting, so one config file or environment serves them all). A new setting is {@code run}'s until said here.
+     */
+    Set<String> readBy() {
+        return switch (this) {
+            case CONFIG_FILE, STARTUP_TIMEOUT, LOG_FORMAT, LOG_LEVEL -> Set.of("init", "run", "get", "exec");
+            case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES -> Set.of("init", "run");
+            default -> Set.of("run");
+        };
     }
 
     boolean isBoolean() {

@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * Every environment variable whose value starts with {@code ssm://} declares a secret.
  */
 public final class SettingsLoader {
-    /** The settings table for a command's {@code --help}: every flag, its env var, default and allowed values. */
-    public static final String FLAGS_HELP = help();
+    /** The table of every setting: each flag, its env var, default and allowed values. */
+    public static final String FLAGS_HELP = help(null);
 
     private SettingsLoader() {
     }
@@ -35,6 +35,18 @@ public final class SettingsLoader {
      *                         values with what is allowed, unreadable files, malformed references
      */
     public static Settings load(List<String> flags, Map<String, String> env) throws ConfigException {
+        return load(flags, env, Map.of());
+    }
+
+    /**
+     * As {@link #load(List, Map)}, with a command's own defaults below the config file, e.g. {@code exec -no-fail}'s
+     * shorter start-up timeout.
+     *
+     * @param commandDefaults values by environment variable name ({@code SIDECAR_STARTUP_TIMEOUT} -> {@code 5s}),
+     *                        used when neither a flag, the environment nor the config file gives the setting
+     */
+    public static Settings load(List<String> flags, Map<String, String> env, Map<String, String> commandDefaults)
+            throws ConfigException {
         List<String> problems = new ArrayList<>();
         Map<Option, Raw> fromFlags = flags(flags, problems);
         Map<Option, Raw> fromEnv = env(env, problems);
@@ -43,6 +55,7 @@ public final class SettingsLoader {
         ConfigFile file = configPath == null ? ConfigFile.NONE : ConfigFile.read(configPath, problems);
 
         Map<Option, Raw> given = new EnumMap<>(Option.class);
+        given.putAll(env(commandDefaults, problems));
         given.putAll(file.settings);
         given.putAll(fromEnv);
         given.putAll(fromFlags);
@@ -162,10 +175,18 @@ public final class SettingsLoader {
         return List.copyOf(byKey.values());
     }
 
-    private static String help() {
+    /**
+     * The settings table for {@code command}'s {@code --help}: only the settings it reads ({@code Option.readBy}).
+     * The others are still checked, so a mistake in one is an error for every command.
+     */
+    public static String help(String command) {
         StringBuilder b = new StringBuilder(4096)
-                .append("Settings (flags win over SIDECAR_* environment variables, which win over the config file):\n");
+                .append("Settings (flags win over SIDECAR_* environment variables, which win over the config file)")
+                .append(command == null ? "" : "; those " + command + " reads").append(":\n");
         for (Option o : Option.values()) {
+            if (command != null && !o.readBy().contains(command)) {
+                continue;
+            }
             String flag = o.flag() == null ? "(environment only)"
                     : o.valueName == null ? o.flag() : o.flag() + " " + o.valueName;
             b.append("  ").append(flag).append(" ".repeat(Math.max(1, 30 - flag.length()))).append(o.env()).append('\n')

@@ -44,6 +44,13 @@ import java.util.random.RandomGenerator;
  */
 public final class Exec {
     /**
+     * {@code -no-fail}'s start-up timeout when none is given: ssm-env starts the command at once when SSM is
+     * unreachable, and a fallback that waits the full 60 s would hold the app up for nothing. 5 s still rides out
+     * a throttled or briefly unreachable SSM (about three attempts with the 1 s backoff).
+     */
+    public static final String NO_FAIL_TIMEOUT = "5s";
+
+    /**
      * Creates the SSM source from the merged environment (region, endpoint and credentials come from it).
      * Throws {@link IllegalStateException} or {@link IllegalArgumentException} for a configuration it cannot use.
      */
@@ -93,7 +100,8 @@ public final class Exec {
                 merged.putAll(EnvFile.read(request.envFile().get()));
             }
             merged.putAll(env);
-            Settings settings = SettingsLoader.load(request.settingsFlags(), merged);
+            Settings settings = SettingsLoader.load(request.settingsFlags(), merged,
+                    request.noFail() ? Map.of("SIDECAR_STARTUP_TIMEOUT", NO_FAIL_TIMEOUT) : Map.of());
             Log.configure(err, settings.logFormat(), settings.logLevel());
             // Only variables become variables: secrets declared in a config file are not exported.
             List<Reference> references = References.fromEnv(merged);

@@ -126,7 +126,7 @@ public final class ChangeNotifier implements AutoCloseable {
     /** The JSON body of a notification: changed keys, sorted, with versions, never values. */
     String body(Snapshot snapshot, Set<String> keys) {
         ObjectNode root = Jackson.mapper().createObjectNode();
-        root.put("generation", snapshot.generation());
+        root.put("generation", snapshot.change()); // consecutive per change, not per refresh
         root.put("at", Instant.now(clock).toString());
         ArrayNode changed = root.putArray("changed");
         for (String key : new TreeSet<>(keys)) {

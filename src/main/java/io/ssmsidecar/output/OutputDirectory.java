@@ -184,7 +184,7 @@ public final class OutputDirectory implements AutoCloseable {
             List<OutputFile> files = render(snapshot);
             String version = writeSet(files);
             LOG.info("secrets written", "dir", dir, "files", files.size(), "keys", snapshot.size(),
-                    "generation", snapshot.generation(), "version", version);
+                    "generation", snapshot.change(), "version", version);
             metrics.fileWrite(true);
         } catch (OutputException e) {
             metrics.fileWrite(false);

@@ -96,9 +96,18 @@ final class Template {
     /**
      * Reads and parses the template file {@code source} (UTF-8, at most 1 MiB).
      *
-     * @throws OutputException naming the file, and for a syntax error the line and placeholder
+     * @throws OutputConfigException naming the file, and for a syntax error the line and placeholder
      */
-    static Template load(Path source) throws OutputException {
+    static Template load(Path source) throws OutputConfigException {
+        try {
+            return read(source);
+        } catch (OutputException e) {
+            // The template is configuration: nothing was fetched or written when it fails.
+            throw new OutputConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static Template read(Path source) throws OutputException {
         byte[] bytes;
         try {
             // Bounded by what is read, not by the size the file claims (a FIFO or /dev/zero claims 0).

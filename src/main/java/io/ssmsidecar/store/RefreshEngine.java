@@ -300,7 +300,7 @@ public final class RefreshEngine implements AutoCloseable {
                 failed(ref, state, fs.get(0), delays);
             }
         }
-        Snapshot published = store.publish(next);
+        Snapshot published = store.publish(next, !changed.isEmpty());
         metrics.secretsLoaded(published.size());
         boolean allOk = failuresByRef.isEmpty();
         if (full) {
@@ -342,8 +342,8 @@ public final class RefreshEngine implements AutoCloseable {
             ok = false;
         }
         if (ok) {
-            if (!keys.isEmpty() && snapshot.generation() > 1) {
-                LOG.info("secrets changed", "keys", String.join(",", keys), "generation", snapshot.generation());
+            if (!keys.isEmpty() && snapshot.change() > 1) {
+                LOG.info("secrets changed", "keys", String.join(",", keys), "generation", snapshot.change());
             }
             unapplied.clear();
             if (complete) {

@@ -24,13 +24,23 @@ public final class SnapshotStore {
         return current.get();
     }
 
-    /** Swaps in a snapshot of {@code secrets} and tells the listeners. Returns the new snapshot. */
+    /** Swaps in a snapshot of {@code secrets} as a change and tells the listeners. Returns the new snapshot. */
     public Snapshot publish(Map<String, Secret> secrets) {
+        return publish(secrets, true);
+    }
+
+    /**
+     * Swaps in a snapshot of {@code secrets} and tells the listeners. Returns the new snapshot.
+     *
+     * @param changed whether a value or version changed or a key went away: only then does {@link Snapshot#change()}
+     *                count up (a refresh that only renewed fetch times is not a change)
+     */
+    public Snapshot publish(Map<String, Secret> secrets, boolean changed) {
         Snapshot next;
         Snapshot prev;
         do {
             prev = current.get();
-            next = new Snapshot(secrets, clock.instant(), prev.generation() + 1);
+            next = new Snapshot(secrets, clock.instant(), prev.generation() + 1, prev.change() + (changed ? 1 : 0));
         } while (!current.compareAndSet(prev, next));
         for (Consumer<Snapshot> l : listeners) {
             l.accept(next);

@@ -34,7 +34,7 @@ class ExecCommandTest {
     private static final String MISSING = "ssm-sidecar exec: command 'no-such-command' not found in PATH=/usr/bin:/bin\n";
 
     @ParameterizedTest
-    @ValueSource(strings = {"-with-decryption", "--with-decryption", "-with-decryption=true", "-with-decryption=false",
+    @ValueSource(strings = {"-with-decryption", "--with-decryption", "-with-decryption=true", "-with-decryption=1",
             "-no-fail", "--no-fail", "-no-fail=1", "--no-fail=F", "--timeout=5s", "-timeout=2m", "--startup-timeout=1h"})
     void acceptsSsmEnvAndOwnFlags(String flag) {
         assertThat(run("exec", flag, "--", "no-such-command")).isEqualTo(ExitCode.EXEC_NOT_FOUND.code());
@@ -57,7 +57,23 @@ class ExecCommandTest {
     void rejectsAnUnknownFlag_listingTheAllowedOnes() {
         assertThat(run("exec", "--with-encryption", "--", "true")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(err()).isEqualTo("ssm-sidecar exec: unknown flag '--with-encryption'; allowed: -with-decryption, "
-                + "-no-fail, --env-file FILE, --timeout DURATION, -- (see exec --help)\n");
+                + "-no-fail, --env-file FILE, --timeout DURATION, -V, -- (see exec --help)\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-with-decryption=false", "--with-decryption=0", "-with-decryption=F"})
+    void withDecryptionFalse_isIgnoredWithAWarning(String flag) {
+        assertThat(run("exec", flag, "--", "no-such-command")).isEqualTo(ExitCode.EXEC_NOT_FOUND.code());
+        assertThat(err()).isEqualTo("ssm-sidecar exec: warning: " + flag + " is ignored: values are always decrypted"
+                + " (a SecureString's ciphertext is of no use to the command)\n" + MISSING);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-V", "--V", "-version", "--version"})
+    void printsTheVersion_asSsmEnvsV(String flag) {
+        assertThat(run("exec", "-with-decryption", flag, "--", "no-such-command")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).matches("ssm-sidecar \\S+\n");
+        assertThat(err()).isEmpty();
     }
 
     @Test
@@ -115,7 +131,7 @@ class ExecCommandTest {
     void help_describesFlagsModesAndExitCodes() {
         assertThat(run("exec", "--help")).isZero();
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String s : List.of("-with-decryption", "-no-fail", "--env-file FILE", "--timeout DURATION", "execve",
+        for (String s : List.of("-with-decryption", "-no-fail", "-V", "defaults to 5s", "-XX:AOTCacheOutput", "--env-file FILE", "--timeout DURATION", "execve",
                 "SIGUSR2", "128+N", "126", "127")) {
             assertThat(help).contains(s);
         }

@@ -43,7 +43,13 @@ class GetAndDemoCommandTest {
 
             assertThat(run(env, "get", "NOPE")).isEqualTo(2);
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("'NOPE'");
+            err.reset();
+            out.reset();
             assertThat(run(env, "get", "ssm:///svc/missing")).isEqualTo(3);
+            // get's own words: it writes no file, so init's "Nothing was written." would mislead.
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("ssm-sidecar get: 1 required secret(s) could")
+                    .endsWith("\nNothing was printed to stdout.\n").doesNotContain("written");
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
             assertThat(run(env, "get")).isEqualTo(2);
         }
     }

@@ -154,6 +154,50 @@ class InitCommandTest {
     }
 
     @Test
+    void init_templateSyntaxError_isAConfigurationError_namingFileAndLine_beforeAnythingIsCreatedOrFetched()
+            throws Exception {
+        env.put("DB_PASSWORD", "ssm:///prod/db/password");
+        Path template = Files.writeString(tmp.resolve("app.conf.tmpl"), "user=app\npassword={{ DB_PASSWORD\n");
+        env.put("SIDECAR_TEMPLATES", template + ":app.conf");
+
+        assertThat(init()).isEqualTo(ExitCode.CONFIG.code());
+
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("ssm-sidecar init: template " + template + " line 2: {{ is never closed by }}\n");
+        assertThat(outDir).doesNotExist();
+        assertThat(ssm.counters().total()).isZero();
+    }
+
+    @Test
+    void init_badEndpoint_exits2_withoutCreatingTheOutputDirectory() {
+        env.put("DB_PASSWORD", "ssm:///prod/db/password");
+        env.put("AWS_ENDPOINT_URL_SSM", "ftp://127.0.0.1/");
+
+        assertThat(init()).isEqualTo(ExitCode.CONFIG.code());
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("AWS_ENDPOINT_URL_SSM must be an http:// or https://")
+                .doesNotContain(outDir.toString());
+        assertThat(outDir).doesNotExist();
+    }
+
+    @Test
+    void init_withoutRegion_exits2_withoutCreatingTheOutputDirectory() {
+        env.put("DB_PASSWORD", "ssm:///prod/db/password");
+        env.put("AWS_REGION", " "); // blank counts as unset
+        env.put("AWS_CONFIG_FILE", tmp.resolve("no-config").toString());
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+
+        int code = init();
+
+        // The SDK's region chain may still find one on a developer machine (a system property); here it must not.
+        if (code != 0) {
+            assertThat(code).isEqualTo(ExitCode.CONFIG.code());
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("no AWS region configured");
+            assertThat(outDir).doesNotExist();
+        }
+    }
+
+    @Test
     void init_withoutRegion_saysToSetIt_exits2() {
         env.put("DB_PASSWORD", "ssm:///prod/db/password");
         env.remove("AWS_REGION");

@@ -78,6 +78,19 @@ class RunCommandTest {
     }
 
     @Test
+    void run_badEndpoint_exits2_beforeCreatingTheOutputDirectory() throws Exception {
+        Path out = tmp.resolve("secrets");
+        Map<String, String> env = new HashMap<>(Map.of("AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL_SSM", "ftp://127.0.0.1/",
+                "SIDECAR_OUTPUT_DIR", out.toString(), "SIDECAR_HTTP_PORT", "0", "DB", "ssm:///svc/db"));
+        try (ChildJvm child = ChildJvm.start(tmp, env, "run")) {
+            assertThat(child.awaitExit(Duration.ofSeconds(60))).as(child.output()).isEqualTo(2);
+            assertThat(child.stderr()).contains("AWS_ENDPOINT_URL_SSM must be an http:// or https://")
+                    .doesNotContain(out.toString());
+        }
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void run_servesWithAGeneratedToken_isHealthy_andStopsCleanlyOnSigterm() throws Exception {
         int port = freePort();
         Path out = tmp.resolve("secrets");

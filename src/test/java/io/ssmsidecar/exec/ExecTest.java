@@ -157,6 +157,31 @@ class ExecTest {
         assertThat(launchedEnv).containsEntry("A", "ssm:///a");
     }
 
+    /** ssm-env starts the command at once when SSM is unreachable; -no-fail waits 5 s (of the manual clock), not 60. */
+    @Test
+    void execute_withNoFail_andNoTimeoutGiven_givesUpAfterFiveSeconds() {
+        source.put("/a", "1").transientFailuresLeft = Integer.MAX_VALUE;
+        java.time.Instant start = clock.instant();
+        assertThat(exec.execute(new ExecRequest(List.of("true"), true, Optional.empty(), List.of()),
+                Map.of("A", "ssm:///a", "PATH", PATH), err)).isEqualTo(42);
+        assertThat(java.time.Duration.between(start, clock.instant()))
+                .isPositive().isLessThanOrEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(launchedEnv).containsEntry("A", "ssm:///a");
+    }
+
+    @Test
+    void execute_withNoFail_aGivenTimeoutStillWins() {
+        source.put("/a", "1").transientFailuresLeft = Integer.MAX_VALUE;
+        java.time.Instant start = clock.instant();
+        assertThat(exec.execute(new ExecRequest(List.of("true"), true, Optional.empty(), List.of()),
+                Map.of("A", "ssm:///a", "PATH", PATH, "SIDECAR_STARTUP_TIMEOUT", "40s"), err)).isEqualTo(42);
+        assertThat(java.time.Duration.between(start, clock.instant()))
+                .isGreaterThan(java.time.Duration.ofSeconds(30)).isLessThanOrEqualTo(java.time.Duration.ofSeconds(40));
+        start = clock.instant();
+        run(true, Optional.empty(), Map.of("A", "ssm:///a"), "true"); // --startup-timeout 30s
+        assertThat(java.time.Duration.between(start, clock.instant())).isGreaterThan(java.time.Duration.ofSeconds(20));
+    }
+
     @Test
     void execute_missingCommand_exits127_beforeAnySsmCall() {
         int code = run(Map.of("A", "ssm:///a"), "no-such-command-anywhere");

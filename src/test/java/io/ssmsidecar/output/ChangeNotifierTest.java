@@ -139,6 +139,14 @@ class ChangeNotifierTest {
     // ---- URL ----
 
     @Test
+    void body_carriesTheChangeNumber_notTheNumberOfRefreshes() {
+        Snapshot s = snapshot(7, 3);
+        Snapshot afterTwelveSwapsAndThreeChanges = new Snapshot(s.secrets(), s.takenAt(), 12, 3);
+        assertThat(json(urlNotifier(5).body(afterTwelveSwapsAndThreeChanges, Set.of("DB")))
+                .get("generation").asLong()).isEqualTo(3);
+    }
+
+    @Test
     void url_postsChangedKeysAndVersions_neverValues_whenTheWindowEnds() {
         urlNotifier(5).changed(snapshot(7, 3), Set.of("DB", "API"));
 

@@ -34,6 +34,7 @@ class RefreshEngineTest {
     private final List<Set<String>> changes = new ArrayList<>();
     /** What each listener call was told about "every required secret loaded", in order. */
     private final List<Boolean> completes = new ArrayList<>();
+    private final List<Long> changeNumbers = new ArrayList<>();
     private LocalWire wire;
     private SnapshotStore store;
     private RefreshEngine engine;
@@ -61,6 +62,7 @@ class RefreshEngineTest {
                 (snapshot, changed, complete) -> {
                     changes.add(changed);
                     completes.add(complete);
+                    changeNumbers.add(snapshot.change());
                     return listenerSucceeds;
                 }, io.ssmsidecar.metrics.Metrics.noop());
         engine.start();
@@ -104,6 +106,29 @@ class RefreshEngineTest {
 
         assertThat(value("DB")).isEqualTo("db-v2");
         assertThat(changes).containsExactly(Set.of("DB", "API"), Set.of("DB"));
+    }
+
+    /** The number a change notification carries ("generation") counts changes, not refreshes or retries. */
+    @Test
+    void changeNumbers_seenByTheListener_areConsecutive_acrossUnchangedRefreshesAndRetries() {
+        started();
+        scheduler.advance(INTERVAL.multipliedBy(4)); // unchanged refreshes
+        wire.ssm.put("/app/db", "db-v2", "SecureString");
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+        wire.ssm.faults().errorRate(1.0, "InternalServerError");
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2)); // a failed refresh, retried with backoff
+        wire.ssm.faults().clear();
+        wire.ssm.put("/app/api", "api-v2", "SecureString");
+        scheduler.advance(INTERVAL.multipliedBy(3));
+        wire.ssm.put("/app/db", "db-v3", "SecureString");
+        wire.ssm.put("/app/api", "api-v3", "SecureString");
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+
+        assertThat(value("DB")).isEqualTo("db-v3");
+        assertThat(changes).hasSize(4);
+        assertThat(changeNumbers).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(store.current().change()).isEqualTo(4);
+        assertThat(store.current().generation()).as("every refresh and retry swaps a snapshot").isGreaterThan(8);
     }
 
     @Test
