@@ -23,12 +23,6 @@ final class CommandSupport {
     private CommandSupport() {
     }
 
-    /** The jar's version ({@code Implementation-Version} of its manifest), "dev" when run from classes. */
-    static String version() {
-        String v = CommandSupport.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
-
     /** Loads and validates settings and configures logging; prints every problem and fails with CONFIG. */
     static Settings settings(String command, List<String> args, Map<String, String> env, PrintStream err)
             throws CommandFailure {

@@ -88,7 +88,7 @@ public final class ExecCommand implements Command {
                 }
                 case "V", "version" -> {
                     // ssm-env's -V; like ssm-env it prints the version and exits, whatever follows.
-                    out.println("ssm-sidecar " + CommandSupport.version());
+                    out.println("ssm-sidecar " + Main.version());
                     return ExitCode.OK.code();
                 }
                 case "with-decryption", "no-fail" -> {
