@@ -42,7 +42,7 @@ public final class ExecCommand implements Command {
                   -no-fail             a variable that cannot be resolved keeps its literal ssm:// value and
                                        COMMAND still starts (default: fail closed, COMMAND is not started)
                   --env-file FILE      also read KEY=VALUE lines from FILE (variables of the real
-                                       environment win); see README for the quoting rules
+                                       environment win); see docs/exec.md for the quoting rules
                   --timeout DURATION   how long to retry throttling/5xx/timeouts, e.g. 30s or 2m (1s..1h);
                                        same as --startup-timeout / SIDECAR_STARTUP_TIMEOUT, default 60s
                   --                   ends the flags (optional; a COMMAND that starts with - needs it)
