@@ -26,7 +26,7 @@
 #   JLINK_EXTRA_MODULES  modules jdeps cannot see (loaded by name or as services).
 #   JLINK_DROP_MODULES   modules jdeps lists that nothing loads (see below); empty keeps everything jdeps finds.
 #   CDS           auto (default): train class data at build time; off: none (the JDK's default CDS archive). Measured
-#                 on 2 busy cores (medians, README "The image"): the AOT cache (JDK 25) brings `run` to /readyz with
+#                 on 2 busy cores (medians, docs/deployment.md "The image"): the AOT cache (JDK 25) brings `run` to /readyz with
 #                 0.55 s of CPU instead of 1.5 s (default archive) or 1.6 s (none); it adds 48 MiB on disk, 11 MiB
 #                 gzipped, against the default archive's 7 MiB: ~4 MiB more per pull for ~1 s of CPU, ~4 s of wall
 #                 on a 256-CPU-unit task. Worth it for a container started with every task.

@@ -1,6 +1,6 @@
 package io.ssmsidecar;
 
-/** The process exit codes, documented in the README. */
+/** The process exit codes, documented in docs/commands.md ("Exit codes"). */
 public enum ExitCode {
     /** Success. */
     OK(0),

@@ -47,7 +47,7 @@ public final class ExecCommand implements Command {
                                        the timeout then defaults to %s
                   -V                   print the version and exit
                   --env-file FILE      also read KEY=VALUE lines from FILE (variables of the real
-                                       environment win); see README for the quoting rules
+                                       environment win); see docs/exec.md for the quoting rules
                   --timeout DURATION   how long to retry throttling/5xx/timeouts, e.g. 30s or 2m (1s..1h);
                                        same as --startup-timeout / SIDECAR_STARTUP_TIMEOUT, default 60s
                                        (%s with -no-fail)

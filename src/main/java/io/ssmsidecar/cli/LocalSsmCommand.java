@@ -44,7 +44,7 @@ public final class LocalSsmCommand implements Command {
 
                 Flags:
                   --port P        port to listen on, 0..65535 (default %d; 0 picks a free port)
-                  --seed FILE     JSON file of parameters and secrets to load (format: README, "Local SSM endpoint")
+                  --seed FILE     JSON file of parameters and secrets to load (format: docs/local-ssm.md, "Seed file")
                   --throttle N    answer ThrottlingException above N calls per second (default: off)
                   --latency MS    delay every answer by MS milliseconds, 0..600000 (default 0)
                   --page-size N   at most N items per GetParametersByPath page, 1..10 (default 10)
@@ -52,7 +52,7 @@ public final class LocalSsmCommand implements Command {
                 Point a client at it with any credentials, e.g.
                   AWS_ENDPOINT_URL_SSM=http://127.0.0.1:%d AWS_REGION=us-east-1 \\
                   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test ssm-sidecar get ssm:///demo/x
-                Counters, call log, faults and seeding over HTTP: GET/POST <url>/_localssm/... (see README);
+                Counters, call log, faults and seeding over HTTP: GET/POST <url>/_localssm/... (see docs/local-ssm.md);
                 a POST or DELETE must carry Content-Type: application/json, an SSM call application/x-amz-json-1.1,
                 and every request a loopback Host (localhost, 127.0.0.1, [::1]), so a web page cannot reach it.
                 """.formatted(summary(), DEFAULT_PORT, DEFAULT_PORT);

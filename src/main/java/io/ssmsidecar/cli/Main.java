@@ -67,7 +67,7 @@ public final class Main {
             b.append(String.format("  %-12s %s%n", c.name(), c.summary()));
         }
         b.append("\nEvery environment variable whose value starts with ssm:// declares a secret named after the variable.\n")
-                .append("Run 'ssm-sidecar COMMAND --help' for a command's flags. Settings: see README.md.\n");
+                .append("Run 'ssm-sidecar COMMAND --help' for a command's flags. Settings: see docs/settings.md.\n");
         return b.toString();
     }
 

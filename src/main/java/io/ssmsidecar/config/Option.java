@@ -5,7 +5,7 @@ import java.util.Set;
 
 /**
  * Every setting's names and documentation: the env var {@code SIDECAR_<NAME>}, the flag derived from it
- * ({@code --name-in-lower-case}) and the config file key. The README's settings table and {@code --help}
+ * ({@code --name-in-lower-case}) and the config file key. The settings table of docs/settings.md and {@code --help}
  * describe the same list.
  */
 enum Option {

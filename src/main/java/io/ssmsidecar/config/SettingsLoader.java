@@ -194,6 +194,6 @@ public final class SettingsLoader {
                     .append(". Allowed: ").append(o.allowed).append(".\n");
         }
         return b.append("Every environment variable whose value starts with ssm:// declares a secret;"
-                + " see README.md for the reference syntax.\n").toString();
+                + " see docs/reference-syntax.md for the reference syntax.\n").toString();
     }
 }

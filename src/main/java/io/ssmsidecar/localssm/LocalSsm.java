@@ -295,7 +295,7 @@ public final class LocalSsm implements AutoCloseable {
         }
     }
 
-    /** Loads a seed file (see README) on top of what is stored. */
+    /** Loads a seed file (format in docs/local-ssm.md) on top of what is stored. */
     public void seed(Path file) throws IOException {
         Seed.apply(file, json, this);
     }

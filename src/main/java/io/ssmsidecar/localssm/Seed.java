@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a seed file (format in README, "Local SSM endpoint") and applies it in order: a repeated parameter name
+ * Reads a seed file (format in docs/local-ssm.md, "Seed file") and applies it in order: a repeated parameter name
  * adds a version, a repeated secret id rotates the secret. Errors name the file, the entry and the key, never a value.
  */
 final class Seed {

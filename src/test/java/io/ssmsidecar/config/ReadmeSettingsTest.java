@@ -2,6 +2,7 @@ package io.ssmsidecar.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ssmsidecar.testing.Docs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,13 +12,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's settings section is checked against the loader, so the two cannot drift apart. */
+/** The settings page (docs/settings.md) is checked against the loader, so the two cannot drift apart. */
 class ReadmeSettingsTest {
 
     private static String section() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("\n## Settings\n");
-        return readme.substring(start, readme.indexOf("\n## ", start + 1));
+        return Docs.section("settings.md", "Settings");
     }
 
     private static String block(String section, String fence) {
@@ -30,7 +29,7 @@ class ReadmeSettingsTest {
         String section = section();
         for (Option o : Option.values()) {
             String row = section.lines().filter(l -> l.startsWith("| `" + o.env() + "` |")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no README row for " + o.env()));
+                    .orElseThrow(() -> new AssertionError("no docs/settings.md row for " + o.env()));
             if (o.flag() != null) {
                 assertThat(row).contains("`" + o.flag() + (o.valueName == null ? "`" : " " + o.valueName + "`"));
             }

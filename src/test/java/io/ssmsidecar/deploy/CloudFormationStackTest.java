@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceParser;
+import io.ssmsidecar.testing.Docs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,16 +20,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's from-zero CloudFormation path, as a new user runs it: the prerequisite {@code put-parameter} lines,
- * then {@code aws cloudformation deploy} with the README's {@code --parameter-overrides}. The template is rendered
+ * The from-zero CloudFormation path of docs/deployment.md, as a new user runs it: the prerequisite {@code put-parameter} lines,
+ * then {@code aws cloudformation deploy} with its {@code --parameter-overrides}. The template is rendered
  * with those values (every intrinsic resolved), checked with cfn-lint, and every reference the sidecar is given
- * must name something the stack creates or the README's prerequisites create: otherwise the sidecar never becomes
+ * must name something the stack creates or those prerequisites create: otherwise the sidecar never becomes
  * HEALTHY and the deployment rolls back.
  */
 class CloudFormationStackTest {
 
     static final Path TEMPLATE = Path.of("examples/cloudformation/ssm-sidecar-service.yaml");
-    private static final String SECTION = "### CloudFormation (`examples/cloudformation/ssm-sidecar-service.yaml`)";
+    private static final String SECTION = "CloudFormation (`examples/cloudformation/ssm-sidecar-service.yaml`)";
 
     @TempDir
     Path scratch;
@@ -99,9 +100,10 @@ class CloudFormationStackTest {
 
     @Test
     void privateSubnets_listTheEndpointsAFargateTaskNeeds_andNoOthers() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        String section = readme.substring(readme.indexOf("**Private subnets without a NAT gateway.**"));
-        section = section.substring(0, section.indexOf("\n### "));
+        String readme = Docs.section("deployment.md", SECTION);
+        int at = readme.indexOf("**Private subnets without a NAT gateway.**");
+        assertThat(at).as("the private-subnets paragraph of the CloudFormation section").isNotNegative();
+        String section = readme.substring(at);
         Set<String> endpoints = new TreeSet<>();
         Matcher row = Pattern.compile("(?m)^\\| `com\\.amazonaws\\.REGION\\.([a-z0-9.]+)` \\| (interface|gateway)").matcher(section);
         while (row.find()) {
@@ -199,25 +201,21 @@ class CloudFormationStackTest {
         return left;
     }
 
-    /** The README's CloudFormation section: its prerequisite names and the deploy command's parameter values. */
+    /** The CloudFormation section of docs/deployment.md: its prerequisite names and the deploy command's parameter values. */
     record Readme(Set<String> prerequisites, Map<String, String> overrides) {
         private static final Pattern PUT_PARAMETER = Pattern.compile("(?m)^aws ssm put-parameter --name (\\S+) --type SecureString ");
         private static final Pattern DEPLOY = Pattern.compile(
                 "(?m)^aws cloudformation deploy --template-file examples/cloudformation/ssm-sidecar-service.yaml(.*)$");
 
         static Readme read() throws Exception {
-            String readme = Files.readString(Path.of("README.md"));
-            int start = readme.indexOf(SECTION);
-            assertThat(start).as("the README's CloudFormation section").isPositive();
-            String section = readme.substring(start, readme.indexOf("\n### ", start + SECTION.length()))
-                    .replace("\\\n", " ");
+            String section = Docs.section("deployment.md", SECTION).replace("\\\n", " ");
             Set<String> prerequisites = new TreeSet<>();
             Matcher put = PUT_PARAMETER.matcher(section);
             while (put.find()) {
                 prerequisites.add(put.group(1));
             }
             Matcher deploy = DEPLOY.matcher(section);
-            assertThat(deploy.find()).as("an 'aws cloudformation deploy' command in the README").isTrue();
+            assertThat(deploy.find()).as("an 'aws cloudformation deploy' command in docs/deployment.md").isTrue();
             assertThat(section.indexOf("aws ssm put-parameter")).as("the prerequisites come before the deploy")
                     .isLessThan(deploy.start());
             String[] words = deploy.group(1).trim().split("\\s+");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.testing.Docs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * amd64 and arm64: the Dockerfile builds the jar on the build platform and the runtime (jlink, AOT cache) on the
- * target platform, the README shows both multi-arch builds, the template takes the architecture as a parameter,
+ * target platform, docs/deployment.md shows both multi-arch builds, the template takes the architecture as a parameter,
  * and scripts/container-test keeps building the machine's own architecture.
  */
 class MultiArchTest {
@@ -46,7 +47,7 @@ class MultiArchTest {
 
     @Test
     void readme_andDockerfile_showTheMultiArchBuilds() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Docs.section("deployment.md", "The image");
         String dockerfile = Files.readString(Path.of("Dockerfile"));
 
         for (String text : List.of(readme, dockerfile)) {

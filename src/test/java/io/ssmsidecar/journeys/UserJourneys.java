@@ -46,8 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * optional and missing references, JSON keys, Secrets Manager references, the AWS-compatible HTTP endpoints and
  * {@code exec}. One subclass runs them against the project's local-ssm, one against moto's {@code moto_server}, an
  * implementation written by others: what our own fake shares with our client's blind spots, moto does not. Where
- * moto differs from AWS, the test names the difference and checks moto's answer instead (see README, Local SSM
- * endpoint, "moto and LocalStack").
+ * moto differs from AWS, the test names the difference and checks moto's answer instead (see docs/local-ssm.md,
+ * "Testing against moto or LocalStack").
  */
 abstract class UserJourneys {
     private static final String TOKEN = "journeys-token-0123456789abcdef";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ssmsidecar.testing.Docs;
 import io.ssmsidecar.testing.MotoServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,14 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
  * local-ssm against moto, field by field: {@code src/test/python/ssm_differential.py} makes the same boto3 calls to
  * both (every operation local-ssm implements: values, versions, labels, selectors, errors, paging, Secrets Manager
  * references) and lists every difference. Each must be one of the places where moto, not AWS, is wrong, as listed in
- * the README (Local SSM endpoint, "Where moto differs"); a new difference fails, and so does a listed one that is
+ * docs/local-ssm.md ("Where moto differs from AWS"); a new difference fails, and so does a listed one that is
  * gone, so the list stays true.
  */
 class LocalSsmDifferentialTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path SCRIPT = Path.of("src/test/python/ssm_differential.py");
 
-    /** A difference the README explains: which case, which fields (never a value unless the whole call differs). */
+    /** A difference docs/local-ssm.md explains: which case, which fields (never a value unless the whole call differs). */
     private record Known(String why, Pattern caseName, Pattern field) {
         boolean covers(JsonNode d) {
             return caseName.matcher(d.get("case").asText()).matches() && field.matcher(d.get("field").asText()).matches();
@@ -61,6 +62,19 @@ class LocalSsmDifferentialTest {
     Path tmp;
 
     @Test
+    void theDocsTable_hasOneRowPerKnownMotoFault() {
+        String section = Docs.section("local-ssm.md", "Where moto differs from AWS");
+        String header = "| moto " + MotoServer.VERSION + " | AWS (reference) |";
+        int at = section.indexOf(header);
+        assertThat(at).as("the table of moto's differences, for the moto the suite runs").isNotNegative();
+        long rows = section.substring(at).lines().skip(2).takeWhile(l -> l.startsWith("| ")).count();
+        long faults = MOTO_IS_WRONG.stream().map(Known::why).distinct().count();
+
+        assertThat(rows).as("rows of the table in docs/local-ssm.md").isEqualTo(faults);
+        assertThat(section.replaceAll("\\s+", " ")).contains("fall in these " + faults + " places");
+    }
+
+    @Test
     void localSsm_answersAsMotoDoes_exceptWhereMotoIsWrong() throws Exception {
         MotoServer moto = MotoServer.shared();
         JsonNode report;
@@ -91,9 +105,9 @@ class LocalSsmDifferentialTest {
                 MotoServer.VERSION, report.get("cases").asInt(), report.get("differences").size(), seen.size());
 
         assertThat(report.get("cases").asInt()).as("cases compared").isGreaterThan(40);
-        assertThat(unexplained).as("differences neither fixed in local-ssm nor listed as moto's in the README")
+        assertThat(unexplained).as("differences neither fixed in local-ssm nor listed as moto's in docs/local-ssm.md")
                 .isEmpty();
-        assertThat(seen).as("every listed moto fault still shows (else update README and this list)")
+        assertThat(seen).as("every listed moto fault still shows (else update docs/local-ssm.md and this list)")
                 .containsExactlyInAnyOrderElementsOf(MOTO_IS_WRONG.stream().map(Known::why).distinct().toList());
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.Parameter;
 
-/** Seed files: the format in the README, applied in order, with errors that name the entry but never a value. */
+/** Seed files: the format in docs/local-ssm.md, applied in order, with errors that name the entry but never a value. */
 class LocalSsmSeedTest {
     @TempDir
     Path dir;

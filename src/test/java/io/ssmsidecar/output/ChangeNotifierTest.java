@@ -11,6 +11,7 @@ import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.store.Backoff;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
+import io.ssmsidecar.testing.Docs;
 import io.ssmsidecar.testing.LoopbackReceiver;
 import io.ssmsidecar.testing.LoopbackReceiver.Request;
 import io.ssmsidecar.testing.ManualClock;
@@ -236,9 +237,8 @@ class ChangeNotifierTest {
 
     @Test
     void theReadmesBodyExample_isWhatTheNotifierSends() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int section = readme.indexOf("\n## Rotation and refresh\n");
-        int start = readme.indexOf("```json\n", section) + "```json\n".length();
+        String readme = Docs.section("rotation.md", "Notifications");
+        int start = readme.indexOf("```json\n") + "```json\n".length();
         JsonNode documented = json(readme.substring(start, readme.indexOf("```", start)));
         clock.set(Instant.parse("2026-03-01T10:15:31Z"));
         Map<String, Secret> secrets = new TreeMap<>();

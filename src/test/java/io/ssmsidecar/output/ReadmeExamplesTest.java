@@ -5,26 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.source.SecretValue;
+import io.ssmsidecar.testing.Docs;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The examples of the README's "Delivery forms" section are what the code writes. */
+/** The examples of the delivery forms page (docs/delivery-forms.md) are what the code writes. */
 class ReadmeExamplesTest {
-    private static final String README = readme();
-
-    private static String readme() {
-        try {
-            return Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final String PAGE = Docs.section("delivery-forms.md", "Delivery forms");
 
     private static String render(BundleFormat format, Map<String, String> values) throws OutputException {
         return new String(format.render(NastyValues.secrets(values)), StandardCharsets.UTF_8);
@@ -32,7 +23,7 @@ class ReadmeExamplesTest {
 
     @Test
     void bundleExamples_areTheRenderedOutput() throws Exception {
-        assertThat(README).contains(render(BundleFormat.ENV, Map.of("DB_PASSWORD", "it's $ecret `not run`")))
+        assertThat(PAGE).contains(render(BundleFormat.ENV, Map.of("DB_PASSWORD", "it's $ecret `not run`")))
                 .contains(render(BundleFormat.ENV, Map.of("GREETING", "line one\nline two")))
                 .contains(render(BundleFormat.PROPERTIES, Map.of("DB_PASSWORD", " p=ss:wörd#1")))
                 .contains(render(BundleFormat.JSON, new TreeMap<>(
@@ -41,7 +32,7 @@ class ReadmeExamplesTest {
 
     @Test
     void templateExample_rendersValidJson() throws Exception {
-        Matcher m = Pattern.compile("# /etc/app/config.json.tmpl[^\n]*\n(.*?)```", Pattern.DOTALL).matcher(README);
+        Matcher m = Pattern.compile("# /etc/app/config.json.tmpl[^\n]*\n(.*?)```", Pattern.DOTALL).matcher(PAGE);
         assertThat(m.find()).isTrue();
         Template t = Template.parse("config.json.tmpl", m.group(1));
 

@@ -3,23 +3,18 @@ package io.ssmsidecar.reference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ssmsidecar.testing.Docs;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's reference syntax section is checked against the parser, so the two cannot drift apart. */
+/** The reference syntax page (docs/reference-syntax.md) is checked against the parser, so the two cannot drift apart. */
 class ReadmeReferenceSyntaxTest {
 
     static String section(String heading) throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("\n## " + heading + "\n");
-        assertThat(start).as("README section " + heading).isNotNegative();
-        int end = readme.indexOf("\n## ", start + 1);
-        return readme.substring(start, end < 0 ? readme.length() : end);
+        return Docs.section("reference-syntax.md", heading);
     }
 
     /** The first code span of each row of the table whose header starts with {@code header}. */

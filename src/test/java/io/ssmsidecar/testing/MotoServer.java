@@ -26,7 +26,7 @@ import java.util.Map;
  * missing the suite fails, saying how to install it: it never passes without having run against moto.
  */
 public final class MotoServer {
-    /** The moto release the suite and the README's list of differences were checked against. */
+    /** The moto release the suite and the list of differences in docs/local-ssm.md were checked against. */
     public static final String VERSION = "5.2.1";
     static final String INSTALL = "pip install 'moto[server]==" + VERSION + "'";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -30,7 +30,7 @@ public interface SsmBackend extends AutoCloseable {
     /** The parameter's ARN in this backend's account and region. */
     String arnOf(String name);
 
-    /** Where a backend departs from AWS in a way a user journey can see (README, "Where moto differs from AWS"). */
+    /** Where a backend departs from AWS in a way a user journey can see (docs/local-ssm.md, "Where moto differs from AWS"). */
     enum Gap {
         /** {@code GetParameters} lists parameter ARNs as invalid instead of resolving them. */
         ARNS_NOT_RESOLVED,
