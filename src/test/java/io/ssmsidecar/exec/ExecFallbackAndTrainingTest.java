@@ -62,7 +62,7 @@ class ExecFallbackAndTrainingTest extends ChildExecTest {
         Path log = dir.resolve("training.log");
         ProcessBuilder pb = new ProcessBuilder(Wrapper.JDK25.toString(), "-Xmx64m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-XX:AOTCacheOutput=" + cache,
-                "-cp", jarClassPath(), "io.ssmsidecar.Main", "exec", "--", "sh", "-c", "echo $$ > \"$OUT/started\"")
+                "-cp", jarClassPath(), io.ssmsidecar.cli.Main.class.getName(), "exec", "--", "sh", "-c", "echo $$ > \"$OUT/started\"")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().clear();
         pb.environment().putAll(baseEnv());
