@@ -20,6 +20,9 @@ import java.util.Map;
 
 /** What the commands share: loading settings, building the source, reporting failures with their exit codes. */
 final class CommandSupport {
+    /** The settings' defaults, for help texts and commands that read a setting themselves (declared in config). */
+    static final Settings DEFAULTS = Settings.defaults(List.of());
+
     private CommandSupport() {
     }
 

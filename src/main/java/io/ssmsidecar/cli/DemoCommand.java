@@ -36,10 +36,10 @@ public final class DemoCommand implements Command {
                 Usage: ssm-sidecar demo [--once] [--output-dir DIR] [--http-port PORT]
 
                 Starts an SSM-compatible endpoint in-process, seeds example parameters, and runs the sidecar
-                against it (files in DIR, default /tmp/ssm-sidecar-demo; API on 127.0.0.1:PORT, default 2773).
+                against it (files in DIR, default /tmp/ssm-sidecar-demo; API on %s:PORT, default %d).
                 Prints ready-to-paste commands. Stops on Ctrl-C / SIGTERM.
                   --once   load and write the files like init, print them, and exit (no daemon)
-                """;
+                """.formatted(CommandSupport.DEFAULTS.httpAddress(), CommandSupport.DEFAULTS.httpPort());
     }
 
     /** The demo's declared references: every form of the syntax. */

@@ -37,14 +37,15 @@ public final class HealthcheckCommand implements Command {
                 (not ready, not running, or no answer within 2s). For ECS/Docker health checks in CMD form:
                   "healthCheck": {"command": ["CMD", "java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar",
                                               "healthcheck"]}
-                Port and address default to SIDECAR_HTTP_PORT (2773) and SIDECAR_HTTP_ADDRESS (127.0.0.1).
-                """;
+                Port and address default to SIDECAR_HTTP_PORT (%d) and SIDECAR_HTTP_ADDRESS (%s).
+                """.formatted(CommandSupport.DEFAULTS.httpPort(), CommandSupport.DEFAULTS.httpAddress());
     }
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        String address = env.getOrDefault("SIDECAR_HTTP_ADDRESS", "127.0.0.1");
-        String portText = env.getOrDefault("SIDECAR_HTTP_PORT", "2773");
+        String address = env.getOrDefault("SIDECAR_HTTP_ADDRESS", CommandSupport.DEFAULTS.httpAddress());
+        String portText = env.getOrDefault("SIDECAR_HTTP_PORT",
+                String.valueOf(CommandSupport.DEFAULTS.httpPort()));
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if ((a.equals("--port") || a.equals("--address")) && i + 1 < args.size()) {

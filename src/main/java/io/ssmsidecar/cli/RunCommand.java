@@ -33,7 +33,8 @@ public final class RunCommand implements Command {
     public String help() {
         return "Usage: ssm-sidecar run [FLAGS]\n\n"
                 + "Loads every ssm:// reference of the environment, writes the files, serves them on the localhost HTTP\n"
-                + "API (default 127.0.0.1:2773) and refreshes them every SIDECAR_REFRESH_INTERVAL until SIGTERM.\n"
+                + "API (default " + CommandSupport.DEFAULTS.httpAddress() + ":" + CommandSupport.DEFAULTS.httpPort()
+                + ") and refreshes them every SIDECAR_REFRESH_INTERVAL until SIGTERM.\n"
                 + "SIGHUP or POST /v1/refresh refreshes at once. SSM unreachable at start is retried with backoff;\n"
                 + "GET /readyz turns 200 once every required secret is loaded and written.\n\n"
                 + SettingsLoader.help(name());

@@ -1,69 +1,85 @@
 package io.ssmsidecar.config;
 
+import io.ssmsidecar.log.Log;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Every setting's names and documentation: the env var {@code SIDECAR_<NAME>}, the flag derived from it
- * ({@code --name-in-lower-case}) and the config file key. The settings table of docs/settings.md and {@code --help}
- * describe the same list.
+ * ({@code --name-in-lower-case}) and the config file key, and the one declaration of its default, range and help:
+ * {@link Validator} checks against the range, {@link Settings#defaults} parses the default, {@code --help} prints
+ * them, and ReadmeSettingsTest fails when the table of docs/settings.md says otherwise.
  */
 enum Option {
-    CONFIG_FILE(null, "FILE", "none", "a readable JSON file (at most 1 MiB)",
+    CONFIG_FILE(null, "FILE", "none", "a readable JSON file, at most 1 MiB",
             "JSON config file: settings by config key, plus \"secrets\", \"bundles\" and \"templates\""),
     OUTPUT_DIR("outputDir", "DIR", "/run/secrets", "an absolute directory path other than /, without .. segments",
             "Directory the secret files are written to"),
-    FILE_MODE("fileMode", "MODE", "0440", "octal 0400..0777, must let the owner read",
+    FILE_MODE("fileMode", "MODE", "0440", "octal 0400..0777 that lets the owner read",
             "Mode of every file written (per-key files, bundles and templates unless they set their own)"),
-    FILE_UID("fileUid", "UID", "the process's own", "0..2147483647",
+    FILE_UID("fileUid", "UID", "the process's own", Range.ints(0, Integer.MAX_VALUE),
             "Owner of the files written (the process needs the privilege to chown)"),
-    FILE_GID("fileGid", "GID", "the process's own", "0..2147483647", "Group of the files written"),
-    HTTP_ADDRESS("httpAddress", "ADDRESS", "127.0.0.1",
-            "an IP address or localhost; a non-loopback address needs SIDECAR_HTTP_ALLOW_REMOTE=true",
-            "Address the HTTP API listens on"),
-    HTTP_PORT("httpPort", "PORT", "2773", "0..65535 (0 picks a free port)", "Port the HTTP API listens on"),
+    FILE_GID("fileGid", "GID", "the process's own", Range.ints(0, Integer.MAX_VALUE), "Group of the files written"),
+    HTTP_ADDRESS("httpAddress", "ADDRESS", "127.0.0.1", "an IP address (::1, [::1]) or localhost, never resolved;"
+            + " a non-loopback address needs SIDECAR_HTTP_ALLOW_REMOTE=true", "Address the HTTP API listens on"),
+    HTTP_PORT("httpPort", "PORT", "2773", Range.ints(0, 65535).written("%s..%s (0 picks a free port)"),
+            "Port the HTTP API listens on"),
     HTTP_ALLOW_REMOTE("httpAllowRemote", null, "false", "true, false",
             "Allow a non-loopback listen address, and plain-http change notifications to other hosts"),
-    ALLOWED_HOSTS("allowedHosts", "NAMES", "none (loopback names only)",
-            "comma-separated host names or IP addresses, without port",
+    ALLOWED_HOSTS("allowedHosts", "NAMES", "none: loopback names only (and the listen address when it is not loopback)",
+            "comma-separated host names or IP addresses, without port (a JSON array in the file)",
             "Host header values the HTTP API accepts besides localhost, 127.0.0.0/8 and [::1]"),
     TOKEN(null, null, "generated into <output dir>/.token",
-            "1..4096 visible ASCII characters, or file:///path to read it from a file",
+            "1.." + ApiToken.MAX_LENGTH + " visible ASCII characters, or file:///path",
             "API token the HTTP API demands (env only: a flag would show in process listings)"),
-    TOKEN_FILE("tokenFile", "FILE", "none", "a readable file (trailing newlines are dropped)",
-            "File holding the API token"),
-    MAX_CONNECTIONS("maxConnections", "N", "800", "1..10000", "Concurrent HTTP requests served before 429"),
-    ALLOW("allow", "PREFIXES", "none (declared secrets only)", "comma-separated parameter name prefixes",
+    TOKEN_FILE("tokenFile", "FILE", "none", "a readable, non-empty file",
+            "File holding the API token (trailing newlines are dropped)"),
+    MAX_CONNECTIONS("maxConnections", "N", "800", Range.ints(1, 10_000), "Concurrent HTTP requests served before 429"),
+    ALLOW("allow", "PREFIXES", "none: declared secrets only",
+            "comma-separated prefixes of letters, digits and _ . - / + = @ (a JSON array in the file)",
             "Names the AWS-compatible endpoints may fetch on demand"),
-    SDK_ENDPOINT("sdkEndpoint", "MODE", "off", "off, verify, trust-loopback",
+    SDK_ENDPOINT("sdkEndpoint", "MODE", "off", "off, verify (SigV4 checked with the sidecar's credentials),"
+            + " trust-loopback (any loopback caller)",
             "Answer the app's own AWS SDK (SSM and Secrets Manager wire protocol) on POST /; verify checks SigV4"),
-    CACHE_SIZE("cacheSize", "N", "1000", "0..100000", "On-demand entries kept"),
-    ON_DEMAND_CALLS("onDemandCalls", "N", "4", "1..64",
+    CACHE_SIZE("cacheSize", "N", "1000", Range.ints(0, 100_000), "On-demand entries kept"),
+    ON_DEMAND_CALLS("onDemandCalls", "N", "4", Range.ints(1, 64),
             "SSM calls made at once on behalf of HTTP requests (on-demand misses, refreshNow); beyond, 429"),
-    NOT_FOUND_TTL("notFoundTtl", "DURATION", "30s", "0..1h (0 turns it off)",
+    NOT_FOUND_TTL("notFoundTtl", "DURATION", "30s", Range.durations("0", "1h").written("%s..%s (0 turns it off)"),
             "How long a name SSM does not know is answered ParameterNotFound from memory"),
-    REFRESH_INTERVAL("refreshInterval", "DURATION", "5m", "10s..24h", "Time between refreshes (jittered)"),
-    MAX_STALENESS("maxStaleness", "DURATION", "off", "off, or twice the refresh interval..720h",
+    REFRESH_INTERVAL("refreshInterval", "DURATION", "5m", Range.durations("10s", "24h"),
+            "Time between refreshes (jittered)"),
+    /** The lower bound, twice the refresh interval, depends on that setting: the Validator checks it. */
+    MAX_STALENESS("maxStaleness", "DURATION", "off",
+            Range.durations("0", "720h").written("off, or from twice the refresh interval to %2$s"),
             "/readyz turns 503 when a required secret has not refreshed for longer"),
-    STARTUP_TIMEOUT("startupTimeout", "DURATION", "60s", "1s..1h",
+    STARTUP_TIMEOUT("startupTimeout", "DURATION", "60s", Range.durations("1s", "1h"),
             "How long start-up retries transient SSM failures"),
-    ON_CHANGE_URL("onChangeUrl", "URL", "none",
-            "an http(s) URL; plain http only to loopback unless SIDECAR_HTTP_ALLOW_REMOTE=true",
+    ON_CHANGE_URL("onChangeUrl", "URL", "none", "an http:// or https:// URL; plain http only to a loopback host"
+            + " unless SIDECAR_HTTP_ALLOW_REMOTE=true",
             "URL POSTed to (changed keys and versions, never values) after a change"),
-    ON_CHANGE_COMMAND("onChangeCommand", "COMMAND", "none", "a non-empty command line",
+    ON_CHANGE_COMMAND("onChangeCommand", "COMMAND", "none", "a non-blank command line",
             "Command run through /bin/sh -c after a change"),
-    ON_CHANGE_SIGNAL("onChangeSignal", "SIGNAL", "HUP, when a process to signal is set",
-            "HUP, INT, TERM, USR1, USR2, QUIT (SIG prefix optional)", "Signal sent after a change"),
-    ON_CHANGE_PID_FILE("onChangePidFile", "FILE", "none", "an absolute path", "Process to signal, by pid file"),
-    ON_CHANGE_PROCESS("onChangeProcess", "NAME", "none", "a command name", "Process to signal, by command name"),
-    NOTIFY_WINDOW("notifyWindow", "DURATION", "1s", "0..1m", "Changes within this window make one notification"),
+    ON_CHANGE_SIGNAL("onChangeSignal", "SIGNAL", "HUP when a process to signal is set",
+            String.join(", ", Settings.ON_CHANGE_SIGNALS)
+                    + " (any case, SIG prefix optional); needs a pid file or a process name",
+            "Signal sent after a change"),
+    ON_CHANGE_PID_FILE("onChangePidFile", "FILE", "none", "an absolute path; not together with a process name",
+            "Process to signal, by pid file"),
+    ON_CHANGE_PROCESS("onChangeProcess", "NAME", "none", "a command name without control characters",
+            "Process to signal, by command name"),
+    NOTIFY_WINDOW("notifyWindow", "DURATION", "1s", Range.durations("0", "1m"),
+            "Changes within this window make one notification"),
     BUNDLES("bundles", "LIST", "none",
-            "kind:file[:mode],... with kind env, dotenv, properties or json; file a key-like name",
+            "kind:file[:mode],... with kind " + oneOf(Validator.BUNDLE_KINDS) + ", file a name following the key rule",
             "Extra files holding every secret in one format"),
-    TEMPLATES("templates", "LIST", "none", "src:dest[:mode],... with dest a key-like name",
+    TEMPLATES("templates", "LIST", "none",
+            "src:dest[:mode],... with src a readable file, dest a name following the key rule",
             "Templates rendered into the output directory"),
-    LOG_FORMAT("logFormat", "FORMAT", "text", "text, json", "Log line format"),
-    LOG_LEVEL("logLevel", "LEVEL", "info", "debug, info, warn, error", "Lowest level logged");
+    LOG_FORMAT("logFormat", "FORMAT", "text", String.join(", ", names(Log.Format.values())), "Log line format"),
+    LOG_LEVEL("logLevel", "LEVEL", "info", String.join(", ", names(Log.Level.values())), "Lowest level logged");
 
     static final String ENV_PREFIX = "SIDECAR_";
 
@@ -71,16 +87,99 @@ enum Option {
     final String configKey;
     /** The flag's value placeholder in help; null for a boolean flag (or for no flag). */
     final String valueName;
+    /**
+     * The default as written in help and docs/settings.md; for a setting with a default value, that value in the
+     * setting's own syntax, which {@link Settings#defaults} parses (so it cannot differ from what is documented).
+     */
     final String defaultText;
+    /** What the setting accepts, as help and the Allowed column of docs/settings.md say it. */
     final String allowed;
+    /** The bounds the validator enforces, for numbers and durations; null for other settings. */
+    final Range range;
     final String help;
 
     Option(String configKey, String valueName, String defaultText, String allowed, String help) {
+        this(configKey, valueName, defaultText, allowed, null, help);
+    }
+
+    Option(String configKey, String valueName, String defaultText, Range range, String help) {
+        this(configKey, valueName, defaultText, range.text(), range, help);
+    }
+
+    private Option(String configKey, String valueName, String defaultText, String allowed, Range range,
+                   String help) {
         this.configKey = configKey;
         this.valueName = valueName;
         this.defaultText = defaultText;
         this.allowed = allowed;
+        this.range = range;
         this.help = help;
+    }
+
+    /** The values of a choice as settings spell them: lower case, multi-word ones with a hyphen (trust-loopback). */
+    static List<String> names(Enum<?>[] values) {
+        return Stream.of(values).map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
+    }
+
+    private static String oneOf(List<String> values) {
+        return String.join(", ", values.subList(0, values.size() - 1)) + " or " + values.get(values.size() - 1);
+    }
+
+    /** The default of a whole-number setting. */
+    int intDefault() {
+        return Integer.parseInt(defaultText);
+    }
+
+    /** The default of a duration setting. */
+    Duration durationDefault() {
+        return Durations.parse(defaultText).orElseThrow(() -> new IllegalStateException(name() + " default"));
+    }
+
+    /**
+     * A setting's inclusive bounds, as whole numbers or durations (held in milliseconds), and how its Allowed text
+     * is written: {@code format} gets the lower and the upper bound as written ({@code 0}, {@code 10s}, {@code 24h}).
+     */
+    record Range(long min, long max, boolean isDuration, String format) {
+        static Range ints(int min, int max) {
+            return new Range(min, max, false, "%s..%s");
+        }
+
+        static Range durations(String min, String max) {
+            return new Range(millis(min), millis(max), true, "%s..%s");
+        }
+
+        private static long millis(String duration) {
+            return Durations.parse(duration).orElseThrow(() -> new IllegalArgumentException(duration)).toMillis();
+        }
+
+        Range written(String newFormat) {
+            return new Range(min, max, isDuration, newFormat);
+        }
+
+        int intMin() {
+            return Math.toIntExact(min);
+        }
+
+        int intMax() {
+            return Math.toIntExact(max);
+        }
+
+        Duration durationMin() {
+            return Duration.ofMillis(min);
+        }
+
+        Duration durationMax() {
+            return Duration.ofMillis(max);
+        }
+
+        String text() {
+            return String.format(Locale.ROOT, format, text(min), text(max));
+        }
+
+        private String text(long bound) {
+            // The docs write a zero duration as 0, which Durations reads too; format() would say 0s.
+            return !isDuration ? Long.toString(bound) : bound == 0 ? "0" : Durations.format(Duration.ofMillis(bound));
+        }
     }
 
     String env() {

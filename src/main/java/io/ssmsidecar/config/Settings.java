@@ -7,43 +7,45 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
  * Every setting of the sidecar, validated. Built only by {@link SettingsLoader} from flags, {@code SIDECAR_*}
  * environment variables and the optional JSON config file (flags win over env, env over file).
- * Immutable; no field is null (absent settings are empty Optionals or empty lists).
+ * Immutable; no field is null (absent settings are empty Optionals or empty lists). Each setting's default and
+ * range are declared once, on its {@code Option}, and listed in docs/settings.md.
  *
  * @param references       every declared {@code ssm://} reference, in a stable order (sorted by key)
- * @param outputDir        {@code SIDECAR_OUTPUT_DIR}, default {@code /run/secrets}
- * @param fileMode         {@code SIDECAR_FILE_MODE}, octal, default 0440
+ * @param outputDir        {@code SIDECAR_OUTPUT_DIR}
+ * @param fileMode         {@code SIDECAR_FILE_MODE}, octal
  * @param fileUid          {@code SIDECAR_FILE_UID}
  * @param fileGid          {@code SIDECAR_FILE_GID}
- * @param httpAddress      {@code SIDECAR_HTTP_ADDRESS}, default 127.0.0.1
- * @param httpPort         {@code SIDECAR_HTTP_PORT}, default 2773 (0 picks a free port)
+ * @param httpAddress      {@code SIDECAR_HTTP_ADDRESS}
+ * @param httpPort         {@code SIDECAR_HTTP_PORT} (0 picks a free port)
  * @param httpAllowRemote  {@code SIDECAR_HTTP_ALLOW_REMOTE}: must be true to bind a non-loopback address
  * @param allowedHosts     {@code SIDECAR_ALLOWED_HOSTS}: Host names the API accepts besides loopback ones
  * @param token            the API token from {@code SIDECAR_TOKEN}, {@code SIDECAR_TOKEN_FILE} or
  *                         {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}; empty means generate one
- * @param maxConnections   {@code SIDECAR_MAX_CONNECTIONS}, concurrent requests before 429, default 800
+ * @param maxConnections   {@code SIDECAR_MAX_CONNECTIONS}, concurrent requests before 429
  * @param allow            {@code SIDECAR_ALLOW}: name prefixes fetchable on demand; empty = declared only
- * @param cacheSize        {@code SIDECAR_CACHE_SIZE}: on-demand entries kept, default 1000
- * @param refreshInterval  {@code SIDECAR_REFRESH_INTERVAL}, default 5m, 10s..24h
- * @param maxStaleness     {@code SIDECAR_MAX_STALENESS}, default off
- * @param startupTimeout   {@code SIDECAR_STARTUP_TIMEOUT}: how long init retries transient failures, default 60s
+ * @param cacheSize        {@code SIDECAR_CACHE_SIZE}: on-demand entries kept
+ * @param refreshInterval  {@code SIDECAR_REFRESH_INTERVAL}
+ * @param maxStaleness     {@code SIDECAR_MAX_STALENESS}, empty when off
+ * @param startupTimeout   {@code SIDECAR_STARTUP_TIMEOUT}: how long init retries transient failures
  * @param onChangeUrl      {@code SIDECAR_ON_CHANGE_URL}
  * @param onChangeCommand  {@code SIDECAR_ON_CHANGE_COMMAND} (run through {@code /bin/sh -c})
  * @param onChangeSignal   {@code SIDECAR_ON_CHANGE_SIGNAL}, e.g. HUP
  * @param onChangePidFile  {@code SIDECAR_ON_CHANGE_PID_FILE}: whom to signal
  * @param onChangeProcess  {@code SIDECAR_ON_CHANGE_PROCESS}: whom to signal, by command name
- * @param notifyWindow     {@code SIDECAR_NOTIFY_WINDOW}: changes within it make one notification, default 1s
+ * @param notifyWindow     {@code SIDECAR_NOTIFY_WINDOW}: changes within it make one notification
  * @param bundles          {@code SIDECAR_BUNDLES}: e.g. {@code env:app.env,json:secrets.json}
  * @param templates        {@code SIDECAR_TEMPLATES}: {@code src:dest[:mode],...}
  * @param logFormat        {@code SIDECAR_LOG_FORMAT}: text or json
  * @param logLevel         {@code SIDECAR_LOG_LEVEL}: debug, info, warn, error
- * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests, default 4
- * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered, default 30s
+ * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests
+ * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered
  * @param sdkEndpoint      {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
  */
 public record Settings(
@@ -132,13 +134,27 @@ public record Settings(
         return uri.getRawUserInfo() == null ? s : s.replace(uri.getRawUserInfo() + "@", "****@");
     }
 
-    /** Defaults with the given references; the starting point for tests and the loader. */
+    /**
+     * Defaults with the given references; the starting point for tests and the loader. Each value is parsed from the
+     * default its setting declares (and documents), so there is no second copy of it here.
+     */
     public static Settings defaults(List<Reference> references) {
-        return new Settings(references, Path.of("/run/secrets"), 0440, OptionalInt.empty(), OptionalInt.empty(),
-                "127.0.0.1", 2773, false, List.of(), Optional.empty(), 800, List.of(), 1000,
-                Duration.ofMinutes(5), Optional.empty(), Duration.ofSeconds(60),
+        return new Settings(references, Path.of(Option.OUTPUT_DIR.defaultText),
+                Integer.parseInt(Option.FILE_MODE.defaultText, 8), OptionalInt.empty(), OptionalInt.empty(),
+                Option.HTTP_ADDRESS.defaultText, Option.HTTP_PORT.intDefault(),
+                Boolean.parseBoolean(Option.HTTP_ALLOW_REMOTE.defaultText), List.of(), Optional.empty(),
+                Option.MAX_CONNECTIONS.intDefault(), List.of(), Option.CACHE_SIZE.intDefault(),
+                Option.REFRESH_INTERVAL.durationDefault(), Optional.empty(), Option.STARTUP_TIMEOUT.durationDefault(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Duration.ofSeconds(1), List.of(), List.of(), Log.Format.TEXT, Log.Level.INFO,
-                4, Duration.ofSeconds(30), SdkEndpoint.OFF);
+                Option.NOTIFY_WINDOW.durationDefault(), List.of(), List.of(),
+                choice(Log.Format.values(), Option.LOG_FORMAT), choice(Log.Level.values(), Option.LOG_LEVEL),
+                Option.ON_DEMAND_CALLS.intDefault(), Option.NOT_FOUND_TTL.durationDefault(),
+                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT));
+    }
+
+    private static <E extends Enum<E>> E choice(E[] values, Option option) {
+        String name = option.defaultText.toUpperCase(Locale.ROOT).replace('-', '_');
+        return List.of(values).stream().filter(v -> v.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException(option + " default " + option.defaultText));
     }
 }

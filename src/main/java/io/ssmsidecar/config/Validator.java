@@ -22,17 +22,12 @@ import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
-/** Turns the raw settings into typed values, adding one message per bad value to {@code problems}. */
+/**
+ * Turns the raw settings into typed values, adding one message per bad value to {@code problems}. The only place
+ * settings are checked: numbers and durations against their {@link Option#range}, and absent ones take
+ * {@link Settings#defaults}; the HTTP server trusts what it gets.
+ */
 final class Validator {
-    static final Duration MIN_REFRESH = Duration.ofSeconds(10);
-    static final Duration MAX_REFRESH = Duration.ofHours(24);
-    static final Duration MAX_STALENESS = Duration.ofHours(720);
-    static final Duration MIN_STARTUP = Duration.ofSeconds(1);
-    static final Duration MAX_STARTUP = Duration.ofHours(1);
-    static final Duration MAX_NOTIFY_WINDOW = Duration.ofMinutes(1);
-    static final int MAX_ID = Integer.MAX_VALUE;
-    static final int MAX_ON_DEMAND_CALLS = 64;
-    static final Duration MAX_NOT_FOUND_TTL = Duration.ofHours(1);
     static final List<String> BUNDLE_KINDS = List.of("env", "dotenv", "properties", "json");
     static final List<String> SIGNALS = Settings.ON_CHANGE_SIGNALS;
 
@@ -58,25 +53,25 @@ final class Validator {
         Path outputDir = outputDir(d.outputDir());
         int fileMode = mode(Option.FILE_MODE, d.fileMode());
         boolean allowRemote = bool(Option.HTTP_ALLOW_REMOTE, d.httpAllowRemote());
-        Duration refresh = duration(Option.REFRESH_INTERVAL, MIN_REFRESH, MAX_REFRESH, d.refreshInterval());
+        Duration refresh = duration(Option.REFRESH_INTERVAL, d.refreshInterval());
         Optional<Path> pidFile = pidFile();
         Optional<String> process = text(Option.ON_CHANGE_PROCESS).filter(p -> printable(Option.ON_CHANGE_PROCESS, p));
         List<Settings.Bundle> bundles = bundles(fileMode);
         List<Settings.Template> templates = templates(fileMode);
         outputNames(references, bundles, templates);
         return new Settings(references, outputDir, fileMode, id(Option.FILE_UID), id(Option.FILE_GID),
-                httpAddress(allowRemote, d.httpAddress()), integer(Option.HTTP_PORT, 0, 65535, d.httpPort()),
-                allowRemote, allowedHosts(), token, integer(Option.MAX_CONNECTIONS, 1, 10_000, d.maxConnections()), allow(),
-                integer(Option.CACHE_SIZE, 0, 100_000, d.cacheSize()), refresh, maxStaleness(refresh),
-                duration(Option.STARTUP_TIMEOUT, MIN_STARTUP, MAX_STARTUP, d.startupTimeout()),
+                httpAddress(allowRemote, d.httpAddress()), integer(Option.HTTP_PORT, d.httpPort()),
+                allowRemote, allowedHosts(), token, integer(Option.MAX_CONNECTIONS, d.maxConnections()), allow(),
+                integer(Option.CACHE_SIZE, d.cacheSize()), refresh, maxStaleness(refresh),
+                duration(Option.STARTUP_TIMEOUT, d.startupTimeout()),
                 onChangeUrl(allowRemote), text(Option.ON_CHANGE_COMMAND).filter(c -> notBlank(Option.ON_CHANGE_COMMAND, c)),
                 signal(pidFile, process), pidFile, process,
-                duration(Option.NOTIFY_WINDOW, Duration.ZERO, MAX_NOTIFY_WINDOW, d.notifyWindow()),
+                duration(Option.NOTIFY_WINDOW, d.notifyWindow()),
                 bundles, templates,
                 choice(Option.LOG_FORMAT, Log.Format.values(), d.logFormat()),
                 choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()),
-                integer(Option.ON_DEMAND_CALLS, 1, MAX_ON_DEMAND_CALLS, d.onDemandCalls()),
-                duration(Option.NOT_FOUND_TTL, Duration.ZERO, MAX_NOT_FOUND_TTL, d.notFoundTtl()),
+                integer(Option.ON_DEMAND_CALLS, d.onDemandCalls()),
+                duration(Option.NOT_FOUND_TTL, d.notFoundTtl()),
                 choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.sdkEndpoint()));
     }
 
@@ -103,7 +98,9 @@ final class Validator {
         problems.add(origin(option) + " must be " + expected + ", got " + Printable.of(got));
     }
 
-    private int integer(Option option, int min, int max, int fallback) {
+    private int integer(Option option, int fallback) {
+        int min = option.range.intMin();
+        int max = option.range.intMax();
         Optional<String> text = text(option);
         if (text.isEmpty()) {
             return fallback;
@@ -122,7 +119,7 @@ final class Validator {
     }
 
     private OptionalInt id(Option option) {
-        return text(option).isEmpty() ? OptionalInt.empty() : OptionalInt.of(integer(option, 0, MAX_ID, 0));
+        return text(option).isEmpty() ? OptionalInt.empty() : OptionalInt.of(integer(option, 0));
     }
 
     private boolean bool(Option option, boolean fallback) {
@@ -140,12 +137,14 @@ final class Validator {
         };
     }
 
-    private Duration duration(Option option, Duration min, Duration max, Duration fallback) {
+    private Duration duration(Option option, Duration fallback) {
         Optional<String> text = text(option);
-        return text.isEmpty() ? fallback : duration(option, text.get(), min, max).orElse(fallback);
+        return text.isEmpty() ? fallback : duration(option, text.get()).orElse(fallback);
     }
 
-    private Optional<Duration> duration(Option option, String s, Duration min, Duration max) {
+    private Optional<Duration> duration(Option option, String s) {
+        Duration min = option.range.durationMin();
+        Duration max = option.range.durationMax();
         Optional<Duration> parsed = Durations.parse(s);
         if (parsed.isEmpty()) {
             bad(option, "a duration such as " + Durations.EXAMPLES
@@ -170,12 +169,8 @@ final class Validator {
                 return value;
             }
         }
-        bad(option, "one of " + String.join(", ", names(values)), text.get());
+        bad(option, "one of " + String.join(", ", Option.names(values)), text.get());
         return fallback;
-    }
-
-    private static <E extends Enum<E>> List<String> names(E[] values) {
-        return List.of(values).stream().map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
     }
 
     /** An octal file mode that lets the owner read, e.g. 0440 or 640. */
@@ -265,7 +260,7 @@ final class Validator {
             return Optional.empty();
         }
         Duration min = refresh.multipliedBy(2);
-        Optional<Duration> staleness = duration(Option.MAX_STALENESS, text.get(), Duration.ZERO, MAX_STALENESS);
+        Optional<Duration> staleness = duration(Option.MAX_STALENESS, text.get());
         if (staleness.isPresent() && staleness.get().compareTo(min) < 0) {
             bad(Option.MAX_STALENESS, "off or at least twice the refresh interval (" + Durations.format(min)
                     + "), so one late, jittered refresh does not fail readiness", text.get());

@@ -63,10 +63,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * How the API listens.
+     * How the API listens. The values come from settings the config package has checked (address syntax, port and
+     * cap ranges, a non-loopback address only with {@code SIDECAR_HTTP_ALLOW_REMOTE}); they are not checked again.
      *
-     * @param address        IP address to bind, {@code 127.0.0.1} by default
-     * @param port           TCP port, 2773 by default; 0 picks a free port (see {@link ApiServer#port()})
+     * @param address        IP address to bind ({@code SIDECAR_HTTP_ADDRESS}), or {@code localhost}
+     * @param port           TCP port; 0 picks a free port (see {@link ApiServer#port()})
      * @param token          the value every secret-bearing request must carry in {@code X-Aws-Parameters-Secrets-Token}
      * @param maxConnections secret-bearing requests served at once before 429 (long-polls included)
      * @param allowRemote    must be true to bind an address other than loopback
@@ -79,16 +80,12 @@ public final class ApiServer implements AutoCloseable {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(token, "token");
             allowedHosts = List.copyOf(allowedHosts);
+            // Not a setting check: a token the server generated or was handed must never make the guard a no-op.
             if (token.isBlank()) {
                 throw new IllegalArgumentException("the API token must not be blank");
             }
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("HTTP port must be between 0 and 65535, got " + port);
-            }
-            if (maxConnections < 1) {
-                throw new IllegalArgumentException("max connections must be at least 1, got " + maxConnections);
-            }
-            if (!parse(address).isLoopbackAddress() && !allowRemote) {
+            // Nor this: whatever builds the options, serving secrets beyond this host stays an explicit choice.
+            if (!allowRemote && !loopback(address)) {
                 throw new IllegalArgumentException("HTTP address " + address + " is not a loopback address; "
                         + "set SIDECAR_HTTP_ALLOW_REMOTE=true to serve secrets beyond this host");
             }
@@ -99,14 +96,14 @@ public final class ApiServer implements AutoCloseable {
             this(address, port, token, maxConnections, allowRemote, List.of());
         }
 
-        /** Whether {@link #address()} is a loopback address (127.0.0.0/8 or ::1). */
+        /** Whether {@link #address()} is a loopback address (127.0.0.0/8 or ::1) or {@code localhost}. */
         public boolean loopback() {
-            return parse(address).isLoopbackAddress();
+            return loopback(address);
         }
 
-        /** 127.0.0.1:2773, at most 800 requests at once, as AWS's agents. */
-        public static Options defaults(String token) {
-            return new Options("127.0.0.1", 2773, token, 800, false);
+        /** The address to bind: {@code localhost} is the loopback address, taken without a lookup. */
+        String bindAddress() {
+            return address.equalsIgnoreCase("localhost") ? InetAddress.getLoopbackAddress().getHostAddress() : address;
         }
 
         /** The HTTP settings with the token the caller resolved (configured or generated). */
@@ -115,16 +112,18 @@ public final class ApiServer implements AutoCloseable {
                     settings.httpAllowRemote(), settings.allowedHosts());
         }
 
-        private static InetAddress parse(String address) {
+        private static boolean loopback(String address) {
+            if (address.equalsIgnoreCase("localhost")) {
+                return true;
+            }
+            // Only IP literals (what the settings allow) are parsed, so nothing here is ever looked up in DNS.
             if (!address.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
-                throw new IllegalArgumentException("HTTP address must be an IP address such as 127.0.0.1, got '"
-                        + address + "'");
+                return false;
             }
             try {
-                return InetAddress.getByName(address);
+                return InetAddress.getByName(address).isLoopbackAddress();
             } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("HTTP address must be an IP address such as 127.0.0.1, got '"
-                        + address + "'", e);
+                return false;
             }
         }
     }
@@ -242,7 +241,7 @@ public final class ApiServer implements AutoCloseable {
             // One acceptor thread: with none, Jetty cannot close the listening socket before it stops.
             ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
             this.connector = connector;
-            connector.setHost(options.address());
+            connector.setHost(options.bindAddress());
             connector.setPort(options.port());
             connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
             // Requests in flight are done when Jetty stops (see close()); idle connections then close at once.

@@ -7,8 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,12 +28,16 @@ class ReadmeSettingsTest {
         return section.substring(start, section.indexOf("\n```", start));
     }
 
+    private static String row(String section, Option o) {
+        return section.lines().filter(l -> l.startsWith("| `" + o.env() + "` |")).findFirst()
+                .orElseThrow(() -> new AssertionError("no docs/settings.md row for " + o.env()));
+    }
+
     @Test
     void theTable_documentsEverySetting_withItsFlagAndConfigKey() throws IOException {
         String section = section();
         for (Option o : Option.values()) {
-            String row = section.lines().filter(l -> l.startsWith("| `" + o.env() + "` |")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no docs/settings.md row for " + o.env()));
+            String row = row(section, o);
             if (o.flag() != null) {
                 assertThat(row).contains("`" + o.flag() + (o.valueName == null ? "`" : " " + o.valueName + "`"));
             }
@@ -38,6 +46,62 @@ class ReadmeSettingsTest {
             }
             assertThat(row.split(" \\| ")).as(o.env() + " has six cells").hasSize(6);
         }
+    }
+
+    /** The row's Default and Allowed cells say what {@link Option} declares, which help prints and the loader uses. */
+    @Test
+    void theDefaultAndAllowedColumns_areWhatOptionDeclares() throws IOException {
+        String section = section();
+        for (Option o : Option.values()) {
+            String row = row(section, o);
+            String[] cells = row.substring(2, row.length() - 2).split(" \\| ");
+            assertThat(cells[4].replace("`", "")).as(o.env() + " default").isEqualTo(o.defaultText);
+            assertThat(cells[5].replace("`", "")).as(o.env() + " allowed").isEqualTo(o.allowed);
+        }
+    }
+
+    @Test
+    void everyRowOfTheTable_isASetting() throws IOException {
+        List<String> documented = section().lines().filter(l -> l.startsWith("| `SIDECAR_"))
+                .map(l -> l.substring(3, l.indexOf('`', 3))).toList();
+
+        assertThat(documented).containsExactly(List.of(Option.values()).stream().map(Option::env)
+                .toArray(String[]::new));
+    }
+
+    /**
+     * Other pages mention a default in passing ({@code `SIDECAR_REFRESH_INTERVAL` (default `5m`, allowed
+     * `10s`..`24h`)}): each such mention says what {@link Option} declares.
+     */
+    @Test
+    void defaultsMentionedOnOtherPages_areWhatOptionDeclares() throws IOException {
+        Pattern mention = Pattern.compile("`SIDECAR_([A-Z_]+)`(?:(?!SIDECAR_)[^.]){0,100}?[(,] ?default:? `?([^`),;\\s]+)`?"
+                + "(?:, (?:allowed )?`([^`]+)`\\.\\.`([^`]+)`)?");
+        List<Path> pages = new ArrayList<>(List.of(Path.of("README.md"), Path.of("SECURITY.md"),
+                Path.of("RELIABILITY.md")));
+        try (Stream<Path> files = Files.list(Docs.DIR)) {
+            files.filter(f -> f.toString().endsWith(".md") && !f.endsWith("settings.md")).forEach(pages::add);
+        }
+        int checked = 0;
+        for (Path page : pages) {
+            Matcher m = mention.matcher(Docs.readFile(page).replaceAll("\\s+", " "));
+            while (m.find()) {
+                Option o = Option.valueOf(m.group(1));
+                String where = page + ": " + m.group();
+                // The value, without the table's explanation ("HUP when a process to signal is set").
+                assertThat(m.group(2)).as(where).isEqualTo(o.defaultText.split("[ :]")[0]);
+                if (m.group(3) != null) {
+                    assertThat(bound(o, m.group(3))).as(where).isEqualTo(o.range.min());
+                    assertThat(bound(o, m.group(4))).as(where).isEqualTo(o.range.max());
+                }
+                checked++;
+            }
+        }
+        assertThat(checked).as("mentions found").isGreaterThanOrEqualTo(8);
+    }
+
+    private static long bound(Option o, String text) {
+        return o.range.isDuration() ? Durations.parse(text).orElseThrow().toMillis() : Long.parseLong(text);
     }
 
     @Test

@@ -332,6 +332,15 @@ class ApiServerTest {
         }
     }
 
+    /** The settings accept localhost as the listen address; the server binds the loopback address for it. */
+    @Test
+    void localhost_asTheListenAddress_servesOnLoopback() throws Exception {
+        try (ApiServer local = ApiServer.create(new ApiServer.Options("localhost", 0, ApiClient.TOKEN, 10, false),
+                backend, metrics).start()) {
+            assertThat(new ApiClient(local.port()).get("/v1/secrets/DB_PASSWORD").body()).isEqualTo("hunter2-ü");
+        }
+    }
+
     @Test
     void secondServer_onTheSamePort_failsWithABindExceptionNamingTheAddress() throws Exception {
         ApiServer clash = ApiServer.create(new ApiServer.Options("127.0.0.1", server.port(), ApiClient.TOKEN, 10, false),
