@@ -49,7 +49,7 @@ class OutputDirectoryTest {
     }
 
     private static Set<String> versionDirs(Path dir) throws Exception {
-        return entries(dir).stream().filter(n -> OutputDirectory.VERSION_DIR.matcher(n).matches())
+        return entries(dir).stream().filter(n -> AtomicSetWriter.VERSION_DIR.matcher(n).matches())
                 .collect(Collectors.toSet());
     }
 
