@@ -70,7 +70,10 @@ final class AtomicSetWriter {
     String writeSet(List<OutputFile> files) throws OutputException {
         Set<String> names = new LinkedHashSet<>();
         for (OutputFile f : files) {
-            names.add(f.name());
+            FileNames.requirePlain("file name", f.name());
+            if (!names.add(f.name())) {
+                throw new OutputException("file name " + f.name() + " is twice in the set for " + dir);
+            }
             if (Files.isDirectory(dir.resolve(f.name()), LinkOption.NOFOLLOW_LINKS)) {
                 throw new OutputException(dir.resolve(f.name()) + " is a directory, so the file " + f.name()
                         + " cannot be written there; remove it");

@@ -1,15 +1,12 @@
 package io.ssmsidecar.output;
 
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.store.Snapshot;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The output directory: writes every secret as its own file plus the bundles and rendered templates, as one set
@@ -20,7 +17,8 @@ import java.util.Set;
  * {@code <dir>/.lock}) from {@link #open} to {@link #close}.
  *
  * <p>The facade of four parts: {@link SetRenderer} (what files a snapshot becomes), {@link AtomicSetWriter} (the
- * {@code ..data} swap), {@link StartupProbe} and {@link LeftoverCleaner} (the live directory at start-up).
+ * {@code ..data} swap), {@link StartupProbe} and {@link LeftoverCleaner} (the live directory at start-up). The
+ * options come from settings the config {@code Validator} checked; only the file system is checked here.
  */
 public final class OutputDirectory implements AutoCloseable {
     private static final Log LOG = Log.get(OutputDirectory.class);
@@ -54,7 +52,6 @@ public final class OutputDirectory implements AutoCloseable {
 
     static OutputDirectory open(OutputOptions options, Metrics metrics, Clock clock, Ownership ownership)
             throws OutputException {
-        checkOptions(options);
         SetRenderer renderer = SetRenderer.load(options);
         SecureRandom random = new SecureRandom();
         StartupProbe probe = new StartupProbe(options, ownership, random);
@@ -72,34 +69,6 @@ public final class OutputDirectory implements AutoCloseable {
         LOG.info("output directory ready", "dir", out.dir, "bundles", renderer.bundleCount(),
                 "templates", renderer.templateCount(), "mode", FileOps.octal(options.fileMode()));
         return out;
-    }
-
-    private static void checkOptions(OutputOptions options) throws OutputException {
-        requireMode("SIDECAR_FILE_MODE", options.fileMode());
-        Set<String> names = new LinkedHashSet<>();
-        for (Settings.Bundle b : options.bundles()) {
-            BundleFormat.of(b.kind());
-            requireMode("the mode of bundle " + b.file(), b.mode());
-            claim(names, "bundle file", b.file());
-        }
-        for (Settings.Template t : options.templates()) {
-            requireMode("the mode of template " + t.dest(), t.mode());
-            claim(names, "template destination", t.dest());
-        }
-    }
-
-    private static void requireMode(String what, int mode) throws OutputException {
-        if (mode < 0 || mode > 0777) {
-            throw new OutputException(what + " must be an octal file mode from 0000 to 0777, got "
-                    + FileOps.octal(mode));
-        }
-    }
-
-    private static void claim(Set<String> names, String what, String name) throws OutputException {
-        FileNames.requirePlain(what, name);
-        if (!names.add(name)) {
-            throw new OutputException(what + " " + name + " is written by two bundles or templates; give each its own name");
-        }
     }
 
     /** The output directory. */
@@ -148,7 +117,6 @@ public final class OutputDirectory implements AutoCloseable {
      */
     public synchronized void writeFile(String name, byte[] content, int mode) throws OutputException {
         try {
-            requireMode("the mode of " + name, mode);
             String plain = name.startsWith(".") ? name.substring(1) : name;
             if (!FileNames.isPlain(plain)) {
                 FileNames.requirePlain("file name", name);
