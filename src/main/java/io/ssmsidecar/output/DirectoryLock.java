@@ -61,7 +61,7 @@ final class DirectoryLock implements AutoCloseable {
             // link planted at .lock must not make us create or lock a file elsewhere.
             channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                    PosixFilePermissions.asFileAttribute(OutputDirectory.permissions(0644)));
+                    PosixFilePermissions.asFileAttribute(FileOps.permissions(0644)));
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 String holder = holder(channel);

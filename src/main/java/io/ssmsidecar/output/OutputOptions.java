@@ -8,10 +8,11 @@ import java.util.OptionalInt;
 
 /**
  * What {@link OutputDirectory} writes and how: the directory, the mode and owner of the per-key files, and the
- * bundles and templates written with them. Checked by {@link OutputDirectory#open}.
+ * bundles and templates written with them. Built from settings the config {@code Validator} checked (modes,
+ * bundle kinds, plain and distinct file names); {@link OutputDirectory} does not check them again.
  *
  * @param dir       the output directory ({@code SIDECAR_OUTPUT_DIR})
- * @param fileMode  permission bits of the per-key files, 0 to 0777 (default 0440)
+ * @param fileMode  permission bits of the per-key files, 0400 to 0777 (default 0440)
  * @param uid       owner to give every written file, if any ({@code SIDECAR_FILE_UID})
  * @param gid       group to give every written file, if any ({@code SIDECAR_FILE_GID})
  * @param bundles   bundle files written with every set ({@code SIDECAR_BUNDLES})

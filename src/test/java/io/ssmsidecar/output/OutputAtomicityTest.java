@@ -52,7 +52,7 @@ class OutputAtomicityTest {
             assertThat(Files.readString(dir.resolve(e.getKey()))).isEqualTo(e.getValue());
         }
         try (var entries = Files.list(dir)) {
-            assertThat(entries.filter(p -> OutputDirectory.VERSION_DIR.matcher(p.getFileName().toString()).matches()))
+            assertThat(entries.filter(p -> AtomicSetWriter.VERSION_DIR.matcher(p.getFileName().toString()).matches()))
                     .as("only the live version is kept").hasSize(1);
         }
     }

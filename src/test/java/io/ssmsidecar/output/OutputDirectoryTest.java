@@ -49,7 +49,7 @@ class OutputDirectoryTest {
     }
 
     private static Set<String> versionDirs(Path dir) throws Exception {
-        return entries(dir).stream().filter(n -> OutputDirectory.VERSION_DIR.matcher(n).matches())
+        return entries(dir).stream().filter(n -> AtomicSetWriter.VERSION_DIR.matcher(n).matches())
                 .collect(Collectors.toSet());
     }
 
@@ -246,24 +246,42 @@ class OutputDirectoryTest {
     }
 
     @Test
-    void open_rejectsBadModesDuplicateNamesUnknownKindsAndMissingTemplates() {
+    void open_refusesAnUnknownBundleKindOrAMissingTemplate_beforeTouchingTheDirectory() {
+        // Modes, kinds, names and duplicates of the settings are checked once, by config.Validator
+        // (SettingsLoaderTest); open turns kinds into formats and reads the templates before anything else.
         OutputOptions base = OutputOptions.of(dir());
-        assertThatThrownBy(() -> OutputDirectory.open(base.withFileMode(01777), Metrics.noop()))
-                .hasMessage("SIDECAR_FILE_MODE must be an octal file mode from 0000 to 0777, got 1777");
         assertThatThrownBy(() -> OutputDirectory.open(base.withBundle("yaml", "a.yaml", 0440), Metrics.noop()))
                 .hasMessageStartingWith("unknown bundle kind 'yaml'");
-        assertThatThrownBy(() -> OutputDirectory.open(
-                base.withBundle("env", "x", 0440).withBundle("json", "x", 0440), Metrics.noop()))
-                .hasMessage("bundle file x is written by two bundles or templates; give each its own name");
-        assertThatThrownBy(() -> OutputDirectory.open(base.withBundle("env", "../app.env", 0440), Metrics.noop()))
-                .hasMessageStartingWith("bundle file '../app.env' is not a plain file name");
-        assertThatThrownBy(() -> OutputDirectory.open(base.withTemplate(tmp.resolve("nope"), "/etc/passwd", 0440),
-                Metrics.noop()))
-                .hasMessageStartingWith("template destination '/etc/passwd' is not a plain file name");
         assertThatThrownBy(() -> OutputDirectory.open(base.withTemplate(tmp.resolve("nope"), "out", 0440),
                 Metrics.noop()))
+                .isInstanceOf(OutputConfigException.class)
                 .hasMessageStartingWith("template " + tmp.resolve("nope") + " cannot be read: no such file");
-        assertThat(dir()).as("nothing is created before the options are valid").doesNotExist();
+        assertThat(dir()).as("nothing is created before the templates are read").doesNotExist();
+    }
+
+    @Test
+    void write_refusesNamesThatLeaveTheDirectoryOrRepeat_evenWhenNoValidatorSawThem() throws Exception {
+        Path template = tmp.resolve("t.tmpl");
+        Files.writeString(template, "x");
+        OutputOptions base = OutputOptions.of(dir());
+        Map<String, String> secrets = Map.of("A", "a");
+
+        try (OutputDirectory out = OutputDirectory.open(base.withBundle("env", "../app.env", 0440), Metrics.noop())) {
+            assertThatThrownBy(() -> out.write(Snapshots.of(secrets)))
+                    .hasMessageStartingWith("file name '../app.env' is not a plain file name");
+        }
+        try (OutputDirectory out = OutputDirectory.open(base.withTemplate(template, "/etc/passwd", 0440),
+                Metrics.noop())) {
+            assertThatThrownBy(() -> out.write(Snapshots.of(secrets)))
+                    .hasMessageStartingWith("file name '/etc/passwd' is not a plain file name");
+        }
+        try (OutputDirectory out = OutputDirectory.open(
+                base.withBundle("env", "x", 0440).withBundle("json", "x", 0440), Metrics.noop())) {
+            assertThatThrownBy(() -> out.write(Snapshots.of(secrets)))
+                    .hasMessage("file name x is twice in the set for " + dir());
+        }
+        assertThat(tmp.resolve("app.env")).doesNotExist();
+        assertThat(entries(dir())).as("nothing written").isEmpty();
     }
 
     @Test

@@ -71,6 +71,9 @@ class OutputVolumeFaultTest {
         rotate(2, 100);
         sidecar.sidecar.requestRefresh();
         Await.until(Duration.ofSeconds(30), () -> failedWrites() >= 1, () -> "a failed write in the metrics");
+        // The metric counts the failure before the sidecar logs it: wait for the log line too.
+        Await.until(Duration.ofSeconds(30), () -> LeakWatch.logText().contains("writing the output files failed"),
+                () -> "the failed write in the log");
         Await.until(Duration.ofSeconds(30), () -> httpGeneration("K0") == 2, () -> "HTTP to serve the new value");
 
         assertThat(snapshot()).as("the files the app reads are the old set, unchanged").isEqualTo(before);
@@ -94,6 +97,9 @@ class OutputVolumeFaultTest {
         rotate(2, 3000);
         sidecar.sidecar.requestRefresh();
         Await.until(Duration.ofSeconds(30), () -> failedWrites() >= 1, () -> "a failed write in the metrics");
+        // The metric counts the failure before the sidecar logs it: wait for the log line too.
+        Await.until(Duration.ofSeconds(30), () -> LeakWatch.logText().contains("writing the output files failed"),
+                () -> "the failed write in the log");
 
         assertThat(snapshot()).as("the files the app reads are the old set, unchanged").isEqualTo(before);
         assertThat(LeakWatch.logText()).contains("writing the output files failed; the previous files are intact")
