@@ -26,6 +26,10 @@ final class ErrorMapper {
             e = e.getCause();
         }
         if (e instanceof ApiError api) {
+            if (api.status() == 429) {
+                // Over the request cap: requests finish in milliseconds, so one second is a fair first wait.
+                ctx.header("Retry-After", "1");
+            }
             respond(ctx, api.status(), api.code(), api.getMessage());
         } else if (e instanceof SourceException source) {
             if (source instanceof CapacityFullException full) {

@@ -59,6 +59,7 @@ class ConcurrencyAndShutdownTest {
 
         assertThat(beyond.statusCode()).isEqualTo(429);
         assertThat(beyond.body()).contains("TooManyRequests").contains("more than " + CAP);
+        assertThat(beyond.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(ping.statusCode()).isEqualTo(200);
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(metrics.statusCode()).isEqualTo(200);
