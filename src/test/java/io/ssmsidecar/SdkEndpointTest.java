@@ -336,6 +336,8 @@ class SdkEndpointTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(r.body()).contains("MissingAuthenticationTokenException").doesNotContain(MARK);
-        assertThat(r.headers().firstValue("x-amzn-RequestId")).isPresent();
+        java.util.UUID id = java.util.UUID.fromString(r.headers().firstValue("x-amzn-RequestId").orElseThrow());
+        assertThat(id.version()).as("a version-4 UUID, as AWS sends").isEqualTo(4);
+        assertThat(id.variant()).isEqualTo(2);
     }
 }
