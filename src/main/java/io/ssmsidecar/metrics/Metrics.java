@@ -32,6 +32,14 @@ public interface Metrics {
     default void oldestValueAge(Supplier<Duration> age) {
     }
 
+    /** Supplies the refresh interval in effect (the configured one, stretched while SSM throttles; read at scrape time). */
+    default void refreshInterval(Supplier<Duration> interval) {
+    }
+
+    /** Supplies the wait before the pending retry of throttled calls, zero when not throttled (read at scrape time). */
+    default void throttleBackoff(Supplier<Duration> backoff) {
+    }
+
     /** A file (per-key, bundle, template or the whole set) was written, or failed to be. */
     default void fileWrite(boolean success) {
     }
