@@ -79,7 +79,9 @@ public final class Sidecar implements AutoCloseable {
         this.notifier = new ChangeNotifier(notifierOptions(settings), notifyScheduler, clock, metrics, random.split());
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
                 refreshScheduler, clock, random.split(),
-                RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness()), this::apply, metrics);
+                RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness())
+                        .withThrottling(new RefreshEngine.Throttling(settings.refreshMaxStretch() / 100.0,
+                                settings.throttleBackoffCap())), this::apply, metrics);
         this.fetcher = new OnDemandFetcher(source, OnDemandFetcher.Options.of(settings.onDemandCalls(),
                 settings.notFoundTtl()), clock, Scheduler.system("ssm-sidecar-on-demand-wait"), metrics);
         OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.allow(), settings.cacheSize());

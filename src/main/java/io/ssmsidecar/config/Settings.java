@@ -47,6 +47,9 @@ import java.util.OptionalInt;
  * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests
  * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered
  * @param sdkEndpoint      {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
+ * @param refreshMaxStretch  {@code SIDECAR_REFRESH_MAX_STRETCH}: how far throttling may stretch the refresh interval,
+ *                           in percent of it
+ * @param throttleBackoffCap {@code SIDECAR_THROTTLE_BACKOFF_CAP}: the longest wait before retrying a throttled call
  */
 public record Settings(
         List<Reference> references,
@@ -77,7 +80,9 @@ public record Settings(
         Log.Level logLevel,
         int onDemandCalls,
         Duration notFoundTtl,
-        SdkEndpoint sdkEndpoint) {
+        SdkEndpoint sdkEndpoint,
+        int refreshMaxStretch,
+        Duration throttleBackoffCap) {
 
     /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
     public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
@@ -149,7 +154,8 @@ public record Settings(
                 Option.NOTIFY_WINDOW.durationDefault(), List.of(), List.of(),
                 choice(Log.Format.values(), Option.LOG_FORMAT), choice(Log.Level.values(), Option.LOG_LEVEL),
                 Option.ON_DEMAND_CALLS.intDefault(), Option.NOT_FOUND_TTL.durationDefault(),
-                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT));
+                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT), Option.REFRESH_MAX_STRETCH.intDefault(),
+                Option.THROTTLE_BACKOFF_CAP.durationDefault());
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {
