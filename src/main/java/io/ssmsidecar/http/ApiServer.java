@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpFields;
@@ -50,6 +52,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class ApiServer implements AutoCloseable {
     static final int MAX_THREADS = 16;
+    static final int RESPONDER_THREADS = 2;
     static final int MAX_HEADER_BYTES = 8 * 1024;
     static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     private static final Duration STOP_TIMEOUT = Duration.ofMillis(1800);
@@ -137,6 +140,11 @@ public final class ApiServer implements AutoCloseable {
     private final Options options;
     private final SecretsBackend backend;
     private final QueuedThreadPool threads;
+    /**
+     * Writes answers decided later (long-polls, on-demand fetches): off the request pool, so a burst of them (a
+     * thousand misses timing out together) never queues in front of a probe or a declared read.
+     */
+    private final ExecutorService responder;
     private final ChangeWaiters waiters;
     /** Counts requests in flight; once shut down, answers new ones on open connections with 503. */
     private final GracefulHandler graceful = new GracefulHandler();
@@ -172,12 +180,17 @@ public final class ApiServer implements AutoCloseable {
         this.threads = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
         threads.setName("http");
         threads.setDaemon(true);
-        this.waiters = new ChangeWaiters(backend::snapshot, threads);
+        this.responder = Executors.newFixedThreadPool(RESPONDER_THREADS, r -> {
+            Thread t = new Thread(r, "http-respond");
+            t.setDaemon(true);
+            return t;
+        });
+        this.waiters = new ChangeWaiters(backend::snapshot, responder);
         Guard guard = new Guard(options.token(), options.maxConnections());
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
-        CompatEndpoints compat = new CompatEndpoints(backend, threads);
+        CompatEndpoints compat = new CompatEndpoints(backend, responder);
         Edge edge = new Edge(options.allowedHosts(), options.address());
-        SdkEndpoint sdkEndpoint = new SdkEndpoint(backend, sdk, threads);
+        SdkEndpoint sdkEndpoint = new SdkEndpoint(backend, sdk, responder);
         BodyGate bodies = new BodyGate(request -> readsBody(request, edge, sdkEndpoint), BodyGate.BODY_TIMEOUT);
         this.app = Javalin.create(cfg -> {
             configure(cfg, metrics, bodies, edge);
@@ -312,6 +325,7 @@ public final class ApiServer implements AutoCloseable {
             closed = true;
             backend.removeSnapshotListener(waiters);
             stopQuietly();
+            responder.shutdown();
             if (e instanceof JavalinBindException) {
                 BindException bind = new BindException("cannot listen on " + options.address() + ":" + options.port()
                         + ": " + rootCause(e).getMessage());
@@ -378,6 +392,7 @@ public final class ApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         stopQuietly();
+        responder.shutdown();
         LOG.info("http API stopped", "ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
     }
 
