@@ -152,11 +152,12 @@ public final class MigrateCommand implements Command {
         }
         out.print(Jackson.indented(result.task()));
         out.flush();
-        report(result, policy, policyProblem, err);
+        report(result, policy, policyProblem, flags.containsKey("--kms-key-arn"), err);
         return ExitCode.OK.code();
     }
 
-    private static void report(TaskMigration.Result result, String policy, String policyProblem, PrintStream err) {
+    private static void report(TaskMigration.Result result, String policy, String policyProblem, boolean keyGiven,
+                               PrintStream err) {
         err.println("ssm-sidecar migrate: " + result.references().size() + " secret(s) moved to the "
                 + TaskMigration.SIDECAR + " container; register the task printed on stdout.");
         err.println();
@@ -164,6 +165,10 @@ public final class MigrateCommand implements Command {
             err.println("IAM, task role" + result.task().path("taskRoleArn").asText("").transform(a -> a.isEmpty()
                     ? " (the task has no taskRoleArn: add one)" : " " + a) + ": it now reads the secrets; attach:");
             err.print(policy);
+            if (!keyGiven) {
+                err.println("(no --kms-key-arn: kms:Decrypt is granted on any key, only through SSM and Secrets Manager; "
+                        + "give the customer managed key's ARN to narrow it)");
+            }
         } else {
             err.println("IAM, task role: the policy needs more: " + policyProblem + " (then 'policy' or --policy prints it)");
         }

@@ -145,7 +145,13 @@ class MigrateCommandTest {
                 .contains("ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/prod/my-app/db/password")
                 .contains("secretsmanager:GetSecretValue on "
                         + "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/my-app/api-AbCdEf")
+                .contains("no --kms-key-arn: kms:Decrypt is granted on any key")
                 .doesNotContain("Notes:");
+
+        String key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assertThat(migrate("--task-definition", EXAMPLE.toString(), "--image", IMAGE, "--region", "us-east-1",
+                "--account", "123456789012", "--kms-key-arn", key)).as(stderr()).isZero();
+        assertThat(stderr()).contains("\"Resource\": \"" + key + "\"").doesNotContain("no --kms-key-arn");
     }
 
     @Test
