@@ -12,7 +12,7 @@ import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.store.OnDemandCache;
 import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
-import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.store.SnapshotStore;
 import java.nio.charset.StandardCharsets;

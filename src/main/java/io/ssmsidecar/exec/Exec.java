@@ -11,7 +11,7 @@ import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.source.SsmParameterSource;
-import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Failure;
 import io.ssmsidecar.store.Resolver;
 import io.ssmsidecar.store.Secret;

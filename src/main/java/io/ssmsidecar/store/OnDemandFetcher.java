@@ -1,6 +1,7 @@
 package io.ssmsidecar.store;
 
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.source.FetchResult;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.ParameterSource;

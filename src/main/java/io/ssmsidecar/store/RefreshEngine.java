@@ -3,6 +3,8 @@ package io.ssmsidecar.store;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.schedule.Backoff;
+import io.ssmsidecar.schedule.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
