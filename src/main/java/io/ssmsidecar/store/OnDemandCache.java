@@ -36,7 +36,7 @@ public final class OnDemandCache {
     }
 
     /** True when {@code requestName} (name, name:selector or ARN) falls under an allowed prefix. */
-    public boolean allowed(String requestName) {
+    boolean allowed(String requestName) {
         String name = baseName(requestName);
         for (String prefix : allow) {
             if (!prefix.isEmpty() && (name.startsWith(prefix) || ("/" + name).startsWith(prefix))) {

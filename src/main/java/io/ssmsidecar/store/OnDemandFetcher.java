@@ -136,7 +136,7 @@ public final class OnDemandFetcher implements AutoCloseable {
     }
 
     /** SSM calls running now. */
-    public int inFlight() {
+    int inFlight() {
         return inFlight.get();
     }
 
