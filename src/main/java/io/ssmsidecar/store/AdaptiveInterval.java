@@ -1,5 +1,6 @@
 package io.ssmsidecar.store;
 
+import io.ssmsidecar.schedule.Backoff;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 

@@ -3,6 +3,8 @@ package io.ssmsidecar.store;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.schedule.Backoff;
+import io.ssmsidecar.schedule.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,8 +69,15 @@ public final class RefreshEngine implements AutoCloseable {
      */
     public record Options(Duration interval, Optional<Duration> maxStaleness, Backoff backoff, double jitter,
                           Throttling throttling) {
+        /**
+         * Each cycle waits the interval ±10%: sidecars started together (a deployment's replicas, a node's pods)
+         * drift apart within a few cycles instead of calling SSM in step for ever.
+         */
+        public static final double INTERVAL_JITTER = 0.1;
+
+        /** {@code interval} with {@link #INTERVAL_JITTER}, {@link Backoff#DEFAULT} for failures and the default throttling bounds. */
         public static Options of(Duration interval, Optional<Duration> maxStaleness) {
-            return new Options(interval, maxStaleness, Backoff.DEFAULT, 0.1, Throttling.DEFAULT);
+            return new Options(interval, maxStaleness, Backoff.DEFAULT, INTERVAL_JITTER, Throttling.DEFAULT);
         }
 
         public Options withThrottling(Throttling throttling) {
