@@ -49,7 +49,7 @@ class EnvFilePropertyTest {
         Files.delete(dir);
     }
 
-    @Property(tries = 1000)
+    @Property(tries = 500)
     void anyText_givesVariablesThatCanBeSet_orAConfigErrorWithoutTheValue(@ForAll("hostileFiles") String text) {
         Map<String, String> vars;
         try {
@@ -66,7 +66,7 @@ class EnvFilePropertyTest {
         });
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void anyBytes_inAFile_areReadOrRefusedAsConfig(@ForAll("hostileBytes") byte[] bytes) throws IOException {
         Path file = Files.createTempFile(dir, "any", ".env");
         Files.write(file, bytes);
@@ -94,7 +94,7 @@ class EnvFilePropertyTest {
         assertThat(EnvFile.parse("f.env", text)).containsExactlyEntriesOf(expected);
     }
 
-    @Property(tries = 5)
+    @Property(tries = 3)
     void parseTime_isLinearInTheFile(@ForAll("hostileLines") String line) {
         Hostile.assertLinear("env file of " + line.length() + "-character lines", 16 * 1024,
                 size -> Hostile.repeatTo(line + "\n", size),

@@ -93,7 +93,7 @@ class ReferenceParserPropertyTest {
         }
     }
 
-    @Property(tries = 10)
+    @Property(tries = 5)
     void parseTime_isLinearInTheValue(@ForAll("hostileValues") String piece) {
         Hostile.assertLinear("parse of " + Printable.of(piece) + " repeated", 64 * 1024,
                 size -> Reference.SCHEME + Hostile.repeatTo(piece.substring(Math.min(piece.length(), 6)), size),
