@@ -2,7 +2,6 @@ package io.ssmsidecar.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
@@ -49,7 +48,7 @@ class SdkEndpointPropertyTest {
         backend.ssm.put("/aws/reference/secretsmanager/s", InMemoryBackend.parameter("/aws/reference/secretsmanager/s",
                 HIDDEN, 1));
         server = ApiServer.create(new ApiServer.Options("127.0.0.1", 0, ApiClient.TOKEN, 50, false), backend,
-                PrometheusMetrics.create(), new ApiServer.SdkAccess(Settings.SdkEndpoint.TRUST_LOOPBACK, Optional.empty(),
+                PrometheusMetrics.create(), new ApiServer.SdkAccess(ApiServer.SdkMode.TRUST_LOOPBACK, Optional.empty(),
                         Clock.systemUTC())).start();
         client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
