@@ -47,6 +47,7 @@ import java.util.OptionalInt;
  * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests
  * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered
  * @param sdkEndpoint      {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
+ * @param supervision      {@code exec --restart-on-change} and its {@code SIDECAR_RESTART_*} settings
  */
 public record Settings(
         List<Reference> references,
@@ -77,7 +78,8 @@ public record Settings(
         Log.Level logLevel,
         int onDemandCalls,
         Duration notFoundTtl,
-        SdkEndpoint sdkEndpoint) {
+        SdkEndpoint sdkEndpoint,
+        Supervision supervision) {
 
     /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
     public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
@@ -96,6 +98,29 @@ public record Settings(
      * ({@code trust-loopback}, for hosts where containers hold different credentials).
      */
     public enum SdkEndpoint { OFF, VERIFY, TRUST_LOOPBACK }
+
+    /** What {@code exec --restart-on-change} does when the command exits on its own. */
+    public enum RestartOnExit { NEVER, ON_FAILURE, ALWAYS }
+
+    /**
+     * {@code exec --restart-on-change}: exec stays as the command's parent and restarts (or signals) it when a value
+     * it received changes.
+     *
+     * @param restartOnChange    {@code SIDECAR_RESTART_ON_CHANGE}: the mode is on
+     * @param restartSignal      {@code SIDECAR_RESTART_SIGNAL}, without {@code SIG}: stops the command for a restart
+     * @param restartGrace       {@code SIDECAR_RESTART_GRACE}: from the restart signal to SIGKILL
+     * @param restartMinInterval {@code SIDECAR_RESTART_MIN_INTERVAL}: from one start to the next restart at the earliest
+     * @param signalOnChange     {@code SIDECAR_SIGNAL_ON_CHANGE}: signal the command instead of restarting it
+     * @param restartKeys        {@code SIDECAR_RESTART_KEYS}: only these variables count; empty = every one
+     * @param restartOnExit      {@code SIDECAR_RESTART_ON_EXIT}
+     */
+    public record Supervision(boolean restartOnChange, String restartSignal, Duration restartGrace,
+                              Duration restartMinInterval, Optional<String> signalOnChange, List<String> restartKeys,
+                              RestartOnExit restartOnExit) {
+        public Supervision {
+            restartKeys = List.copyOf(restartKeys);
+        }
+    }
 
     /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
     public record Bundle(String kind, String file, int mode) { }
@@ -149,7 +174,11 @@ public record Settings(
                 Option.NOTIFY_WINDOW.durationDefault(), List.of(), List.of(),
                 choice(Log.Format.values(), Option.LOG_FORMAT), choice(Log.Level.values(), Option.LOG_LEVEL),
                 Option.ON_DEMAND_CALLS.intDefault(), Option.NOT_FOUND_TTL.durationDefault(),
-                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT));
+                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT),
+                new Supervision(Boolean.parseBoolean(Option.RESTART_ON_CHANGE.defaultText),
+                        Option.RESTART_SIGNAL.defaultText, Option.RESTART_GRACE.durationDefault(),
+                        Option.RESTART_MIN_INTERVAL.durationDefault(), Optional.empty(), List.of(),
+                        choice(RestartOnExit.values(), Option.RESTART_ON_EXIT)));
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {

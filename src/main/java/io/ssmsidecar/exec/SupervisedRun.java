@@ -1,0 +1,88 @@
+package io.ssmsidecar.exec;
+
+import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.store.RefreshEngine;
+import io.ssmsidecar.store.Resolver;
+import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.store.SnapshotStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.random.RandomGenerator;
+
+/**
+ * The wiring of {@code exec --restart-on-change}: the usual {@link RefreshEngine} (interval, jitter, backoff, last
+ * good value on failure) on the supervisor's scheduler thread, whose changes become the command's next environment.
+ * No HTTP server, no output directory: only what this mode uses is loaded.
+ */
+final class SupervisedRun implements AutoCloseable {
+    private final Scheduler scheduler;
+    private final Supervisor supervisor;
+    private final RefreshEngine engine;
+    private final RandomGenerator random;
+    private final Settings settings;
+    /** The environment of the next start: the newest values, on the scheduler thread. */
+    private Map<String, String> wanted;
+
+    /**
+     * @param references what to refresh; none means the command is only supervised (signals, exit status, reaping)
+     * @param envs       builds the command's environment from the refreshed secrets
+     */
+    SupervisedRun(List<Reference> references, ParameterSource source, Settings settings, ChildEnvironment envs,
+                  Scheduler scheduler, Clock clock, RandomGenerator random, Supervisor.Starter starter,
+                  Optional<PosixCalls> posix) {
+        this.scheduler = scheduler;
+        this.random = random;
+        this.settings = settings;
+        this.supervisor = new Supervisor(scheduler, starter, Supervisor.Options.from(settings.supervision()), posix);
+        this.engine = references.isEmpty() ? null : new RefreshEngine(references, new Resolver(source, clock),
+                new SnapshotStore(clock), scheduler, clock, random,
+                RefreshEngine.Options.of(settings.refreshInterval(), Optional.empty()),
+                (snapshot, changed, complete) -> {
+                    wanted = envs.refreshed(snapshot.secrets(), wanted);
+                    supervisor.changed(wanted);
+                    return true;
+                }, Metrics.noop());
+    }
+
+    /**
+     * Installs the signal handlers, starts the command with {@code env} and schedules the refreshes. The first refresh
+     * comes 0.5 to 1.5 intervals after start (the start-up load was the first fetch), then the engine's own schedule.
+     */
+    CompletableFuture<Integer> start(Map<String, String> env, Exec.SignalHandlers signals) {
+        for (String signal : Supervisor.SIGNALS) {
+            signals.on(signal, () -> supervisor.signalled(signal));
+        }
+        scheduler.schedule(() -> wanted = env, java.time.Duration.ZERO);
+        supervisor.start(env);
+        if (engine != null) {
+            scheduler.schedule(engine::start, Backoff.jitter(settings.refreshInterval(), 0.5, random));
+        }
+        return supervisor.exit();
+    }
+
+    Supervisor supervisor() {
+        return supervisor;
+    }
+
+    /** Asks for a refresh now (tests; the engine coalesces). */
+    void refreshNow() {
+        if (engine != null) {
+            engine.requestRefresh();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (engine != null) {
+            engine.close();
+        }
+        scheduler.close();
+    }
+}
