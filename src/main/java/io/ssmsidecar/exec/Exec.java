@@ -6,6 +6,9 @@ import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.output.OutputDirectory;
+import io.ssmsidecar.output.OutputException;
+import io.ssmsidecar.output.OutputOptions;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
@@ -160,18 +163,38 @@ public final class Exec {
         ParameterSource source = p.references().isEmpty() ? null : source(p.merged());
         try {
             ChildEnvironment envs = new ChildEnvironment(p.merged(), p.references(), request.noFail());
+            StartupLoader.Result loaded = source == null ? null : load(source, p, request);
             Map<String, String> childEnv = source == null ? p.merged()
-                    : envs.initial(load(source, p, request), request.command().get(0), err);
+                    : envs.initial(loaded, request.command().get(0), err);
             Optional<PosixCalls> posix = supervisorCalls();
             try (SupervisedRun run = new SupervisedRun(p.references(), source, p.settings(), envs,
                     Scheduler.system("ssm-sidecar-supervisor"), clock, random,
-                    env -> SupervisedChild.start(p.program(), request.command(), env, posix), posix)) {
-                return run.start(childEnv, signals).join();
+                    env -> SupervisedChild.start(p.program(), request.command(), env, posix), posix,
+                    output(p))) {
+                return run.start(childEnv, loaded == null ? Map.of() : loaded.secrets(), signals).join();
             }
         } finally {
             if (source != null) {
                 source.close();
             }
+        }
+    }
+
+    /** Variables that ask the supervising mode to write files too (an app may read both). */
+    static final List<String> OUTPUT_VARIABLES = List.of("SIDECAR_OUTPUT_DIR", "SIDECAR_BUNDLES", "SIDECAR_TEMPLATES");
+
+    /** The output directory when one of {@link #OUTPUT_VARIABLES} is set, as {@code run} would write it. */
+    private static Optional<OutputDirectory> output(Prepared p) throws ExecException {
+        if (OUTPUT_VARIABLES.stream().noneMatch(v -> !p.merged().getOrDefault(v, "").isEmpty())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OutputDirectory.open(OutputOptions.from(p.settings()), Metrics.noop()));
+        } catch (OutputException e) {
+            // As run and init: a template that cannot be read is configuration, a directory taken is in use.
+            throw new ExecException(e instanceof io.ssmsidecar.output.OutputConfigException ? ExitCode.CONFIG
+                    : e instanceof io.ssmsidecar.output.OutputDirectoryInUseException ? ExitCode.OUTPUT_IN_USE
+                    : ExitCode.OUTPUT, e.getMessage());
         }
     }
 

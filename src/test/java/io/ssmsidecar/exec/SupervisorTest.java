@@ -91,6 +91,10 @@ class SupervisorTest {
             all.add("--restart-min-interval=0s");
         }
         Settings settings = SettingsLoader.load(all, env);
+        if (env.containsKey("SIDECAR_OUTPUT_DIR")) {
+            output = Optional.of(io.ssmsidecar.output.OutputDirectory.open(
+                    io.ssmsidecar.output.OutputOptions.from(settings), io.ssmsidecar.metrics.Metrics.noop()));
+        }
         List<Reference> refs = References.fromEnv(env);
         StartupLoader.Result loaded = new StartupLoader(new Resolver(wire.source, clock), clock, Backoff.DEFAULT,
                 new SplittableRandom(1), d -> clock.advance(d)).load(refs, Duration.ofSeconds(5));
@@ -102,12 +106,13 @@ class SupervisorTest {
                             childEnv, Optional.empty());
                     children.add(c);
                     return c;
-                }, Optional.empty());
-        exit = run.start(initial, (signal, action) -> handlers.put(signal, action) == null);
+                }, Optional.empty(), output);
+        exit = run.start(initial, loaded.secrets(), (signal, action) -> handlers.put(signal, action) == null);
         awaitEvents("start", 1);
     }
 
     private final Map<String, String> extraEnv = new LinkedHashMap<>();
+    private Optional<io.ssmsidecar.output.OutputDirectory> output = Optional.empty();
 
     /** Runs the scheduler's due tasks until {@code condition} holds (children and SDK calls run on their own). */
     private void pumpUntil(BooleanSupplier condition, String what) {
@@ -314,6 +319,21 @@ class SupervisorTest {
         rotate("/app/pw", "pw-two");
         awaitEvents("start", 2);
         assertThat(valueOf(events("start").get(1))).isEqualTo("pw-two x-one");
+    }
+
+    @Test
+    void filesAndBundles_areWrittenToo_andRewrittenBeforeTheRestart_whenAnOutputDirectoryIsGiven() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("secrets"));
+        extraEnv.put("SIDECAR_OUTPUT_DIR", out.toString());
+        extraEnv.put("SIDECAR_BUNDLES", "env:app.env");
+        start(START + "echo \"file $$ $(cat \"$SIDECAR_OUTPUT_DIR/PW\")\" >> \"$OUT/events\"; trap 'exit 0' TERM; "
+                + LOOP);
+        assertThat(Files.readString(out.resolve("PW"))).isEqualTo("pw-one");
+        assertThat(Files.readString(out.resolve("app.env"))).contains("PW=");
+        rotate("/app/pw", "pw-two");
+        awaitEvents("file", 2);
+        assertThat(events("file").get(1)).endsWith(" pw-two");
+        assertThat(Files.readString(out.resolve("PW"))).isEqualTo("pw-two");
     }
 
     @Test
