@@ -40,7 +40,8 @@ import java.util.random.RandomGenerator;
  *   <li>find the command on the child's {@code PATH} (127 / 126) and pick the launcher;</li>
  *   <li>resolve through the shared {@link Resolver}, retrying transient failures until the timeout (4), failing closed
  *       on any required failure (3) unless {@code -no-fail};</li>
- *   <li>replace this process with the command (JDK 22+) or run it as a child and forward signals.</li>
+ *   <li>replace this process with the command (JDK 22+) or run it as a child and forward signals; with
+ *       {@code --restart-on-change}, stay as its parent and restart it when a value changes ({@link Supervisor}).</li>
  * </ol>
  * Messages name variables, parameters and files, never a value.
  */
