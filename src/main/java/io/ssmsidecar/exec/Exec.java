@@ -1,6 +1,7 @@
 package io.ssmsidecar.exec;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.Wiring;
 import io.ssmsidecar.config.ConfigException;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
@@ -8,16 +9,15 @@ import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.output.OutputDirectory;
 import io.ssmsidecar.output.OutputException;
-import io.ssmsidecar.output.OutputOptions;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.source.SsmParameterSource;
-import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Failure;
 import io.ssmsidecar.store.Resolver;
-import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.store.StartupLoader;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -141,7 +141,7 @@ public final class Exec {
         merged.putAll(env);
         Settings settings = SettingsLoader.load(request.settingsFlags(), merged,
                 request.noFail() ? Map.of("SIDECAR_STARTUP_TIMEOUT", NO_FAIL_TIMEOUT) : Map.of());
-        Log.configure(err, settings.logFormat(), settings.logLevel());
+        Log.configure(err, settings.logging().format(), settings.logging().level());
         // Only variables become variables: secrets declared in a config file are not exported.
         List<Reference> references = References.fromEnv(merged);
         Path program = CommandLocator.locate(request.command().get(0), merged.get("PATH"));
@@ -190,7 +190,7 @@ public final class Exec {
             return Optional.empty();
         }
         try {
-            return Optional.of(OutputDirectory.open(OutputOptions.from(p.settings()), Metrics.noop()));
+            return Optional.of(OutputDirectory.open(Wiring.output(p.settings()), Metrics.noop()));
         } catch (OutputException e) {
             // As run and init: a template that cannot be read is configuration, a directory taken is in use.
             throw new ExecException(e instanceof io.ssmsidecar.output.OutputConfigException ? ExitCode.CONFIG
@@ -232,7 +232,7 @@ public final class Exec {
 
     /** The start-up load; a required failure (without {@code -no-fail}) is an {@link ExecException} (3 or 4). */
     private StartupLoader.Result load(ParameterSource source, Prepared p, ExecRequest request) throws ExecException {
-        Duration timeout = p.settings().startupTimeout();
+        Duration timeout = p.settings().refresh().startupTimeout();
         List<Reference> references = p.references();
         StartupLoader.Result resolution = new StartupLoader(new Resolver(source, clock), clock, Backoff.DEFAULT,
                 random, sleeper).load(references, timeout);

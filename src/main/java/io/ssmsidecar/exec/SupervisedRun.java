@@ -7,10 +7,10 @@ import io.ssmsidecar.output.OutputDirectory;
 import io.ssmsidecar.output.OutputException;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.ParameterSource;
-import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.store.Resolver;
-import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.store.SnapshotStore;
@@ -55,7 +55,7 @@ final class SupervisedRun implements AutoCloseable {
         this.supervisor = new Supervisor(scheduler, starter, Supervisor.Options.from(settings.supervision()), posix);
         this.engine = references.isEmpty() ? null : new RefreshEngine(references, new Resolver(source, clock),
                 store, scheduler, clock, random,
-                RefreshEngine.Options.of(settings.refreshInterval(), Optional.empty()),
+                RefreshEngine.Options.of(settings.refresh().interval(), Optional.empty()),
                 (snapshot, changed, complete) -> {
                     // Files first: a restarted command that also reads them finds the new ones.
                     boolean written = !complete || write(snapshot);
@@ -80,7 +80,7 @@ final class SupervisedRun implements AutoCloseable {
         scheduler.schedule(() -> wanted = env, java.time.Duration.ZERO);
         supervisor.start(env);
         if (engine != null) {
-            scheduler.schedule(engine::start, Backoff.jitter(settings.refreshInterval(), 0.5, random));
+            scheduler.schedule(engine::start, Backoff.jitter(settings.refresh().interval(), 0.5, random));
         }
         return supervisor.exit();
     }

@@ -2,8 +2,8 @@ package io.ssmsidecar.exec;
 
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.Log;
-import io.ssmsidecar.store.Backoff;
-import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.schedule.Backoff;
+import io.ssmsidecar.schedule.Scheduler;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

@@ -8,7 +8,6 @@ import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.util.JavalinBindException;
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SigningCredentials;
@@ -115,12 +114,6 @@ public final class ApiServer implements AutoCloseable {
             return address.equalsIgnoreCase("localhost") ? InetAddress.getLoopbackAddress().getHostAddress() : address;
         }
 
-        /** The HTTP settings with the token the caller resolved (configured or generated). */
-        public static Options from(Settings settings, String token) {
-            return new Options(settings.httpAddress(), settings.httpPort(), token, settings.maxConnections(),
-                    settings.httpAllowRemote(), settings.allowedHosts());
-        }
-
         private static boolean loopback(String address) {
             if (address.equalsIgnoreCase("localhost")) {
                 return true;
@@ -154,15 +147,21 @@ public final class ApiServer implements AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * Who may call the endpoint that answers the app's own AWS SDK ({@code SIDECAR_SDK_ENDPOINT}): nobody, requests
+     * whose SigV4 signature verifies with the sidecar's own credentials, or any loopback caller.
+     */
+    public enum SdkMode { OFF, VERIFY, TRUST_LOOPBACK }
+
+    /**
      * Who may call the SDK endpoint ({@code POST /}, SSM's wire protocol): the mode of {@code SIDECAR_SDK_ENDPOINT},
      * the credentials and region {@code verify} checks signatures with, and the clock it checks their date against.
      */
-    public record SdkAccess(Settings.SdkEndpoint mode, Optional<SigningCredentials> credentials, Clock clock) {
+    public record SdkAccess(SdkMode mode, Optional<SigningCredentials> credentials, Clock clock) {
         public SdkAccess {
             Objects.requireNonNull(mode, "mode");
             Objects.requireNonNull(credentials, "credentials");
             Objects.requireNonNull(clock, "clock");
-            if (mode == Settings.SdkEndpoint.VERIFY && credentials.isEmpty()) {
+            if (mode == SdkMode.VERIFY && credentials.isEmpty()) {
                 throw new IllegalArgumentException("SIDECAR_SDK_ENDPOINT=verify needs the AWS credentials of the SSM "
                         + "client to check signatures with, and this parameter source has none");
             }
@@ -170,7 +169,7 @@ public final class ApiServer implements AutoCloseable {
 
         /** The endpoint answers every call with a message saying how to turn it on. */
         public static SdkAccess off() {
-            return new SdkAccess(Settings.SdkEndpoint.OFF, Optional.empty(), Clock.systemUTC());
+            return new SdkAccess(SdkMode.OFF, Optional.empty(), Clock.systemUTC());
         }
     }
 

@@ -1,7 +1,6 @@
 package io.ssmsidecar.http;
 
 import io.javalin.http.Context;
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
@@ -77,7 +76,7 @@ final class SdkEndpoint {
     }
 
     private final SecretsBackend backend;
-    private final Settings.SdkEndpoint mode;
+    private final ApiServer.SdkMode mode;
     private final SigV4Check signatures;
     /** Writes answers that waited for an on-demand fetch (see {@link CompatEndpoints#whenFetched}). */
     private final Executor responder;
@@ -86,7 +85,7 @@ final class SdkEndpoint {
         this.backend = backend;
         this.responder = responder;
         this.mode = access.mode();
-        this.signatures = access.mode() == Settings.SdkEndpoint.VERIFY
+        this.signatures = access.mode() == ApiServer.SdkMode.VERIFY
                 ? new SigV4Check(access.credentials().orElseThrow(), access.clock()) : null;
     }
 
@@ -107,7 +106,7 @@ final class SdkEndpoint {
     /** {@code POST /}: caller check, then the operation named by {@code X-Amz-Target}. */
     void handle(Context ctx) throws SourceException, NotAllowedException {
         ctx.header(REQUEST_ID_HEADER, UUID.randomUUID().toString());
-        if (mode == Settings.SdkEndpoint.OFF) {
+        if (mode == ApiServer.SdkMode.OFF) {
             throw new ApiError(403, "AccessDeniedException", "the SDK endpoint is off; set SIDECAR_SDK_ENDPOINT=verify "
                     + "(or trust-loopback) on the sidecar to serve the app's AWS SDK here");
         }
@@ -148,7 +147,7 @@ final class SdkEndpoint {
     }
 
     private void authorize(Context ctx, String service, byte[] body) {
-        if (mode == Settings.SdkEndpoint.TRUST_LOOPBACK) {
+        if (mode == ApiServer.SdkMode.TRUST_LOOPBACK) {
             if (!isLoopback(ctx.req().getRemoteAddr())) {
                 throw new ApiError(403, "AccessDeniedException", "SIDECAR_SDK_ENDPOINT=trust-loopback serves "
                         + "loopback callers only");

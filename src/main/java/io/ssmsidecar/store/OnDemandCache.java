@@ -42,7 +42,7 @@ public final class OnDemandCache {
      * and a name means a parameter of the task's own account: an ARN matches only when its account is that account
      * (known from any parameter resolved by plain name, see {@link #learnAccount}); until it is known, no ARN does.
      */
-    public boolean allowed(String requestName) {
+    boolean allowed(String requestName) {
         if (requestName.startsWith("arn:")) {
             String account = arnAccount(requestName);
             if (account == null || !account.equals(ownAccount)) {

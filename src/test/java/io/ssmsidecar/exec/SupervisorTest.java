@@ -8,7 +8,7 @@ import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.References;
-import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Resolver;
 import io.ssmsidecar.store.StartupLoader;
 import io.ssmsidecar.testing.Await;
@@ -93,7 +93,7 @@ class SupervisorTest {
         Settings settings = SettingsLoader.load(all, env);
         if (env.containsKey("SIDECAR_OUTPUT_DIR")) {
             output = Optional.of(io.ssmsidecar.output.OutputDirectory.open(
-                    io.ssmsidecar.output.OutputOptions.from(settings), io.ssmsidecar.metrics.Metrics.noop()));
+                    io.ssmsidecar.Wiring.output(settings), io.ssmsidecar.metrics.Metrics.noop()));
         }
         List<Reference> refs = References.fromEnv(env);
         StartupLoader.Result loaded = new StartupLoader(new Resolver(wire.source, clock), clock, Backoff.DEFAULT,
