@@ -80,6 +80,7 @@ public final class Sidecar implements AutoCloseable {
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
                 refreshScheduler, clock, random.split(),
                 RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness()), this::apply, metrics);
+        metrics.readiness(() -> engine.readiness().ready());
         this.fetcher = new OnDemandFetcher(source, OnDemandFetcher.Options.of(settings.onDemandCalls(),
                 settings.notFoundTtl()), clock, Scheduler.system("ssm-sidecar-on-demand-wait"), metrics);
         OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.allow(), settings.cacheSize());
