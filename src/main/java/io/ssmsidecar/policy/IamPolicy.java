@@ -1,14 +1,9 @@
 package io.ssmsidecar.policy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.reference.Reference;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -136,15 +131,7 @@ public final class IamPolicy {
 
     /** The document as {@code aws iam create-policy --policy-document} takes it: two-space indent, one item a line. */
     public static String print(ObjectNode document) {
-        DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
-                .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-                .withArrayIndenter(new DefaultIndenter("  ", "\n"))
-                .withObjectIndenter(new DefaultIndenter("  ", "\n"));
-        try {
-            return Jackson.mapper().writer(printer).writeValueAsString(document) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Jackson.indented(document);
     }
 
     /** The partition a region belongs to, as the reference syntax knows them. */

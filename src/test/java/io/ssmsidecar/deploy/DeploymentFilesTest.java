@@ -121,7 +121,7 @@ class DeploymentFilesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ecs-task-sidecar.json", "examples/ecs-task-init.json"})
+    @ValueSource(strings = {"ecs-task-sidecar.json", "examples/ecs-task-init.json", "examples/ecs-task-native-secrets.json"})
     void taskDefinition_passesTheAwsCliValidation(String name) throws Exception {
         Path file = Path.of(name);
         AwsCliValidation.Result result = aws.run("ecs", "register-task-definition", file);
