@@ -24,7 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies a request's AWS Signature Version 4 with the credentials the sidecar resolved itself, as AWS would:
- * the canonical request is rebuilt from the method, path, the signed headers as received and the body's SHA-256;
+ * the canonical request is rebuilt from the method, path, the signed headers as received and the body's SHA-256
+ * ({@code host}, and {@code x-amz-target} and {@code content-type} when sent, must be among them);
  * the date must be within {@value #SKEW_MINUTES} minutes of this host's clock; the scope must name the expected
  * service and the sidecar's region; a session token must be the sidecar's. Signatures are compared in constant time.
  *
@@ -38,6 +39,8 @@ import javax.crypto.spec.SecretKeySpec;
 final class SigV4Check {
     static final int SKEW_MINUTES = 5;
     static final Duration RESOLVE_AGAIN_EVERY = Duration.ofSeconds(10);
+    /** Headers that choose what the body means: when sent, they must be signed, so a captured request keeps them. */
+    static final List<String> MUST_SIGN_WHEN_PRESENT = List.of("x-amz-target", "content-type");
     private static final String ALGORITHM = "AWS4-HMAC-SHA256";
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final Log LOG = Log.get(SigV4Check.class);
@@ -77,6 +80,13 @@ final class SigV4Check {
         if (amzDate == null || !auth.signedHeaders().contains("host")) {
             throw refuse("IncompleteSignatureException", "no X-Amz-Date header or host not signed",
                     "The request must carry X-Amz-Date and sign the host header", auth.accessKeyId());
+        }
+        for (String name : MUST_SIGN_WHEN_PRESENT) {
+            if (request.first(name) != null && !auth.signedHeaders().contains(name)) {
+                throw refuse("IncompleteSignatureException", name + " not signed",
+                        "The request must sign the " + name + " header it carries (every AWS SDK and the CLI do): "
+                                + "unsigned, the operation or the body's reading could be swapped", auth.accessKeyId());
+            }
         }
         checkDate(amzDate, auth);
         if (!auth.region().equals(credentials.region())) {

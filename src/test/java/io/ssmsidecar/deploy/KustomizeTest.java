@@ -72,7 +72,7 @@ class KustomizeTest {
         // The sidecar accepts the overlay's settings as they are (a bad value would stop it with exit 2).
         Map<String, String> settings = new HashMap<>(env);
         settings.remove("AWS_REGION");
-        assertThat(SettingsLoader.load(List.of(), settings).maxStaleness()).isPresent();
+        assertThat(SettingsLoader.load(List.of(), settings).refresh().maxStaleness()).isPresent();
     }
 
     @Test
