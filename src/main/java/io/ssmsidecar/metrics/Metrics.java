@@ -2,6 +2,7 @@ package io.ssmsidecar.metrics;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -38,6 +39,10 @@ public interface Metrics {
 
     /** Supplies the wait before the pending retry of throttled calls, zero when not throttled (read at scrape time). */
     default void throttleBackoff(Supplier<Duration> backoff) {
+    }
+
+    /** Supplies whether {@code /readyz} would answer 200 now (read at scrape time). */
+    default void readiness(BooleanSupplier ready) {
     }
 
     /** A file (per-key, bundle, template or the whole set) was written, or failed to be. */
