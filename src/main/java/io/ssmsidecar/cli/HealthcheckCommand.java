@@ -1,6 +1,7 @@
 package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.json.JsonField;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +20,8 @@ import java.util.Map;
  */
 public final class HealthcheckCommand implements Command {
     private static final int TIMEOUT_MS = 2000;
+    /** The most of a {@code /readyz} answer read for its reason (the reason names keys and codes, never values). */
+    private static final int MAX_ANSWER = 16 * 1024;
 
     @Override
     public String name() {
@@ -97,11 +100,25 @@ public final class HealthcheckCommand implements Command {
                 out.println(live ? "alive" : "ready");
                 return ExitCode.OK.code();
             }
-            out.println((live ? "not alive (" : "not ready (") + status.trim() + ")");
+            out.println((live ? "not alive (" : "not ready (") + status.trim() + ")" + reason(in));
             return ExitCode.NOT_READY.code();
         } catch (IOException e) {
             out.println((live ? "not alive" : "not ready") + ": no answer from " + address + ":" + port + " (" + e.getClass().getSimpleName() + ")");
             return ExitCode.NOT_READY.code();
+        }
+    }
+
+    /**
+     * ": " and the {@code reason} of a {@code /readyz} answer (e.g. "DB not loaded: ThrottlingException; throttled,
+     * retrying in 12 s"), or nothing when the answer has none: the operator sees why without a second request.
+     */
+    private static String reason(InputStream in) {
+        try {
+            String rest = new String(in.readNBytes(MAX_ANSWER), StandardCharsets.UTF_8);
+            int body = rest.indexOf("\r\n\r\n");
+            return body < 0 ? "" : ": " + JsonField.read(rest.substring(body + 4), "reason");
+        } catch (IOException | JsonField.Missing e) {
+            return "";
         }
     }
 }

@@ -105,8 +105,12 @@ public record Settings(
      * @param interval       {@code SIDECAR_REFRESH_INTERVAL}
      * @param maxStaleness   {@code SIDECAR_MAX_STALENESS}, empty when off
      * @param startupTimeout {@code SIDECAR_STARTUP_TIMEOUT}: how long a one-shot load retries transient failures
+     * @param maxStretch     {@code SIDECAR_REFRESH_MAX_STRETCH}: how far SSM throttling may stretch the interval, in
+     *                       percent of it
+     * @param throttleBackoffCap {@code SIDECAR_THROTTLE_BACKOFF_CAP}: the longest wait before retrying a throttled call
      */
-    public record Refresh(Duration interval, Optional<Duration> maxStaleness, Duration startupTimeout) { }
+    public record Refresh(Duration interval, Optional<Duration> maxStaleness, Duration startupTimeout, int maxStretch,
+                          Duration throttleBackoffCap) { }
 
     /**
      * @param url     {@code SIDECAR_ON_CHANGE_URL}
@@ -201,7 +205,8 @@ public record Settings(
                 new OnDemand(List.of(), Option.CACHE_SIZE.intDefault(), Option.ON_DEMAND_CALLS.intDefault(),
                         Option.NOT_FOUND_TTL.durationDefault()),
                 new Refresh(Option.REFRESH_INTERVAL.durationDefault(), Optional.empty(),
-                        Option.STARTUP_TIMEOUT.durationDefault()),
+                        Option.STARTUP_TIMEOUT.durationDefault(), Option.REFRESH_MAX_STRETCH.intDefault(),
+                        Option.THROTTLE_BACKOFF_CAP.durationDefault()),
                 new OnChange(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                         Option.NOTIFY_WINDOW.durationDefault()),
                 new Logging(choice(Log.Format.values(), Option.LOG_FORMAT),

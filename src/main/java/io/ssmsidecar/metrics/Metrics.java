@@ -33,6 +33,14 @@ public interface Metrics {
     default void oldestValueAge(Supplier<Duration> age) {
     }
 
+    /** Supplies the refresh interval in effect (the configured one, stretched while SSM throttles; read at scrape time). */
+    default void refreshInterval(Supplier<Duration> interval) {
+    }
+
+    /** Supplies the wait before the pending retry of throttled calls, zero when not throttled (read at scrape time). */
+    default void throttleBackoff(Supplier<Duration> backoff) {
+    }
+
     /** Supplies whether {@code /readyz} would answer 200 now (read at scrape time). */
     default void readiness(BooleanSupplier ready) {
     }

@@ -36,6 +36,10 @@ public final class PrometheusMetrics implements Metrics {
     public static final String SECRETS_STALE = "ssm_sidecar_secrets_stale";
     /** Gauge {@code ssm_sidecar_oldest_value_age_seconds}: age of the least recently refreshed value. */
     public static final String OLDEST_VALUE_AGE = "ssm_sidecar_oldest_value_age_seconds";
+    /** Gauge {@code ssm_sidecar_refresh_interval_seconds}: the interval in effect, stretched while SSM throttles. */
+    public static final String REFRESH_INTERVAL = "ssm_sidecar_refresh_interval_seconds";
+    /** Gauge {@code ssm_sidecar_throttle_backoff_seconds}: the wait before retrying throttled calls, 0 when none. */
+    public static final String THROTTLE_BACKOFF = "ssm_sidecar_throttle_backoff_seconds";
     /** Gauge {@code ssm_sidecar_last_refresh_success_timestamp_seconds}: epoch seconds, 0 before the first. */
     public static final String LAST_REFRESH_SUCCESS = "ssm_sidecar_last_refresh_success_timestamp_seconds";
     /** Gauge {@code ssm_sidecar_ready}: 1 while {@code /readyz} would answer 200, else 0. */
@@ -67,6 +71,8 @@ public final class PrometheusMetrics implements Metrics {
     private final AtomicInteger secretsStale = new AtomicInteger();
     private final AtomicLong lastRefreshSuccessMillis = new AtomicLong();
     private final AtomicReference<Supplier<Duration>> oldestAge = new AtomicReference<>();
+    private final AtomicReference<Supplier<Duration>> refreshInterval = new AtomicReference<>();
+    private final AtomicReference<Supplier<Duration>> throttleBackoff = new AtomicReference<>();
     private final AtomicReference<BooleanSupplier> ready = new AtomicReference<>(() -> false);
     private final Counter throttled;
     private final Counter onDemandRejected;
@@ -91,6 +97,12 @@ public final class PrometheusMetrics implements Metrics {
                 .register(registry);
         Gauge.builder(meterName(LAST_REFRESH_SUCCESS), lastRefreshSuccessMillis, m -> m.get() / 1000.0)
                 .description("When the last fully successful refresh finished, in epoch seconds; 0 before the first")
+                .register(registry);
+        Gauge.builder(meterName(REFRESH_INTERVAL), refreshInterval, PrometheusMetrics::seconds)
+                .description("Seconds between refresh cycles now: the configured interval, stretched while SSM throttles")
+                .register(registry);
+        Gauge.builder(meterName(THROTTLE_BACKOFF), throttleBackoff, PrometheusMetrics::seconds)
+                .description("Seconds the pending retry of throttled SSM calls waits; 0 when SSM is not throttling")
                 .register(registry);
         throttled = Counter.builder(meterName(SSM_THROTTLED))
                 .description("SSM calls answered with a throttling error").register(registry);
@@ -153,6 +165,16 @@ public final class PrometheusMetrics implements Metrics {
     }
 
     @Override
+    public void refreshInterval(Supplier<Duration> interval) {
+        refreshInterval.set(Objects.requireNonNull(interval, "interval"));
+    }
+
+    @Override
+    public void throttleBackoff(Supplier<Duration> backoff) {
+        throttleBackoff.set(Objects.requireNonNull(backoff, "backoff"));
+    }
+
+    @Override
     public void readiness(BooleanSupplier supplier) {
         ready.set(Objects.requireNonNull(supplier, "supplier"));
     }
@@ -192,7 +214,12 @@ public final class PrometheusMetrics implements Metrics {
     }
 
     private double oldestAgeSeconds() {
-        Supplier<Duration> supplier = oldestAge.get();
+        return seconds(oldestAge);
+    }
+
+    /** What a duration gauge's supplier says, in seconds: 0 before it is set, NaN when it fails. */
+    private static double seconds(AtomicReference<Supplier<Duration>> source) {
+        Supplier<Duration> supplier = source.get();
         if (supplier == null) {
             return 0;
         }

@@ -23,7 +23,9 @@ import java.util.TreeMap;
 /**
  * Resolves references into secrets with the fewest SSM calls: named parameters de-duplicated and sent
  * ten to a {@code GetParameters} call, each path listed with {@code GetParametersByPath}. Never one call
- * per name, except to isolate which names of a batch SSM refused as a whole (access denied, validation).
+ * per name, except to isolate which names of a batch SSM refused as a whole (access denied, validation). Once SSM
+ * throttles a call, the pass sends no more: the rest fail with the same throttling error and are retried with it, so
+ * a throttled fleet spends one refused call per task, not one per batch.
  * Thread-safe; holds no state between passes.
  */
 public final class Resolver {
@@ -38,7 +40,7 @@ public final class Resolver {
     /** One pass over {@code references}. Never throws for SSM failures: they come back as {@link Failure}s. */
     public Resolution resolve(List<Reference> references) {
         Instant now = clock.instant();
-        int[] calls = {0};
+        Pass calls = new Pass();
         Map<String, Secret> secrets = new TreeMap<>();
         List<Failure> failures = new ArrayList<>();
 
@@ -59,7 +61,26 @@ public final class Resolver {
                 resolvePath(ref, now, calls, secrets, failures);
             }
         }
-        return new Resolution(secrets, failures, calls[0]);
+        return new Resolution(secrets, failures, calls.count);
+    }
+
+    /** The calls one pass made, and the throttling error that ended it, if any. */
+    private static final class Pass {
+        int count;
+        SourceException throttled;
+
+        /** The throttling error to answer instead of calling, when SSM throttled an earlier call of this pass. */
+        SourceException skip(String what) {
+            return throttled == null ? null : new SourceException(throttled.errorCode(), throttled.statusCode(), true,
+                    what + ": not sent, SSM throttled an earlier call of this refresh (" + throttled.errorCode() + ")",
+                    null);
+        }
+
+        void failed(SourceException e) {
+            if (e.isThrottling() && throttled == null) {
+                throttled = e;
+            }
+        }
     }
 
     private record Outcome(Parameter parameter, SourceException error) {
@@ -69,7 +90,7 @@ public final class Resolver {
         }
     }
 
-    private Map<String, Outcome> fetchNamed(List<Reference> named, int[] calls) {
+    private Map<String, Outcome> fetchNamed(List<Reference> named, Pass calls) {
         Set<String> unique = new LinkedHashSet<>();
         named.forEach(r -> unique.add(r.requestName()));
         List<String> names = new ArrayList<>(unique);
@@ -80,9 +101,14 @@ public final class Resolver {
         return out;
     }
 
-    private void fetchBatch(List<String> batch, int[] calls, Map<String, Outcome> out) {
+    private void fetchBatch(List<String> batch, Pass calls, Map<String, Outcome> out) {
+        SourceException skipped = calls.skip("GetParameters " + batch);
+        if (skipped != null) {
+            batch.forEach(name -> out.put(name, new Outcome(null, skipped)));
+            return;
+        }
         try {
-            calls[0]++;
+            calls.count++;
             FetchResult result = source.getParameters(batch);
             for (Parameter p : result.parameters()) {
                 out.put(p.requestedName(), new Outcome(p, null));
@@ -99,6 +125,7 @@ public final class Resolver {
                 }
             }
         } catch (SourceException e) {
+            calls.failed(e);
             if (!e.isTransient() && batch.size() > 1) {
                 // SSM refuses a whole batch when one name is denied or invalid: isolate the bad names.
                 for (String name : batch) {
@@ -112,12 +139,17 @@ public final class Resolver {
         }
     }
 
-    private void resolvePath(Reference ref, Instant now, int[] calls, Map<String, Secret> secrets, List<Failure> failures) {
+    private void resolvePath(Reference ref, Instant now, Pass calls, Map<String, Secret> secrets, List<Failure> failures) {
         List<Parameter> params;
         try {
-            calls[0]++;
+            SourceException skipped = calls.skip("GetParametersByPath " + ref.name());
+            if (skipped != null) {
+                throw skipped;
+            }
+            calls.count++;
             params = source.getParametersByPath(ref.name());
         } catch (SourceException e) {
+            calls.failed(e);
             if (!(ref.optional() && !e.isTransient())) {
                 failures.add(new Failure(ref.key(), ref.name() + "/*", e.errorCode(), e.getMessage(), e.isTransient(),
                         ref.optional()));
