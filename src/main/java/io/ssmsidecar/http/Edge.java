@@ -41,6 +41,7 @@ final class Edge {
     static final String METHOD_OVERRIDE_HEADER = "X-HTTP-Method-Override";
     private static final Pattern IPV4 = Pattern.compile(
             "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
     private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
     /** Accepts loopback names and addresses only: the SDK endpoint's rule in {@code trust-loopback}. */
     static final Edge LOOPBACK_ONLY = new Edge(List.of(), "127.0.0.1");
@@ -183,8 +184,9 @@ final class Edge {
 
     /** The address an IPv4 dotted quad or an IPv6 literal denotes, without any DNS lookup; else empty. */
     static Optional<InetAddress> literal(String s) {
-        if (!IPV4.matcher(s).matches() && !(s.indexOf(':') >= 0 && s.chars().allMatch(c -> c == ':' || c == '.'
-                || Character.digit(c, 16) >= 0))) {
+        // InetAddress reads text as a literal only when it starts with a hex digit or ':'; anything else (".::1") it
+        // looks up in the hosts file and DNS, on the request thread.
+        if (!IPV4.matcher(s).matches() && !(s.indexOf(':') >= 0 && IPV6_CHARS.matcher(s).matches())) {
             return Optional.empty();
         }
         try {

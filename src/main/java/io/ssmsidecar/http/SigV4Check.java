@@ -18,7 +18,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -42,6 +44,7 @@ final class SigV4Check {
     /** Headers that choose what the body means: when sent, they must be signed, so a captured request keeps them. */
     static final List<String> MUST_SIGN_WHEN_PRESENT = List.of("x-amz-target", "content-type");
     private static final String ALGORITHM = "AWS4-HMAC-SHA256";
+    private static final Pattern WHITESPACE_RUN = Pattern.compile("[ \\t\\n\\u000b\\f\\r]+");
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final Log LOG = Log.get(SigV4Check.class);
 
@@ -210,7 +213,7 @@ final class SigV4Check {
             List<String> values = request.headers().apply(name);
             List<String> trimmed = new ArrayList<>();
             for (String v : values == null ? List.<String>of() : values) {
-                trimmed.add(v.strip().replaceAll(" +", " "));
+                trimmed.add(canonicalValue(v));
             }
             canonical.append(name).append(':').append(String.join(",", trimmed)).append('\n');
         }
@@ -219,6 +222,17 @@ final class SigV4Check {
         String scope = auth.date() + "/" + auth.region() + "/" + auth.service() + "/aws4_request";
         return bytes(ALGORITHM + "\n" + amzDate + "\n" + scope + "\n"
                 + HexFormat.of().formatHex(sha256(bytes(canonical.toString()))));
+    }
+
+    /**
+     * A header value as the AWS SDKs sign it: each run of spaces, tabs and line breaks one space, none at either end
+     * (a tab left as it was made every request with one in a signed header fail).
+     */
+    static String canonicalValue(String value) {
+        String collapsed = WHITESPACE_RUN.matcher(value).replaceAll(" ");
+        int start = collapsed.startsWith(" ") ? 1 : 0;
+        int end = collapsed.length() > start && collapsed.endsWith(" ") ? collapsed.length() - 1 : collapsed.length();
+        return collapsed.substring(start, end);
     }
 
     private ApiError refuse(String code, String why, String message, String accessKeyId) {
@@ -276,8 +290,12 @@ final class SigV4Check {
             if (scope.length != 5 || !scope[4].equals("aws4_request") || !scope[1].matches("[0-9]{8}")) {
                 throw incomplete("Credential must be <access key id>/<yyyyMMdd>/<region>/<service>/aws4_request");
             }
-            return new Authorization(scope[0], scope[1], scope[2], scope[3],
-                    List.of(signed.toLowerCase(Locale.ROOT).split(";")), signature);
+            List<String> signedHeaders = List.of(signed.toLowerCase(Locale.ROOT).split(";"));
+            if (Set.copyOf(signedHeaders).size() != signedHeaders.size()) {
+                // Each repetition would add the header's value to the canonical request again: quadratic work.
+                throw incomplete("SignedHeaders must name each header once");
+            }
+            return new Authorization(scope[0], scope[1], scope[2], scope[3], signedHeaders, signature);
         }
 
         private static ApiError incomplete(String message) {
