@@ -26,6 +26,7 @@ import java.util.OptionalInt;
  * @param refresh    how often values are refreshed, and how long a load may retry
  * @param onChange   whom to tell after files change
  * @param logging    the log format and level
+ * @param supervision {@code exec --restart-on-change} and its {@code SIDECAR_RESTART_*} settings
  */
 public record Settings(
         List<Reference> references,
@@ -34,7 +35,8 @@ public record Settings(
         OnDemand onDemand,
         Refresh refresh,
         OnChange onChange,
-        Logging logging) {
+        Logging logging,
+        Supervision supervision) {
 
     /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
     public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
@@ -136,6 +138,29 @@ public record Settings(
      */
     public enum SdkEndpoint { OFF, VERIFY, TRUST_LOOPBACK }
 
+    /** What {@code exec --restart-on-change} does when the command exits on its own. */
+    public enum RestartOnExit { NEVER, ON_FAILURE, ALWAYS }
+
+    /**
+     * {@code exec --restart-on-change}: exec stays as the command's parent and restarts (or signals) it when a value
+     * it received changes.
+     *
+     * @param restartOnChange    {@code SIDECAR_RESTART_ON_CHANGE}: the mode is on
+     * @param restartSignal      {@code SIDECAR_RESTART_SIGNAL}, without {@code SIG}: stops the command for a restart
+     * @param restartGrace       {@code SIDECAR_RESTART_GRACE}: from the restart signal to SIGKILL
+     * @param restartMinInterval {@code SIDECAR_RESTART_MIN_INTERVAL}: from one start to the next restart at the earliest
+     * @param signalOnChange     {@code SIDECAR_SIGNAL_ON_CHANGE}: signal the command instead of restarting it
+     * @param restartKeys        {@code SIDECAR_RESTART_KEYS}: only these variables count; empty = every one
+     * @param restartOnExit      {@code SIDECAR_RESTART_ON_EXIT}
+     */
+    public record Supervision(boolean restartOnChange, String restartSignal, Duration restartGrace,
+                              Duration restartMinInterval, Optional<String> signalOnChange, List<String> restartKeys,
+                              RestartOnExit restartOnExit) {
+        public Supervision {
+            restartKeys = List.copyOf(restartKeys);
+        }
+    }
+
     /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
     public record Bundle(String kind, String file, int mode) { }
 
@@ -180,7 +205,11 @@ public record Settings(
                 new OnChange(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                         Option.NOTIFY_WINDOW.durationDefault()),
                 new Logging(choice(Log.Format.values(), Option.LOG_FORMAT),
-                        choice(Log.Level.values(), Option.LOG_LEVEL)));
+                        choice(Log.Level.values(), Option.LOG_LEVEL)),
+                new Supervision(Boolean.parseBoolean(Option.RESTART_ON_CHANGE.defaultText),
+                        Option.RESTART_SIGNAL.defaultText, Option.RESTART_GRACE.durationDefault(),
+                        Option.RESTART_MIN_INTERVAL.durationDefault(), Optional.empty(), List.of(),
+                        choice(RestartOnExit.values(), Option.RESTART_ON_EXIT)));
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {
