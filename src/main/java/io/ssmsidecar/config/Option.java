@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 enum Option {
     CONFIG_FILE(null, "FILE", "none", "a readable JSON file, at most 1 MiB",
             "JSON config file: settings by config key, plus \"secrets\", \"bundles\" and \"templates\""),
-    OUTPUT_DIR("outputDir", "DIR", "/run/secrets", "an absolute directory path other than /, without .. segments",
+    OUTPUT_DIR("outputDir", "DIR", "/run/secrets",
+            "an absolute directory path other than / and the system directories (/etc, /usr, /tmp, ...), without .. segments",
             "Directory the secret files are written to"),
     FILE_MODE("fileMode", "MODE", "0440", "octal 0400..0777 that lets the owner read",
             "Mode of every file written (per-key files, bundles and templates unless they set their own)"),
