@@ -6,6 +6,7 @@ import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.output.ChangeNotifier;
 import io.ssmsidecar.output.OutputDirectory;
+import io.ssmsidecar.output.OutputConfigException;
 import io.ssmsidecar.output.OutputException;
 import io.ssmsidecar.output.OutputOptions;
 import io.ssmsidecar.source.ParameterSource;
@@ -46,6 +47,9 @@ public final class Sidecar implements AutoCloseable {
     private final OnDemandFetcher fetcher;
     /** Whether the files were written once: later writes tell the change receivers. Engine thread only. */
     private boolean filesWritten;
+    /** Completed when the first write fails for a reason only the configuration can fix (a template too large). */
+    private final java.util.concurrent.CompletableFuture<OutputException> startFailure =
+            new java.util.concurrent.CompletableFuture<>();
 
     /**
      * Builds every part; nothing runs until {@link #start()}. Writes the generated token file when no token is set.
@@ -126,6 +130,15 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
+    /**
+     * Completes when the first write failed for a reason no retry can fix (a template that renders past
+     * {@code SIDECAR_TEMPLATE_MAX_BYTES}): {@code run} then exits with the configuration error. A later such failure
+     * only fails that write, keeping the previous files.
+     */
+    public java.util.concurrent.CompletionStage<OutputException> startFailure() {
+        return startFailure;
+    }
+
     /** Why {@code /readyz} would answer 503 now, or {@code ready}. */
     public String readinessReason() {
         return engine.readiness().reason();
@@ -162,6 +175,9 @@ public final class Sidecar implements AutoCloseable {
         } catch (OutputException ex) {
             LOG.error("writing the output files failed; the previous files are intact", "dir", settings.outputDir(),
                     "reason", ex.getMessage());
+            if (!filesWritten && ex instanceof OutputConfigException) {
+                startFailure.complete(ex);
+            }
             return false;
         }
         boolean first = !filesWritten;

@@ -68,8 +68,13 @@ public final class RunCommand implements Command {
                 sidecar.requestRefresh();
             }
         });
+        AtomicReference<OutputException> startFailure = new AtomicReference<>();
         try (Sidecar sidecar = start(settings, env, err)) {
             running.set(sidecar);
+            sidecar.startFailure().thenAccept(e -> {
+                startFailure.set(e);
+                stop.countDown();
+            });
             started.accept(sidecar);
             stop.await();
             running.set(null);
@@ -78,6 +83,9 @@ public final class RunCommand implements Command {
             Thread.currentThread().interrupt();
         }
         LOG.info("stopped");
+        if (startFailure.get() != null) {
+            throw CommandSupport.outputFailure("run", startFailure.get(), err);
+        }
         return ExitCode.OK;
     }
 

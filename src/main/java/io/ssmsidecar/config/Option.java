@@ -79,6 +79,8 @@ enum Option {
     TEMPLATES("templates", "LIST", "none",
             "src:dest[:mode],... with src a readable file, dest a name following the key rule",
             "Templates rendered into the output directory"),
+    TEMPLATE_MAX_BYTES("templateMaxBytes", "BYTES", "4194304", Range.ints(1024, 64 * 1024 * 1024),
+            "Largest file one template may render to; a larger one is not written (exit 2 at start)"),
     LOG_FORMAT("logFormat", "FORMAT", "text", String.join(", ", names(Log.Format.values())), "Log line format"),
     LOG_LEVEL("logLevel", "LEVEL", "info", String.join(", ", names(Log.Level.values())), "Lowest level logged");
 
@@ -207,7 +209,7 @@ enum Option {
     Set<String> readBy() {
         return switch (this) {
             case CONFIG_FILE, STARTUP_TIMEOUT, LOG_FORMAT, LOG_LEVEL -> Set.of("init", "run", "get", "exec");
-            case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES -> Set.of("init", "run");
+            case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES, TEMPLATE_MAX_BYTES -> Set.of("init", "run");
             default -> Set.of("run");
         };
     }

@@ -47,6 +47,7 @@ import java.util.OptionalInt;
  * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests
  * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered
  * @param sdkEndpoint      {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
+ * @param templateMaxBytes {@code SIDECAR_TEMPLATE_MAX_BYTES}: the most one template may render to
  */
 public record Settings(
         List<Reference> references,
@@ -77,7 +78,8 @@ public record Settings(
         Log.Level logLevel,
         int onDemandCalls,
         Duration notFoundTtl,
-        SdkEndpoint sdkEndpoint) {
+        SdkEndpoint sdkEndpoint,
+        int templateMaxBytes) {
 
     /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
     public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
@@ -149,7 +151,7 @@ public record Settings(
                 Option.NOTIFY_WINDOW.durationDefault(), List.of(), List.of(),
                 choice(Log.Format.values(), Option.LOG_FORMAT), choice(Log.Level.values(), Option.LOG_LEVEL),
                 Option.ON_DEMAND_CALLS.intDefault(), Option.NOT_FOUND_TTL.durationDefault(),
-                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT));
+                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT), Option.TEMPLATE_MAX_BYTES.intDefault());
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {

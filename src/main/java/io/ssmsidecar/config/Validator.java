@@ -76,7 +76,8 @@ final class Validator {
                 choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()),
                 integer(Option.ON_DEMAND_CALLS, d.onDemandCalls()),
                 duration(Option.NOT_FOUND_TTL, d.notFoundTtl()),
-                choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.sdkEndpoint()));
+                choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.sdkEndpoint()),
+                integer(Option.TEMPLATE_MAX_BYTES, d.templateMaxBytes()));
     }
 
     // ---- scalar kinds -------------------------------------------------------------------------------------

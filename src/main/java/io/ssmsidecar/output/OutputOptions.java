@@ -17,9 +17,10 @@ import java.util.OptionalInt;
  * @param gid       group to give every written file, if any ({@code SIDECAR_FILE_GID})
  * @param bundles   bundle files written with every set ({@code SIDECAR_BUNDLES})
  * @param templates templates rendered with every set ({@code SIDECAR_TEMPLATES})
+ * @param templateMaxBytes the most a template may render to ({@code SIDECAR_TEMPLATE_MAX_BYTES})
  */
 public record OutputOptions(Path dir, int fileMode, OptionalInt uid, OptionalInt gid,
-                            List<Settings.Bundle> bundles, List<Settings.Template> templates) {
+                            List<Settings.Bundle> bundles, List<Settings.Template> templates, int templateMaxBytes) {
 
     public OutputOptions {
         bundles = List.copyOf(bundles);
@@ -29,33 +30,38 @@ public record OutputOptions(Path dir, int fileMode, OptionalInt uid, OptionalInt
     /** The output settings of {@code settings}. */
     public static OutputOptions from(Settings settings) {
         return new OutputOptions(settings.outputDir(), settings.fileMode(), settings.fileUid(), settings.fileGid(),
-                settings.bundles(), settings.templates());
+                settings.bundles(), settings.templates(), settings.templateMaxBytes());
     }
 
     /** Only per-key files in {@code dir}, mode 0440, no owner change. */
     public static OutputOptions of(Path dir) {
-        return new OutputOptions(dir, 0440, OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of());
+        return new OutputOptions(dir, 0440, OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of(),
+                Settings.defaults(List.of()).templateMaxBytes());
     }
 
     /** These options plus a bundle of {@code kind} (env, dotenv, properties, json) written to {@code file}. */
     public OutputOptions withBundle(String kind, String file, int mode) {
         List<Settings.Bundle> b = new ArrayList<>(bundles);
         b.add(new Settings.Bundle(kind, file, mode));
-        return new OutputOptions(dir, fileMode, uid, gid, b, templates);
+        return new OutputOptions(dir, fileMode, uid, gid, b, templates, templateMaxBytes);
     }
 
     /** These options plus the template {@code source} rendered to {@code dest}. */
     public OutputOptions withTemplate(Path source, String dest, int mode) {
         List<Settings.Template> t = new ArrayList<>(templates);
         t.add(new Settings.Template(source, dest, mode));
-        return new OutputOptions(dir, fileMode, uid, gid, bundles, t);
+        return new OutputOptions(dir, fileMode, uid, gid, bundles, t, templateMaxBytes);
     }
 
     public OutputOptions withFileMode(int mode) {
-        return new OutputOptions(dir, mode, uid, gid, bundles, templates);
+        return new OutputOptions(dir, mode, uid, gid, bundles, templates, templateMaxBytes);
     }
 
     public OutputOptions withOwner(OptionalInt newUid, OptionalInt newGid) {
-        return new OutputOptions(dir, fileMode, newUid, newGid, bundles, templates);
+        return new OutputOptions(dir, fileMode, newUid, newGid, bundles, templates, templateMaxBytes);
+    }
+
+    public OutputOptions withTemplateMaxBytes(int maxBytes) {
+        return new OutputOptions(dir, fileMode, uid, gid, bundles, templates, maxBytes);
     }
 }
