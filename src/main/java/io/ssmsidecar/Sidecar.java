@@ -70,14 +70,6 @@ public final class Sidecar implements AutoCloseable {
         this.store = new SnapshotStore(clock);
         this.output = OutputDirectory.open(OutputOptions.from(settings), metrics);
         this.token = settings.token().orElseGet(Sidecar::randomToken);
-        if (settings.token().isEmpty()) {
-            try {
-                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.fileMode());
-            } catch (OutputException e) {
-                output.close();
-                throw e;
-            }
-        }
         this.refreshScheduler = refreshScheduler;
         this.notifyScheduler = notifyScheduler;
         this.notifier = new ChangeNotifier(notifierOptions(settings), notifyScheduler, clock, metrics, random.split());
@@ -93,9 +85,23 @@ public final class Sidecar implements AutoCloseable {
                 new ApiServer.SdkAccess(settings.sdkEndpoint(), source.signingCredentials(), clock));
     }
 
-    /** Starts the API, then the first load. Returns at once. */
+    /**
+     * Starts the API, writes the generated token file, then starts the first load. Returns at once. The token is
+     * written only once the directory is locked (by the constructor) and the port bound: a second sidecar that cannot
+     * bind must not replace the first one's token.
+     *
+     * @throws TokenNotWritten when the generated token cannot be written (the API is stopped again)
+     */
     public Sidecar start() {
         api.start();
+        if (settings.token().isEmpty()) {
+            try {
+                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.fileMode());
+            } catch (OutputException e) {
+                api.close();
+                throw new TokenNotWritten(e);
+            }
+        }
         LOG.info("listening", "address", settings.httpAddress(), "port", api.port(),
                 "secrets_declared", settings.references().size(),
                 "token", settings.token().isPresent() ? "configured" : "generated into " + settings.outputDir().resolve(TOKEN_FILE));
@@ -137,6 +143,20 @@ public final class Sidecar implements AutoCloseable {
      */
     public java.util.concurrent.CompletionStage<OutputException> startFailure() {
         return startFailure;
+    }
+
+    /** The generated token file could not be written; the cause says why. */
+    public static final class TokenNotWritten extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TokenNotWritten(OutputException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        @Override
+        public synchronized OutputException getCause() {
+            return (OutputException) super.getCause();
+        }
     }
 
     /** Why {@code /readyz} would answer 503 now, or {@code ready}. */

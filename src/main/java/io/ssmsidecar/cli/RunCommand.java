@@ -109,6 +109,9 @@ public final class RunCommand implements Command {
             return sidecar.start();
         } catch (RuntimeException e) {
             sidecar.close(); // gives the output directory up, so a retry in this process can take it
+            if (e instanceof Sidecar.TokenNotWritten t) {
+                throw CommandSupport.outputFailure("run", t.getCause(), err);
+            }
             if (isBindFailure(e)) {
                 err.println("ssm-sidecar run: cannot listen on " + settings.httpAddress() + ":" + settings.httpPort()
                         + " (address in use or not available); set SIDECAR_HTTP_PORT / SIDECAR_HTTP_ADDRESS");
