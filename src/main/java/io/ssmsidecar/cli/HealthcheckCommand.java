@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code healthcheck}: exits 0 when the local daemon's {@code /readyz} answers 200, 1 otherwise. ECS and Docker run it
- * every few seconds, so it is one plain socket request: no HTTP client, JSON or AWS classes are loaded.
+ * {@code healthcheck}: exits 0 when the local daemon's {@code /readyz} answers 200, 1 otherwise; with {@code --live},
+ * when {@code /healthz} does (the process serves requests, loaded or not: a Kubernetes liveness probe must not restart
+ * a sidecar that is waiting for SSM). ECS and Docker run it every few seconds, so it is one plain socket request: no
+ * HTTP client, JSON or AWS classes are loaded.
  */
 public final class HealthcheckCommand implements Command {
     private static final int TIMEOUT_MS = 2000;
@@ -31,24 +33,29 @@ public final class HealthcheckCommand implements Command {
     @Override
     public String help() {
         return """
-                Usage: ssm-sidecar healthcheck [--port PORT] [--address ADDRESS]
+                Usage: ssm-sidecar healthcheck [--live] [--port PORT] [--address ADDRESS]
 
                 Asks the running daemon's GET /readyz and exits 0 when it answers 200, 1 otherwise
-                (not ready, not running, or no answer within 2s). For ECS/Docker health checks in CMD form:
+                (not ready, not running, or no answer within 2s). --live asks GET /healthz instead: 0 while the
+                daemon serves requests, loaded or not (a Kubernetes livenessProbe: restart a hung sidecar, never
+                one that waits for SSM). For ECS/Docker health checks in CMD form:
                   "healthCheck": {"command": ["CMD", "java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar",
                                               "healthcheck"]}
                 Port and address default to SIDECAR_HTTP_PORT (%d) and SIDECAR_HTTP_ADDRESS (%s).
-                """.formatted(CommandSupport.DEFAULTS.httpPort(), CommandSupport.DEFAULTS.httpAddress());
+                """.formatted(CommandSupport.DEFAULTS.http().port(), CommandSupport.DEFAULTS.http().address());
     }
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        String address = env.getOrDefault("SIDECAR_HTTP_ADDRESS", CommandSupport.DEFAULTS.httpAddress());
+        String address = env.getOrDefault("SIDECAR_HTTP_ADDRESS", CommandSupport.DEFAULTS.http().address());
         String portText = env.getOrDefault("SIDECAR_HTTP_PORT",
-                String.valueOf(CommandSupport.DEFAULTS.httpPort()));
+                String.valueOf(CommandSupport.DEFAULTS.http().port()));
+        boolean live = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if ((a.equals("--port") || a.equals("--address")) && i + 1 < args.size()) {
+            if (a.equals("--live")) {
+                live = true;
+            } else if ((a.equals("--port") || a.equals("--address")) && i + 1 < args.size()) {
                 if (a.equals("--port")) {
                     portText = args.get(++i);
                 } else {
@@ -59,7 +66,7 @@ public final class HealthcheckCommand implements Command {
             } else if (a.startsWith("--address=")) {
                 address = a.substring("--address=".length());
             } else {
-                err.println("ssm-sidecar healthcheck: unknown argument '" + a + "'; allowed: --port PORT, --address ADDRESS");
+                err.println("ssm-sidecar healthcheck: unknown argument '" + a + "'; allowed: --live, --port PORT, --address ADDRESS");
                 return ExitCode.CONFIG.code();
             }
         }
@@ -80,20 +87,20 @@ public final class HealthcheckCommand implements Command {
             socket.connect(new InetSocketAddress(address, port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
             OutputStream o = socket.getOutputStream();
-            o.write(("GET /readyz HTTP/1.1\r\nHost: " + address + "\r\nConnection: close\r\n\r\n")
+            o.write(("GET " + (live ? "/healthz" : "/readyz") + " HTTP/1.1\r\nHost: " + address + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             o.flush();
             InputStream in = socket.getInputStream();
             byte[] head = in.readNBytes(12);
             String status = new String(head, StandardCharsets.US_ASCII);
             if (status.startsWith("HTTP/1.") && status.length() == 12 && status.endsWith("200")) {
-                out.println("ready");
+                out.println(live ? "alive" : "ready");
                 return ExitCode.OK.code();
             }
-            out.println("not ready (" + status.trim() + ")");
+            out.println((live ? "not alive (" : "not ready (") + status.trim() + ")");
             return ExitCode.NOT_READY.code();
         } catch (IOException e) {
-            out.println("not ready: no answer from " + address + ":" + port + " (" + e.getClass().getSimpleName() + ")");
+            out.println((live ? "not alive" : "not ready") + ": no answer from " + address + ":" + port + " (" + e.getClass().getSimpleName() + ")");
             return ExitCode.NOT_READY.code();
         }
     }

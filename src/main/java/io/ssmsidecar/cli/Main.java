@@ -14,7 +14,7 @@ public final class Main {
 
     private static final List<Command> COMMANDS = List.of(
             new InitCommand(), new RunCommand(), new GetCommand(), new ExecCommand(),
-            new DemoCommand(), new HealthcheckCommand(), new LocalSsmCommand(), new PolicyCommand());
+            new DemoCommand(), new HealthcheckCommand(), new LocalSsmCommand(), new PolicyCommand(), new MigrateCommand());
 
     private Main() {
     }

@@ -1,12 +1,18 @@
 package io.ssmsidecar.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.UncheckedIOException;
 
 /**
  * The project's one Jackson set-up. Each mapper sits in its own holder class, built on first use: a run with plain
@@ -43,6 +49,22 @@ public final class Jackson {
     /** {@link #mapper()}'s writer with indentation (the {@code json} bundle). */
     public static ObjectWriter prettyWriter() {
         return Plain.PRETTY;
+    }
+
+    /**
+     * {@code document} as a person reads it and the AWS CLI takes it ({@code file://}): two-space indent, one item a
+     * line, {@code "key": value}, and a final newline (IAM policies, task definitions).
+     */
+    public static String indented(JsonNode document) {
+        DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
+                .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+                .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+                .withObjectIndenter(new DefaultIndenter("  ", "\n"));
+        try {
+            return mapper().writer(printer).writeValueAsString(document) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** For files a person writes (the config file): a duplicate key or text after the document is an error. */

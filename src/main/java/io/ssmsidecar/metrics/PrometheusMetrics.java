@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -37,6 +38,8 @@ public final class PrometheusMetrics implements Metrics {
     public static final String OLDEST_VALUE_AGE = "ssm_sidecar_oldest_value_age_seconds";
     /** Gauge {@code ssm_sidecar_last_refresh_success_timestamp_seconds}: epoch seconds, 0 before the first. */
     public static final String LAST_REFRESH_SUCCESS = "ssm_sidecar_last_refresh_success_timestamp_seconds";
+    /** Gauge {@code ssm_sidecar_ready}: 1 while {@code /readyz} would answer 200, else 0. */
+    public static final String READY = "ssm_sidecar_ready";
     /** Counter {@code ssm_sidecar_refreshes_total{result}}: refresh cycles, result success or failure. */
     public static final String REFRESHES = "ssm_sidecar_refreshes_total";
     /** Counter {@code ssm_sidecar_file_writes_total{result}}: file writes, result success or failure. */
@@ -64,6 +67,7 @@ public final class PrometheusMetrics implements Metrics {
     private final AtomicInteger secretsStale = new AtomicInteger();
     private final AtomicLong lastRefreshSuccessMillis = new AtomicLong();
     private final AtomicReference<Supplier<Duration>> oldestAge = new AtomicReference<>();
+    private final AtomicReference<BooleanSupplier> ready = new AtomicReference<>(() -> false);
     private final Counter throttled;
     private final Counter onDemandRejected;
     private final AtomicReference<IntSupplier> onDemandInFlight = new AtomicReference<>(() -> 0);
@@ -81,6 +85,9 @@ public final class PrometheusMetrics implements Metrics {
                 .register(registry);
         Gauge.builder(meterName(OLDEST_VALUE_AGE), this, PrometheusMetrics::oldestAgeSeconds)
                 .description("Seconds since the least recently refreshed value was last refreshed successfully")
+                .register(registry);
+        Gauge.builder(meterName(READY), this, PrometheusMetrics::readyValue)
+                .description("1 while GET /readyz would answer 200 (every required secret loaded, fresh and written), else 0")
                 .register(registry);
         Gauge.builder(meterName(LAST_REFRESH_SUCCESS), lastRefreshSuccessMillis, m -> m.get() / 1000.0)
                 .description("When the last fully successful refresh finished, in epoch seconds; 0 before the first")
@@ -146,6 +153,11 @@ public final class PrometheusMetrics implements Metrics {
     }
 
     @Override
+    public void readiness(BooleanSupplier supplier) {
+        ready.set(Objects.requireNonNull(supplier, "supplier"));
+    }
+
+    @Override
     public void fileWrite(boolean success) {
         counter(FILE_WRITES, "File writes", "result", success ? SUCCESS : FAILURE).increment();
     }
@@ -190,6 +202,15 @@ public final class PrometheusMetrics implements Metrics {
         } catch (RuntimeException e) {
             // A scrape must not fail because the store is between states; report "unknown".
             return Double.NaN;
+        }
+    }
+
+    private double readyValue() {
+        try {
+            return ready.get().getAsBoolean() ? 1 : 0;
+        } catch (RuntimeException e) {
+            // As for the age: a scrape must not fail; "unknown" is not "ready".
+            return 0;
         }
     }
 

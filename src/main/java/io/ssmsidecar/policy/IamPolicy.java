@@ -1,14 +1,9 @@
 package io.ssmsidecar.policy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.reference.Reference;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,14 +66,27 @@ public final class IamPolicy {
             throws PolicyException {
         List<String> problems = new ArrayList<>();
         Arns arns = Arns.of(references, allow, scope, problems);
-        Set<String> parameters = new LinkedHashSet<>();
-        Set<String> children = new LinkedHashSet<>();
-        Set<String> paths = new LinkedHashSet<>();
-        Set<String> allowed = new LinkedHashSet<>();
-        Set<String> secrets = new LinkedHashSet<>();
-        Set<String> regions = new LinkedHashSet<>();
-        Set<String> secretsManagerRegions = new LinkedHashSet<>();
-        for (Reference ref : references) {
+        Grants grants = new Grants();
+        references.forEach(ref -> grants.declared(ref, arns, problems));
+        allow.forEach(prefix -> grants.onDemand(prefix, arns));
+        if (!problems.isEmpty()) {
+            throw new PolicyException(List.copyOf(new LinkedHashSet<>(problems)));
+        }
+        return grants.document(scope);
+    }
+
+    /** The resources each statement grants, gathered from the references and prefixes before the document is written. */
+    private static final class Grants {
+        private final Set<String> parameters = new LinkedHashSet<>();
+        private final Set<String> children = new LinkedHashSet<>();
+        private final Set<String> paths = new LinkedHashSet<>();
+        private final Set<String> allowed = new LinkedHashSet<>();
+        private final Set<String> secrets = new LinkedHashSet<>();
+        private final Set<String> regions = new LinkedHashSet<>();
+        private final Set<String> secretsManagerRegions = new LinkedHashSet<>();
+
+        /** A declared reference: its parameter (or path and the path's children), or its secret. */
+        void declared(Reference ref, Arns arns, List<String> problems) {
             if (ref.kind() == Reference.Kind.PATH) {
                 paths.add(arns.parameter(ref.name()));
                 children.add(arns.parameter(ref.name() + "/*"));
@@ -97,7 +105,9 @@ public final class IamPolicy {
                 }
             }
         }
-        for (String prefix : allow) {
+
+        /** A {@code SIDECAR_ALLOW} prefix: every parameter under it, and the secrets under it where it names some. */
+        void onDemand(String prefix, Arns arns) {
             allowed.add(arns.parameter((prefix.startsWith("/") ? "" : "/") + prefix + "*"));
             regions.add(arns.region());
             if (prefix.startsWith(Reference.SECRETS_MANAGER_PREFIX) || Reference.SECRETS_MANAGER_PREFIX.startsWith(prefix)) {
@@ -108,43 +118,36 @@ public final class IamPolicy {
                 secrets.add(arns.secret(id + "*"));
             }
         }
-        if (!problems.isEmpty()) {
-            throw new PolicyException(List.copyOf(new LinkedHashSet<>(problems)));
-        }
 
-        ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
-        ArrayNode statements = document.putArray("Statement");
-        statement(statements, SID_PARAMETERS, "ssm:GetParameters", parameters);
-        statement(statements, SID_PATHS, "ssm:GetParametersByPath", paths);
-        statement(statements, SID_CHILDREN, "ssm:GetParameters", children);
-        statement(statements, SID_ALLOWED, "ssm:GetParameters", allowed);
-        statement(statements, SID_SECRETS, "secretsmanager:GetSecretValue", secrets);
-        regions.remove(null);
-        secretsManagerRegions.remove(null);
-        if (!regions.isEmpty()) {
-            ObjectNode decrypt = statement(statements, SID_DECRYPT, "kms:Decrypt", Set.of(scope.kmsKeyArn().orElse("*")));
-            ArrayNode via = decrypt.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
-            for (String region : regions) {
-                via.add("ssm." + region + "." + dnsSuffix(region));
+        /** One statement per kind of grant that has resources, and kms:Decrypt through the services used. */
+        ObjectNode document(Scope scope) {
+            ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
+            ArrayNode statements = document.putArray("Statement");
+            statement(statements, SID_PARAMETERS, "ssm:GetParameters", parameters);
+            statement(statements, SID_PATHS, "ssm:GetParametersByPath", paths);
+            statement(statements, SID_CHILDREN, "ssm:GetParameters", children);
+            statement(statements, SID_ALLOWED, "ssm:GetParameters", allowed);
+            statement(statements, SID_SECRETS, "secretsmanager:GetSecretValue", secrets);
+            regions.remove(null);
+            secretsManagerRegions.remove(null);
+            if (!regions.isEmpty()) {
+                ObjectNode decrypt = statement(statements, SID_DECRYPT, "kms:Decrypt",
+                        Set.of(scope.kmsKeyArn().orElse("*")));
+                ArrayNode via = decrypt.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
+                for (String region : regions) {
+                    via.add("ssm." + region + "." + dnsSuffix(region));
+                }
+                for (String region : secretsManagerRegions) {
+                    via.add("secretsmanager." + region + "." + dnsSuffix(region));
+                }
             }
-            for (String region : secretsManagerRegions) {
-                via.add("secretsmanager." + region + "." + dnsSuffix(region));
-            }
+            return document;
         }
-        return document;
     }
 
     /** The document as {@code aws iam create-policy --policy-document} takes it: two-space indent, one item a line. */
     public static String print(ObjectNode document) {
-        DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
-                .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-                .withArrayIndenter(new DefaultIndenter("  ", "\n"))
-                .withObjectIndenter(new DefaultIndenter("  ", "\n"));
-        try {
-            return Jackson.mapper().writer(printer).writeValueAsString(document) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Jackson.indented(document);
     }
 
     /** The partition a region belongs to, as the reference syntax knows them. */

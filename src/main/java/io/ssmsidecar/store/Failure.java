@@ -18,7 +18,7 @@ public record Failure(String key, String parameterName, String code, String reas
      * name alone: the resolver gives each named reference its own failure, and several references reading other JSON
      * keys of one parameter must not share one key's failure (issue 18: a bad {@code #nokey} hid a good {@code #password}).
      */
-    public boolean concerns(io.ssmsidecar.reference.Reference ref) {
+    boolean concerns(io.ssmsidecar.reference.Reference ref) {
         return key.equals(ref.key())
                 || ref.kind() == io.ssmsidecar.reference.Reference.Kind.PATH && parameterName.equals(ref.name() + "/*");
     }

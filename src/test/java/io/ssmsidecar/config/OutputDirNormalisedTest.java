@@ -53,6 +53,6 @@ class OutputDirNormalisedTest {
         Settings s = SettingsLoader.load(java.util.List.of(), Map.of("DB", "ssm:///norm/db",
                 "SIDECAR_OUTPUT_DIR", tmp + suffix + "out/."));
 
-        assertThat(s.outputDir()).isEqualTo(tmp.resolve("out"));
+        assertThat(s.output().dir()).isEqualTo(tmp.resolve("out"));
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.source.FetchResult;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.ParameterSource;
@@ -118,7 +119,7 @@ class RefreshLoopSurvivesTest {
     }
 
     /**
-     * The manual scheduler, swallowing what a task throws as {@link SystemScheduler} does in production (a throw that
+     * The manual scheduler, swallowing what a task throws as the system scheduler does in production (a throw that
      * reached the test would hide what the engine does next: nothing, before this fix).
      */
     private Scheduler likeTheSystemScheduler() {
