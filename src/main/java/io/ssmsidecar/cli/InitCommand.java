@@ -78,7 +78,7 @@ public final class InitCommand implements Command {
             output.write(store.publish(r.secrets()));
         } catch (OutputException e) {
             err.println("ssm-sidecar init: " + e.getMessage());
-            return ExitCode.OUTPUT;
+            return e instanceof io.ssmsidecar.output.OutputConfigException ? ExitCode.CONFIG : ExitCode.OUTPUT;
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         LOG.info("secrets written", "count", r.secrets().size(), "calls", r.calls(), "ms", ms,
