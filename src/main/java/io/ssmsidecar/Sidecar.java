@@ -7,12 +7,11 @@ import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.output.ChangeNotifier;
 import io.ssmsidecar.output.OutputDirectory;
 import io.ssmsidecar.output.OutputException;
-import io.ssmsidecar.output.OutputOptions;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.store.OnDemandCache;
 import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
-import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.store.SnapshotStore;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +37,7 @@ public final class Sidecar implements AutoCloseable {
     private final OutputDirectory output;
     private final Scheduler refreshScheduler;
     private final Scheduler notifyScheduler;
+    private final Scheduler onDemandWaitScheduler;
     private final ChangeNotifier notifier;
     private final RefreshEngine engine;
     private final ApiServer api;
@@ -64,11 +64,11 @@ public final class Sidecar implements AutoCloseable {
         this.settings = settings;
         this.source = source;
         this.store = new SnapshotStore(clock);
-        this.output = OutputDirectory.open(OutputOptions.from(settings), metrics);
-        this.token = settings.token().orElseGet(Sidecar::randomToken);
-        if (settings.token().isEmpty()) {
+        this.output = OutputDirectory.open(Wiring.output(settings), metrics);
+        this.token = settings.http().token().orElseGet(Sidecar::randomToken);
+        if (settings.http().token().isEmpty()) {
             try {
-                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.fileMode());
+                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.output().fileMode());
             } catch (OutputException e) {
                 output.close();
                 throw e;
@@ -76,25 +76,26 @@ public final class Sidecar implements AutoCloseable {
         }
         this.refreshScheduler = refreshScheduler;
         this.notifyScheduler = notifyScheduler;
-        this.notifier = new ChangeNotifier(notifierOptions(settings), notifyScheduler, clock, metrics, random.split());
+        this.notifier = new ChangeNotifier(Wiring.notifier(settings), notifyScheduler, clock, metrics, random.split());
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
-                refreshScheduler, clock, random.split(),
-                RefreshEngine.Options.of(settings.refreshInterval(), settings.maxStaleness()), this::apply, metrics);
-        this.fetcher = new OnDemandFetcher(source, OnDemandFetcher.Options.of(settings.onDemandCalls(),
-                settings.notFoundTtl()), clock, Scheduler.system("ssm-sidecar-on-demand-wait"), metrics);
-        OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.allow(), settings.cacheSize());
+                refreshScheduler, clock, random.split(), Wiring.refresh(settings), this::apply, metrics);
+        this.onDemandWaitScheduler = Scheduler.system("ssm-sidecar-on-demand-wait");
+        this.fetcher = new OnDemandFetcher(source, Wiring.onDemand(settings), clock, onDemandWaitScheduler, metrics);
+        OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.onDemand().allow(),
+                settings.onDemand().cacheSize());
         engine.addCycleHook(onDemand::refreshAll);
         SidecarBackend backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher);
-        this.api = ApiServer.create(ApiServer.Options.from(settings, token), backend, metrics,
-                new ApiServer.SdkAccess(settings.sdkEndpoint(), source.signingCredentials(), clock));
+        this.api = ApiServer.create(Wiring.api(settings, token), backend, metrics,
+                Wiring.sdkAccess(settings, source.signingCredentials(), clock));
     }
 
     /** Starts the API, then the first load. Returns at once. */
     public Sidecar start() {
         api.start();
-        LOG.info("listening", "address", settings.httpAddress(), "port", api.port(),
+        LOG.info("listening", "address", settings.http().address(), "port", api.port(),
                 "secrets_declared", settings.references().size(),
-                "token", settings.token().isPresent() ? "configured" : "generated into " + settings.outputDir().resolve(TOKEN_FILE));
+                "token", settings.http().token().isPresent() ? "configured"
+                        : "generated into " + settings.output().dir().resolve(TOKEN_FILE));
         engine.start();
         return this;
     }
@@ -160,23 +161,18 @@ public final class Sidecar implements AutoCloseable {
         try {
             output.write(snapshot);
         } catch (OutputException ex) {
-            LOG.error("writing the output files failed; the previous files are intact", "dir", settings.outputDir(),
+            LOG.error("writing the output files failed; the previous files are intact", "dir", settings.output().dir(),
                     "reason", ex.getMessage());
             return false;
         }
         boolean first = !filesWritten;
         filesWritten = true;
         if (first) {
-            LOG.info("files written", "dir", settings.outputDir(), "keys", snapshot.size());
+            LOG.info("files written", "dir", settings.output().dir(), "keys", snapshot.size());
         } else {
             notifier.changed(snapshot, changed);
         }
         return true;
-    }
-
-    static ChangeNotifier.Options notifierOptions(Settings s) {
-        return new ChangeNotifier.Options(s.onChangeUrl(), s.onChangeCommand(), s.onChangeSignal(), s.onChangePidFile(),
-                s.onChangeProcess(), s.notifyWindow(), Duration.ofSeconds(30), 5);
     }
 
     static String randomToken() {
@@ -185,14 +181,19 @@ public final class Sidecar implements AutoCloseable {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Stops accepting, lets in-flight requests finish, stops refreshing and notifying. */
+    /**
+     * Stops accepting, lets in-flight requests finish, stops refreshing and notifying. Each component stops its own
+     * work; the schedulers are closed here, by whoever created them (the rule in {@link Scheduler}).
+     */
     @Override
     public void close() {
         api.close();
         fetcher.close();
+        onDemandWaitScheduler.close();
         engine.close();
         refreshScheduler.close();
         notifier.close();
+        notifyScheduler.close();
         source.close();
         output.close();
     }

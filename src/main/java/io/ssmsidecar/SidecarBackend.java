@@ -106,6 +106,7 @@ final class SidecarBackend implements SecretsBackend {
                 continue;
             }
             Parameter p = s.parameter();
+            onDemand.learnAccount(p);
             byName.putIfAbsent(p.requestedName(), p);
             if (p.selector() == null || p.selector().isEmpty()) {
                 byName.putIfAbsent(p.name(), p);

@@ -1,6 +1,7 @@
 package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.Wiring;
 import io.ssmsidecar.config.ConfigException;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
@@ -10,7 +11,6 @@ import io.ssmsidecar.output.OutputConfigException;
 import io.ssmsidecar.output.OutputDirectory;
 import io.ssmsidecar.output.OutputDirectoryInUseException;
 import io.ssmsidecar.output.OutputException;
-import io.ssmsidecar.output.OutputOptions;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.store.Failure;
 import io.ssmsidecar.store.StartupLoader;
@@ -31,7 +31,7 @@ final class CommandSupport {
             throws CommandFailure {
         try {
             Settings s = SettingsLoader.load(args, env);
-            Log.configure(err, s.logFormat(), s.logLevel());
+            Log.configure(err, s.logging().format(), s.logging().level());
             return s;
         } catch (ConfigException e) {
             err.println("ssm-sidecar " + command + ": invalid configuration:");
@@ -55,7 +55,7 @@ final class CommandSupport {
     static OutputDirectory output(String command, Settings settings, Metrics metrics, PrintStream err)
             throws CommandFailure {
         try {
-            return OutputDirectory.open(OutputOptions.from(settings), metrics);
+            return OutputDirectory.open(Wiring.output(settings), metrics);
         } catch (OutputException e) {
             throw outputFailure(command, e, err);
         }

@@ -39,7 +39,7 @@ public final class DemoCommand implements Command {
                 against it (files in DIR, default /tmp/ssm-sidecar-demo; API on %s:PORT, default %d).
                 Prints ready-to-paste commands. Stops on Ctrl-C / SIGTERM.
                   --once   load and write the files like init, print them, and exit (no daemon)
-                """.formatted(CommandSupport.DEFAULTS.httpAddress(), CommandSupport.DEFAULTS.httpPort());
+                """.formatted(CommandSupport.DEFAULTS.http().address(), CommandSupport.DEFAULTS.http().port());
     }
 
     /** The demo's declared references: every form of the syntax. */
@@ -124,11 +124,11 @@ public final class DemoCommand implements Command {
     private static void printTryThis(Sidecar sidecar, Settings settings, LocalSsm ssm, PrintStream out) {
         String base = "http://127.0.0.1:" + sidecar.port();
         String h = "-H 'X-Aws-Parameters-Secrets-Token: " + sidecar.token() + "'";
-        out.println("Sidecar ready. Files in " + settings.outputDir() + ":");
-        listFiles(settings.outputDir(), out);
+        out.println("Sidecar ready. Files in " + settings.output().dir() + ":");
+        listFiles(settings.output().dir(), out);
         out.println();
         out.println("Try:");
-        out.println("  cat " + settings.outputDir().resolve("DB_PASSWORD"));
+        out.println("  cat " + settings.output().dir().resolve("DB_PASSWORD"));
         out.println("  curl -s " + h + " " + base + "/v1/secrets");
         out.println("  curl -s " + h + " " + base + "/v1/secrets/DB_PASSWORD");
         out.println("  curl -s " + h + " '" + base

@@ -64,9 +64,9 @@ public final class GetCommand implements Command {
             Clock clock = Clock.systemUTC();
             try (SsmParameterSource source = CommandSupport.source(name(), env, Metrics.noop(), err)) {
                 StartupLoader.Result r = StartupLoader.standard(new Resolver(source, clock), clock)
-                        .load(List.of(ref), settings.startupTimeout());
+                        .load(List.of(ref), settings.refresh().startupTimeout());
                 if (!r.ok()) {
-                    return CommandSupport.reportLoadFailure(name(), r, settings.startupTimeout(),
+                    return CommandSupport.reportLoadFailure(name(), r, settings.refresh().startupTimeout(),
                             "Nothing was printed to stdout.", err).code();
                 }
                 if (ref.kind() != Reference.Kind.PATH) {

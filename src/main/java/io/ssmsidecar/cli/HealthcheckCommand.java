@@ -38,14 +38,14 @@ public final class HealthcheckCommand implements Command {
                   "healthCheck": {"command": ["CMD", "java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar",
                                               "healthcheck"]}
                 Port and address default to SIDECAR_HTTP_PORT (%d) and SIDECAR_HTTP_ADDRESS (%s).
-                """.formatted(CommandSupport.DEFAULTS.httpPort(), CommandSupport.DEFAULTS.httpAddress());
+                """.formatted(CommandSupport.DEFAULTS.http().port(), CommandSupport.DEFAULTS.http().address());
     }
 
     @Override
     public int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        String address = env.getOrDefault("SIDECAR_HTTP_ADDRESS", CommandSupport.DEFAULTS.httpAddress());
+        String address = env.getOrDefault("SIDECAR_HTTP_ADDRESS", CommandSupport.DEFAULTS.http().address());
         String portText = env.getOrDefault("SIDECAR_HTTP_PORT",
-                String.valueOf(CommandSupport.DEFAULTS.httpPort()));
+                String.valueOf(CommandSupport.DEFAULTS.http().port()));
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if ((a.equals("--port") || a.equals("--address")) && i + 1 < args.size()) {

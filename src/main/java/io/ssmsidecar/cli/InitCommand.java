@@ -69,9 +69,10 @@ public final class InitCommand implements Command {
         Clock clock = Clock.systemUTC();
         long t0 = System.nanoTime();
         StartupLoader.Result r = StartupLoader.standard(new Resolver(source, clock), clock)
-                .load(settings.references(), settings.startupTimeout());
+                .load(settings.references(), settings.refresh().startupTimeout());
         if (!r.ok()) {
-            return CommandSupport.reportLoadFailure(name(), r, settings.startupTimeout(), "Nothing was written.", err);
+            return CommandSupport.reportLoadFailure(name(), r, settings.refresh().startupTimeout(), "Nothing was written.",
+                    err);
         }
         SnapshotStore store = new SnapshotStore(clock);
         try {
@@ -82,7 +83,7 @@ public final class InitCommand implements Command {
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         LOG.info("secrets written", "count", r.secrets().size(), "calls", r.calls(), "ms", ms,
-                "dir", settings.outputDir());
+                "dir", settings.output().dir());
         return ExitCode.OK;
     }
 }

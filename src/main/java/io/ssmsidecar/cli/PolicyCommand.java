@@ -69,7 +69,7 @@ public final class PolicyCommand implements Command {
         }
         try {
             Settings settings = CommandSupport.settings(name(), rest, env, err);
-            if (settings.references().isEmpty() && settings.allow().isEmpty()) {
+            if (settings.references().isEmpty() && settings.onDemand().allow().isEmpty()) {
                 err.println("ssm-sidecar policy: no secrets declared and no SIDECAR_ALLOW prefixes: set at least one "
                         + "environment variable to an ssm:// reference, e.g. DB_PASSWORD=ssm:///prod/db/password");
                 return ExitCode.CONFIG.code();
@@ -78,7 +78,8 @@ public final class PolicyCommand implements Command {
                     .or(() -> nonBlank(env.get("AWS_REGION"))).or(() -> nonBlank(env.get("AWS_DEFAULT_REGION")));
             IamPolicy.Scope scope = new IamPolicy.Scope(region, Optional.ofNullable(own.get("--account")),
                     Optional.ofNullable(own.get("--kms-key-arn")));
-            String document = IamPolicy.print(IamPolicy.document(settings.references(), settings.allow(), scope));
+            String document = IamPolicy.print(
+                    IamPolicy.document(settings.references(), settings.onDemand().allow(), scope));
             if (scope.kmsKeyArn().isEmpty()) {
                 err.println("ssm-sidecar policy: note: no --kms-key-arn, so kms:Decrypt is granted on any key (\"*\"), "
                         + "only through SSM and Secrets Manager (kms:ViaService). Give the customer managed key's ARN "

@@ -33,7 +33,7 @@ public final class RunCommand implements Command {
     public String help() {
         return "Usage: ssm-sidecar run [FLAGS]\n\n"
                 + "Loads every ssm:// reference of the environment, writes the files, serves them on the localhost HTTP\n"
-                + "API (default " + CommandSupport.DEFAULTS.httpAddress() + ":" + CommandSupport.DEFAULTS.httpPort()
+                + "API (default " + CommandSupport.DEFAULTS.http().address() + ":" + CommandSupport.DEFAULTS.http().port()
                 + ") and refreshes them every SIDECAR_REFRESH_INTERVAL until SIGTERM.\n"
                 + "SIGHUP or POST /v1/refresh refreshes at once. SSM unreachable at start is retried with backoff;\n"
                 + "GET /readyz turns 200 once every required secret is loaded and written.\n\n"
@@ -102,7 +102,7 @@ public final class RunCommand implements Command {
         } catch (RuntimeException e) {
             sidecar.close(); // gives the output directory up, so a retry in this process can take it
             if (isBindFailure(e)) {
-                err.println("ssm-sidecar run: cannot listen on " + settings.httpAddress() + ":" + settings.httpPort()
+                err.println("ssm-sidecar run: cannot listen on " + settings.http().address() + ":" + settings.http().port()
                         + " (address in use or not available); set SIDECAR_HTTP_PORT / SIDECAR_HTTP_ADDRESS");
                 throw new CommandFailure(ExitCode.CONFIG);
             }

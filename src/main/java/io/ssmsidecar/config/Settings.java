@@ -15,80 +15,119 @@ import java.util.OptionalInt;
  * Every setting of the sidecar, validated. Built only by {@link SettingsLoader} from flags, {@code SIDECAR_*}
  * environment variables and the optional JSON config file (flags win over env, env over file).
  * Immutable; no field is null (absent settings are empty Optionals or empty lists). Each setting's default and
- * range are declared once, on its {@code Option}, and listed in docs/settings.md.
+ * range are declared once, on its {@code Option}, and listed in docs/settings.md. The settings come in groups, one
+ * per part of the sidecar they configure; the composition root ({@code Wiring}) turns each group into the options
+ * record of the component it configures, so no component sees {@code Settings}.
  *
- * @param references       every declared {@code ssm://} reference, in a stable order (sorted by key)
- * @param outputDir        {@code SIDECAR_OUTPUT_DIR}
- * @param fileMode         {@code SIDECAR_FILE_MODE}, octal
- * @param fileUid          {@code SIDECAR_FILE_UID}
- * @param fileGid          {@code SIDECAR_FILE_GID}
- * @param httpAddress      {@code SIDECAR_HTTP_ADDRESS}
- * @param httpPort         {@code SIDECAR_HTTP_PORT} (0 picks a free port)
- * @param httpAllowRemote  {@code SIDECAR_HTTP_ALLOW_REMOTE}: must be true to bind a non-loopback address
- * @param allowedHosts     {@code SIDECAR_ALLOWED_HOSTS}: Host names the API accepts besides loopback ones
- * @param token            the API token from {@code SIDECAR_TOKEN}, {@code SIDECAR_TOKEN_FILE} or
- *                         {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}; empty means generate one
- * @param maxConnections   {@code SIDECAR_MAX_CONNECTIONS}, concurrent requests before 429
- * @param allow            {@code SIDECAR_ALLOW}: name prefixes fetchable on demand; empty = declared only
- * @param cacheSize        {@code SIDECAR_CACHE_SIZE}: on-demand entries kept
- * @param refreshInterval  {@code SIDECAR_REFRESH_INTERVAL}
- * @param maxStaleness     {@code SIDECAR_MAX_STALENESS}, empty when off
- * @param startupTimeout   {@code SIDECAR_STARTUP_TIMEOUT}: how long init retries transient failures
- * @param onChangeUrl      {@code SIDECAR_ON_CHANGE_URL}
- * @param onChangeCommand  {@code SIDECAR_ON_CHANGE_COMMAND} (run through {@code /bin/sh -c})
- * @param onChangeSignal   {@code SIDECAR_ON_CHANGE_SIGNAL}, e.g. HUP
- * @param onChangePidFile  {@code SIDECAR_ON_CHANGE_PID_FILE}: whom to signal
- * @param onChangeProcess  {@code SIDECAR_ON_CHANGE_PROCESS}: whom to signal, by command name
- * @param notifyWindow     {@code SIDECAR_NOTIFY_WINDOW}: changes within it make one notification
- * @param bundles          {@code SIDECAR_BUNDLES}: e.g. {@code env:app.env,json:secrets.json}
- * @param templates        {@code SIDECAR_TEMPLATES}: {@code src:dest[:mode],...}
- * @param logFormat        {@code SIDECAR_LOG_FORMAT}: text or json
- * @param logLevel         {@code SIDECAR_LOG_LEVEL}: debug, info, warn, error
- * @param onDemandCalls    {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests
- * @param notFoundTtl      {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered
- * @param sdkEndpoint      {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
+ * @param references every declared {@code ssm://} reference, in a stable order (sorted by key)
+ * @param output     the files: directory, mode, owner, bundles, templates
+ * @param http       the local API: address, port, token, caps, the SDK endpoint
+ * @param onDemand   undeclared names fetched for HTTP requests
+ * @param refresh    how often values are refreshed, and how long a load may retry
+ * @param onChange   whom to tell after files change
+ * @param logging    the log format and level
  */
 public record Settings(
         List<Reference> references,
-        Path outputDir,
-        int fileMode,
-        OptionalInt fileUid,
-        OptionalInt fileGid,
-        String httpAddress,
-        int httpPort,
-        boolean httpAllowRemote,
-        List<String> allowedHosts,
-        Optional<String> token,
-        int maxConnections,
-        List<String> allow,
-        int cacheSize,
-        Duration refreshInterval,
-        Optional<Duration> maxStaleness,
-        Duration startupTimeout,
-        Optional<URI> onChangeUrl,
-        Optional<String> onChangeCommand,
-        Optional<String> onChangeSignal,
-        Optional<Path> onChangePidFile,
-        Optional<String> onChangeProcess,
-        Duration notifyWindow,
-        List<Bundle> bundles,
-        List<Template> templates,
-        Log.Format logFormat,
-        Log.Level logLevel,
-        int onDemandCalls,
-        Duration notFoundTtl,
-        SdkEndpoint sdkEndpoint) {
+        Output output,
+        Http http,
+        OnDemand onDemand,
+        Refresh refresh,
+        OnChange onChange,
+        Logging logging) {
 
     /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
     public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
 
     public Settings {
         references = List.copyOf(references);
-        allow = List.copyOf(allow);
-        allowedHosts = List.copyOf(allowedHosts);
-        bundles = List.copyOf(bundles);
-        templates = List.copyOf(templates);
     }
+
+    /**
+     * @param dir       {@code SIDECAR_OUTPUT_DIR}
+     * @param fileMode  {@code SIDECAR_FILE_MODE}, octal
+     * @param fileUid   {@code SIDECAR_FILE_UID}
+     * @param fileGid   {@code SIDECAR_FILE_GID}
+     * @param bundles   {@code SIDECAR_BUNDLES}: e.g. {@code env:app.env,json:secrets.json}
+     * @param templates {@code SIDECAR_TEMPLATES}: {@code src:dest[:mode],...}
+     */
+    public record Output(Path dir, int fileMode, OptionalInt fileUid, OptionalInt fileGid, List<Bundle> bundles,
+                         List<Template> templates) {
+        public Output {
+            bundles = List.copyOf(bundles);
+            templates = List.copyOf(templates);
+        }
+
+        @Override
+        public String toString() {
+            return print(this, "fileMode", String.format("0%o", fileMode));
+        }
+    }
+
+    /**
+     * @param address        {@code SIDECAR_HTTP_ADDRESS}
+     * @param port           {@code SIDECAR_HTTP_PORT} (0 picks a free port)
+     * @param allowRemote    {@code SIDECAR_HTTP_ALLOW_REMOTE}: must be true to bind a non-loopback address
+     * @param allowedHosts   {@code SIDECAR_ALLOWED_HOSTS}: Host names the API accepts besides loopback ones
+     * @param token          the API token from {@code SIDECAR_TOKEN}, {@code SIDECAR_TOKEN_FILE} or
+     *                       {@code AWS_CONTAINER_AUTHORIZATION_TOKEN}; empty means generate one
+     * @param maxConnections {@code SIDECAR_MAX_CONNECTIONS}, concurrent requests before 429
+     * @param sdkEndpoint    {@code SIDECAR_SDK_ENDPOINT}: who may call the SSM-protocol endpoint on {@code POST /}
+     */
+    public record Http(String address, int port, boolean allowRemote, List<String> allowedHosts,
+                       Optional<String> token, int maxConnections, SdkEndpoint sdkEndpoint) {
+        public Http {
+            allowedHosts = List.copyOf(allowedHosts);
+        }
+
+        /** The token is masked: settings get logged, the token must not be. */
+        @Override
+        public String toString() {
+            return print(this, "token", token.isPresent() ? "****" : "none");
+        }
+    }
+
+    /**
+     * @param allow       {@code SIDECAR_ALLOW}: name prefixes fetchable on demand; empty = declared only
+     * @param cacheSize   {@code SIDECAR_CACHE_SIZE}: on-demand entries kept
+     * @param calls       {@code SIDECAR_ON_DEMAND_CALLS}: SSM calls at once for HTTP requests
+     * @param notFoundTtl {@code SIDECAR_NOT_FOUND_TTL}: how long a not-found name is remembered
+     */
+    public record OnDemand(List<String> allow, int cacheSize, int calls, Duration notFoundTtl) {
+        public OnDemand {
+            allow = List.copyOf(allow);
+        }
+    }
+
+    /**
+     * @param interval       {@code SIDECAR_REFRESH_INTERVAL}
+     * @param maxStaleness   {@code SIDECAR_MAX_STALENESS}, empty when off
+     * @param startupTimeout {@code SIDECAR_STARTUP_TIMEOUT}: how long a one-shot load retries transient failures
+     */
+    public record Refresh(Duration interval, Optional<Duration> maxStaleness, Duration startupTimeout) { }
+
+    /**
+     * @param url     {@code SIDECAR_ON_CHANGE_URL}
+     * @param command {@code SIDECAR_ON_CHANGE_COMMAND} (run through {@code /bin/sh -c})
+     * @param signal  {@code SIDECAR_ON_CHANGE_SIGNAL}, e.g. HUP
+     * @param pidFile {@code SIDECAR_ON_CHANGE_PID_FILE}: whom to signal
+     * @param process {@code SIDECAR_ON_CHANGE_PROCESS}: whom to signal, by command name
+     * @param window  {@code SIDECAR_NOTIFY_WINDOW}: changes within it make one notification
+     */
+    public record OnChange(Optional<URI> url, Optional<String> command, Optional<String> signal,
+                           Optional<Path> pidFile, Optional<String> process, Duration window) {
+        /** Any user info in the URL is masked: settings get logged. */
+        @Override
+        public String toString() {
+            return print(this, "url", url.map(Settings::withoutUserInfo).orElse("none"));
+        }
+    }
+
+    /**
+     * @param format {@code SIDECAR_LOG_FORMAT}: text or json
+     * @param level  {@code SIDECAR_LOG_LEVEL}: debug, info, warn, error
+     */
+    public record Logging(Log.Format format, Log.Level level) { }
 
     /**
      * Who may call the endpoint that answers the app's own AWS SDK: nobody ({@code off}), requests whose SigV4
@@ -103,28 +142,17 @@ public record Settings(
     /** One template: rendered from {@code source} to {@code dest} (a name in the output dir) with {@code mode}. */
     public record Template(Path source, String dest, int mode) { }
 
-    /**
-     * Every field as a record prints it, except that the token is masked and so is any user info in
-     * {@code onChangeUrl}: settings get logged, the token must not be.
-     */
-    @Override
-    public String toString() {
-        StringBuilder b = new StringBuilder("Settings[");
-        for (RecordComponent c : Settings.class.getRecordComponents()) {
+    /** Every component as a record prints it, but {@code masked} printed in place of component {@code name}. */
+    private static String print(Record r, String name, Object masked) {
+        StringBuilder b = new StringBuilder(r.getClass().getSimpleName()).append('[');
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
             Object value;
             try {
-                value = c.getAccessor().invoke(this);
+                value = c.getName().equals(name) ? masked : c.getAccessor().invoke(r);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
-            if (c.getName().equals("token")) {
-                value = token.isPresent() ? "****" : "none";
-            } else if (c.getName().equals("fileMode")) {
-                value = String.format("0%o", fileMode);
-            } else if (c.getName().equals("onChangeUrl")) {
-                value = onChangeUrl.map(Settings::withoutUserInfo).orElse("none");
-            }
-            b.append(b.length() > "Settings[".length() ? ", " : "").append(c.getName()).append('=').append(value);
+            b.append(b.charAt(b.length() - 1) == '[' ? "" : ", ").append(c.getName()).append('=').append(value);
         }
         return b.append(']').toString();
     }
@@ -139,17 +167,20 @@ public record Settings(
      * default its setting declares (and documents), so there is no second copy of it here.
      */
     public static Settings defaults(List<Reference> references) {
-        return new Settings(references, Path.of(Option.OUTPUT_DIR.defaultText),
-                Integer.parseInt(Option.FILE_MODE.defaultText, 8), OptionalInt.empty(), OptionalInt.empty(),
-                Option.HTTP_ADDRESS.defaultText, Option.HTTP_PORT.intDefault(),
-                Boolean.parseBoolean(Option.HTTP_ALLOW_REMOTE.defaultText), List.of(), Optional.empty(),
-                Option.MAX_CONNECTIONS.intDefault(), List.of(), Option.CACHE_SIZE.intDefault(),
-                Option.REFRESH_INTERVAL.durationDefault(), Optional.empty(), Option.STARTUP_TIMEOUT.durationDefault(),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Option.NOTIFY_WINDOW.durationDefault(), List.of(), List.of(),
-                choice(Log.Format.values(), Option.LOG_FORMAT), choice(Log.Level.values(), Option.LOG_LEVEL),
-                Option.ON_DEMAND_CALLS.intDefault(), Option.NOT_FOUND_TTL.durationDefault(),
-                choice(SdkEndpoint.values(), Option.SDK_ENDPOINT));
+        return new Settings(references,
+                new Output(Path.of(Option.OUTPUT_DIR.defaultText), Integer.parseInt(Option.FILE_MODE.defaultText, 8),
+                        OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of()),
+                new Http(Option.HTTP_ADDRESS.defaultText, Option.HTTP_PORT.intDefault(),
+                        Boolean.parseBoolean(Option.HTTP_ALLOW_REMOTE.defaultText), List.of(), Optional.empty(),
+                        Option.MAX_CONNECTIONS.intDefault(), choice(SdkEndpoint.values(), Option.SDK_ENDPOINT)),
+                new OnDemand(List.of(), Option.CACHE_SIZE.intDefault(), Option.ON_DEMAND_CALLS.intDefault(),
+                        Option.NOT_FOUND_TTL.durationDefault()),
+                new Refresh(Option.REFRESH_INTERVAL.durationDefault(), Optional.empty(),
+                        Option.STARTUP_TIMEOUT.durationDefault()),
+                new OnChange(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                        Option.NOTIFY_WINDOW.durationDefault()),
+                new Logging(choice(Log.Format.values(), Option.LOG_FORMAT),
+                        choice(Log.Level.values(), Option.LOG_LEVEL)));
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {

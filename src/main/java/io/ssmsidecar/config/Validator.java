@@ -50,29 +50,31 @@ final class Validator {
 
     Settings settings(List<Reference> references, Optional<String> token) {
         Settings d = Settings.defaults(references);
-        Path outputDir = outputDir(d.outputDir());
-        int fileMode = mode(Option.FILE_MODE, d.fileMode());
-        boolean allowRemote = bool(Option.HTTP_ALLOW_REMOTE, d.httpAllowRemote());
-        Duration refresh = duration(Option.REFRESH_INTERVAL, d.refreshInterval());
+        Path outputDir = outputDir(d.output().dir());
+        int fileMode = mode(Option.FILE_MODE, d.output().fileMode());
+        boolean allowRemote = bool(Option.HTTP_ALLOW_REMOTE, d.http().allowRemote());
+        Duration refresh = duration(Option.REFRESH_INTERVAL, d.refresh().interval());
         Optional<Path> pidFile = pidFile();
         Optional<String> process = text(Option.ON_CHANGE_PROCESS).filter(p -> printable(Option.ON_CHANGE_PROCESS, p));
         List<Settings.Bundle> bundles = bundles(fileMode);
         List<Settings.Template> templates = templates(fileMode);
         outputNames(references, bundles, templates);
-        return new Settings(references, outputDir, fileMode, id(Option.FILE_UID), id(Option.FILE_GID),
-                httpAddress(allowRemote, d.httpAddress()), integer(Option.HTTP_PORT, d.httpPort()),
-                allowRemote, allowedHosts(), token, integer(Option.MAX_CONNECTIONS, d.maxConnections()), allow(),
-                integer(Option.CACHE_SIZE, d.cacheSize()), refresh, maxStaleness(refresh),
-                duration(Option.STARTUP_TIMEOUT, d.startupTimeout()),
-                onChangeUrl(allowRemote), text(Option.ON_CHANGE_COMMAND).filter(c -> notBlank(Option.ON_CHANGE_COMMAND, c)),
-                signal(pidFile, process), pidFile, process,
-                duration(Option.NOTIFY_WINDOW, d.notifyWindow()),
-                bundles, templates,
-                choice(Option.LOG_FORMAT, Log.Format.values(), d.logFormat()),
-                choice(Option.LOG_LEVEL, Log.Level.values(), d.logLevel()),
-                integer(Option.ON_DEMAND_CALLS, d.onDemandCalls()),
-                duration(Option.NOT_FOUND_TTL, d.notFoundTtl()),
-                choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.sdkEndpoint()));
+        return new Settings(references,
+                new Settings.Output(outputDir, fileMode, id(Option.FILE_UID), id(Option.FILE_GID), bundles, templates),
+                new Settings.Http(httpAddress(allowRemote, d.http().address()),
+                        integer(Option.HTTP_PORT, d.http().port()), allowRemote, allowedHosts(), token, integer(Option.MAX_CONNECTIONS, d.http().maxConnections()),
+                        choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.http().sdkEndpoint())),
+                new Settings.OnDemand(allow(), integer(Option.CACHE_SIZE, d.onDemand().cacheSize()),
+                        integer(Option.ON_DEMAND_CALLS, d.onDemand().calls()),
+                        duration(Option.NOT_FOUND_TTL, d.onDemand().notFoundTtl())),
+                new Settings.Refresh(refresh, maxStaleness(refresh),
+                        duration(Option.STARTUP_TIMEOUT, d.refresh().startupTimeout())),
+                new Settings.OnChange(onChangeUrl(allowRemote),
+                        text(Option.ON_CHANGE_COMMAND).filter(c -> notBlank(Option.ON_CHANGE_COMMAND, c)),
+                        signal(pidFile, process), pidFile, process,
+                        duration(Option.NOTIFY_WINDOW, d.onChange().window())),
+                new Settings.Logging(choice(Option.LOG_FORMAT, Log.Format.values(), d.logging().format()),
+                        choice(Option.LOG_LEVEL, Log.Level.values(), d.logging().level())));
     }
 
     // ---- scalar kinds -------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  *   <li>{@code "double-quoted"}: {@code \\}, {@code \"}, {@code \n}, {@code \r}, {@code \t} and {@code \$} are escapes;
  *       any other backslash is an error. Nothing is expanded.</li>
  *   <li>After a closing quote only spaces or a {@code # comment} may follow. A value never spans lines.</li>
- *   <li>A later line for the same KEY wins over an earlier one.</li>
+ *   <li>A later line for the same KEY wins over an earlier one. A value cannot hold a NUL character.</li>
  * </ul>
  * Errors name the file, the line number and the key, never the line's text (it may hold a literal secret).
  */
@@ -87,7 +87,13 @@ final class EnvFile {
                 throw new ExecException(ExitCode.CONFIG, where + ": the name before '=' is not a variable name "
                         + "(allowed: letters, digits and _, not starting with a digit)");
             }
-            out.put(key, value(trimmed.substring(eq + 1).strip(), where + " (" + key + ")"));
+            String value = value(trimmed.substring(eq + 1).strip(), where + " (" + key + ")");
+            if (value.indexOf('\0') >= 0) {
+                // The command's environment cannot hold it: exec would fail later with an internal error.
+                throw new ExecException(ExitCode.CONFIG, where + " (" + key + "): the value contains a NUL character, "
+                        + "which an environment variable cannot hold");
+            }
+            out.put(key, value);
         }
         return out;
     }

@@ -11,7 +11,7 @@ import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.source.SsmParameterSource;
-import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Failure;
 import io.ssmsidecar.store.Resolver;
 import io.ssmsidecar.store.Secret;
@@ -102,13 +102,13 @@ public final class Exec {
             merged.putAll(env);
             Settings settings = SettingsLoader.load(request.settingsFlags(), merged,
                     request.noFail() ? Map.of("SIDECAR_STARTUP_TIMEOUT", NO_FAIL_TIMEOUT) : Map.of());
-            Log.configure(err, settings.logFormat(), settings.logLevel());
+            Log.configure(err, settings.logging().format(), settings.logging().level());
             // Only variables become variables: secrets declared in a config file are not exported.
             List<Reference> references = References.fromEnv(merged);
             Path program = CommandLocator.locate(request.command().get(0), merged.get("PATH"));
             Launcher launcher = launchers.get();
             Map<String, String> childEnv = references.isEmpty() ? merged
-                    : resolve(merged, references, request, settings.startupTimeout(), err);
+                    : resolve(merged, references, request, settings.refresh().startupTimeout(), err);
             return launcher.launch(program, request.command(), childEnv);
         } catch (ExecException e) {
             err.println("ssm-sidecar exec: " + e.getMessage());

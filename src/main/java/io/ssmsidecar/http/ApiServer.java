@@ -8,7 +8,6 @@ import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.util.JavalinBindException;
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SigningCredentials;
@@ -22,9 +21,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -40,11 +44,14 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Requests run on the pool's threads, not on virtual threads: every handler answers from memory or
  * waits asynchronously, and handing each short request to a virtual thread cost a third of the
  * throughput (measured in bench/RESULTS.md). Requests whose line and headers exceed
- * {@value #MAX_HEADER_BYTES} bytes are refused by Jetty (414 or 431). Before routing, every request passes
- * {@link Edge}: no proxy headers, a loopback or listed {@code Host}, and no method override.
+ * {@value #MAX_HEADER_BYTES} bytes are refused by Jetty (414 or 431). A body is read by {@link BodyGate} before any
+ * handler runs, asynchronously and within {@link BodyGate#BODY_TIMEOUT}, so a client that stalls holds no thread.
+ * Before routing, every request passes {@link Edge}: no proxy headers, a loopback or listed {@code Host}, and no
+ * method override.
  */
 public final class ApiServer implements AutoCloseable {
     static final int MAX_THREADS = 16;
+    static final int RESPONDER_THREADS = 2;
     static final int MAX_HEADER_BYTES = 8 * 1024;
     static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     private static final Duration STOP_TIMEOUT = Duration.ofMillis(1800);
@@ -69,7 +76,8 @@ public final class ApiServer implements AutoCloseable {
      * @param address        IP address to bind ({@code SIDECAR_HTTP_ADDRESS}), or {@code localhost}
      * @param port           TCP port; 0 picks a free port (see {@link ApiServer#port()})
      * @param token          the value every secret-bearing request must carry in {@code X-Aws-Parameters-Secrets-Token}
-     * @param maxConnections secret-bearing requests served at once before 429 (long-polls included)
+     * @param maxConnections requests waiting at once, per kind (long-polls; on-demand fetches), before 429; requests
+     *                       answered from memory take no place
      * @param allowRemote    must be true to bind an address other than loopback
      * @param allowedHosts   names a request's {@code Host} may carry besides loopback ones
      *                       ({@code SIDECAR_ALLOWED_HOSTS}; see {@link Edge})
@@ -106,12 +114,6 @@ public final class ApiServer implements AutoCloseable {
             return address.equalsIgnoreCase("localhost") ? InetAddress.getLoopbackAddress().getHostAddress() : address;
         }
 
-        /** The HTTP settings with the token the caller resolved (configured or generated). */
-        public static Options from(Settings settings, String token) {
-            return new Options(settings.httpAddress(), settings.httpPort(), token, settings.maxConnections(),
-                    settings.httpAllowRemote(), settings.allowedHosts());
-        }
-
         private static boolean loopback(String address) {
             if (address.equalsIgnoreCase("localhost")) {
                 return true;
@@ -131,6 +133,11 @@ public final class ApiServer implements AutoCloseable {
     private final Options options;
     private final SecretsBackend backend;
     private final QueuedThreadPool threads;
+    /**
+     * Writes answers decided later (long-polls, on-demand fetches): off the request pool, so a burst of them (a
+     * thousand misses timing out together) never queues in front of a probe or a declared read.
+     */
+    private final ExecutorService responder;
     private final ChangeWaiters waiters;
     /** Counts requests in flight; once shut down, answers new ones on open connections with 503. */
     private final GracefulHandler graceful = new GracefulHandler();
@@ -140,15 +147,21 @@ public final class ApiServer implements AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * Who may call the endpoint that answers the app's own AWS SDK ({@code SIDECAR_SDK_ENDPOINT}): nobody, requests
+     * whose SigV4 signature verifies with the sidecar's own credentials, or any loopback caller.
+     */
+    public enum SdkMode { OFF, VERIFY, TRUST_LOOPBACK }
+
+    /**
      * Who may call the SDK endpoint ({@code POST /}, SSM's wire protocol): the mode of {@code SIDECAR_SDK_ENDPOINT},
      * the credentials and region {@code verify} checks signatures with, and the clock it checks their date against.
      */
-    public record SdkAccess(Settings.SdkEndpoint mode, Optional<SigningCredentials> credentials, Clock clock) {
+    public record SdkAccess(SdkMode mode, Optional<SigningCredentials> credentials, Clock clock) {
         public SdkAccess {
             Objects.requireNonNull(mode, "mode");
             Objects.requireNonNull(credentials, "credentials");
             Objects.requireNonNull(clock, "clock");
-            if (mode == Settings.SdkEndpoint.VERIFY && credentials.isEmpty()) {
+            if (mode == SdkMode.VERIFY && credentials.isEmpty()) {
                 throw new IllegalArgumentException("SIDECAR_SDK_ENDPOINT=verify needs the AWS credentials of the SSM "
                         + "client to check signatures with, and this parameter source has none");
             }
@@ -156,7 +169,7 @@ public final class ApiServer implements AutoCloseable {
 
         /** The endpoint answers every call with a message saying how to turn it on. */
         public static SdkAccess off() {
-            return new SdkAccess(Settings.SdkEndpoint.OFF, Optional.empty(), Clock.systemUTC());
+            return new SdkAccess(SdkMode.OFF, Optional.empty(), Clock.systemUTC());
         }
     }
 
@@ -166,14 +179,20 @@ public final class ApiServer implements AutoCloseable {
         this.threads = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
         threads.setName("http");
         threads.setDaemon(true);
-        this.waiters = new ChangeWaiters(backend::snapshot, threads);
+        this.responder = Executors.newFixedThreadPool(RESPONDER_THREADS, r -> {
+            Thread t = new Thread(r, "http-respond");
+            t.setDaemon(true);
+            return t;
+        });
+        this.waiters = new ChangeWaiters(backend::snapshot, responder);
         Guard guard = new Guard(options.token(), options.maxConnections());
         NativeEndpoints own = new NativeEndpoints(backend, waiters, metrics);
-        CompatEndpoints compat = new CompatEndpoints(backend, threads);
+        CompatEndpoints compat = new CompatEndpoints(backend, responder);
         Edge edge = new Edge(options.allowedHosts(), options.address());
-        SdkEndpoint sdkEndpoint = new SdkEndpoint(backend, sdk, threads);
+        SdkEndpoint sdkEndpoint = new SdkEndpoint(backend, sdk, responder);
+        BodyGate bodies = new BodyGate(request -> readsBody(request, edge, sdkEndpoint), BodyGate.BODY_TIMEOUT);
         this.app = Javalin.create(cfg -> {
-            configure(cfg, metrics);
+            configure(cfg, metrics, bodies, edge);
             // Before routing, so it covers every route, probes and unknown paths included.
             cfg.routes.before(edge::check);
             route(cfg, guard, Route.LIST_SECRETS, own::list);
@@ -214,7 +233,24 @@ public final class ApiServer implements AutoCloseable {
                 Objects.requireNonNull(metrics, "metrics"), Objects.requireNonNull(sdk, "sdk"));
     }
 
-    private void configure(JavalinConfig cfg, PrometheusMetrics metrics) {
+    /**
+     * Whether {@link BodyGate} reads a request's body: only {@code POST /} (the one route that takes one), and only
+     * when its head passed the edge and the SDK endpoint's caller checks; any other request is refused or served
+     * without its body being read.
+     */
+    private static boolean readsBody(Request request, Edge edge, SdkEndpoint sdk) {
+        if (!HttpMethod.POST.is(request.getMethod())
+                || !Route.SDK_ENDPOINT.template.equals(request.getHttpURI().getCanonicalPath())) {
+            return false;
+        }
+        HttpFields headers = request.getHeaders();
+        String targetHost = request.getHttpURI().getHost();
+        String local = Request.getLocalAddr(request);
+        return edge.refusal(headers::get, targetHost, local) == null
+                && sdk.readsBody(headers::get, Request.getRemoteAddr(request), targetHost, local);
+    }
+
+    private void configure(JavalinConfig cfg, PrometheusMetrics metrics, BodyGate bodies, Edge edge) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.startup.startupWatcherEnabled = false;
@@ -228,8 +264,12 @@ public final class ApiServer implements AutoCloseable {
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
         server.setStopAtShutdown(false);
         server.setHandler(graceful);
+        // Bodies are read (asynchronously, with a deadline) before a request reaches a thread Javalin would hold.
+        graceful.setHandler(bodies);
+        org.eclipse.jetty.server.Handler.Wrapper noPath = edge.targetsWithoutPath();
+        bodies.setHandler(noPath);
         // Javalin attaches its servlet inside the innermost wrapper: behind this one, it never sees the override header.
-        graceful.setHandler(Edge.methodAsSent());
+        noPath.setHandler(Edge.methodAsSent());
         cfg.unsafe.jettyInternal.server = server;
         cfg.jetty.modifyHttpConfiguration(http -> {
             http.setRequestHeaderSize(MAX_HEADER_BYTES);
@@ -284,6 +324,7 @@ public final class ApiServer implements AutoCloseable {
             closed = true;
             backend.removeSnapshotListener(waiters);
             stopQuietly();
+            responder.shutdown();
             if (e instanceof JavalinBindException) {
                 BindException bind = new BindException("cannot listen on " + options.address() + ":" + options.port()
                         + ": " + rootCause(e).getMessage());
@@ -350,6 +391,7 @@ public final class ApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         stopQuietly();
+        responder.shutdown();
         LOG.info("http API stopped", "ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
     }
 

@@ -122,8 +122,8 @@ final class CompatEndpoints {
 
     /**
      * Answers at once when the parameter is at hand (declared or cached: the common case, kept synchronous). Otherwise
-     * the request thread is released and the answer is written when the on-demand fetch completes; the request keeps
-     * its place under the connection cap until then.
+     * the request thread is released and the answer is written when the on-demand fetch completes; the request takes
+     * a place of the on-demand kind ({@link Guard.Wait#ON_DEMAND}, 429 when none is free) until then.
      */
     static <T> void whenFetched(Context ctx, Executor responder, CompletableFuture<T> fetch, Answer<T> answer)
             throws SourceException, NotAllowedException {
@@ -131,7 +131,7 @@ final class CompatEndpoints {
             answer.write(OnDemandFetcher.resultOf(fetch));
             return;
         }
-        Guard.Permit permit = Guard.handOff(ctx);
+        Guard.Permit permit = Guard.handOff(ctx, Guard.Wait.ON_DEMAND);
         ctx.future(() -> fetch.whenCompleteAsync((p, e) -> permit.release(), responder).thenAccept(value -> {
             try {
                 answer.write(value);

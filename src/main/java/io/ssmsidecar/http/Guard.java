@@ -5,6 +5,7 @@ import io.javalin.http.Handler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Semaphore;
@@ -13,54 +14,56 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The checks every request passes before its handler runs (after {@link Edge}'s proxy and {@code Host} checks,
  * which run before routing), in this order: unknown or repeated query parameters (400), then for
- * secret-bearing routes the token (401 missing, 403 wrong; compared in constant time), and the concurrency
- * cap (429). Probes ({@code /ping}, {@code /healthz}, {@code /readyz}, {@code /metrics}) skip the last
- * two so an orchestrator's health check still answers when the API is saturated.
+ * secret-bearing routes the token (401 missing, 403 wrong; compared in constant time). Probes ({@code /ping},
+ * {@code /healthz}, {@code /readyz}, {@code /metrics}) skip the token.
  *
- * <p>The cap counts requests in progress, including long-polls waiting for a change, not TCP
- * connections: Jetty keeps idle keep-alive connections cheaply (no thread), and what a flood exhausts
- * is handler work and SSM calls. A permit is held until the response is decided.
+ * <p>The cap (429) counts requests that wait, not requests: a request answered from memory (probes, declared
+ * secrets) takes no place and is never refused for capacity, whatever else is going on. A request that waits takes a
+ * place when it starts waiting ({@link #handOff}) from the capacity of its kind: long-polls waiting for a change, and
+ * requests waiting for an on-demand fetch, each up to {@code SIDECAR_MAX_CONNECTIONS}. So a flood of misses cannot
+ * refuse long-polls, and neither can refuse a declared read or a probe.
  */
 final class Guard {
     static final String TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token";
     private static final String ROUTE_ATTRIBUTE = "ssm-sidecar.route";
-    private static final String PERMIT_ATTRIBUTE = "ssm-sidecar.permit";
+    private static final String GUARD_ATTRIBUTE = "ssm-sidecar.guard";
 
-    private final byte[] token;
-    private final Semaphore permits;
-    private final int maxConcurrent;
+    /** What a request waits for; each kind has a capacity of its own. */
+    enum Wait {
+        LONG_POLL("long-polls waiting for a change"),
+        ON_DEMAND("requests waiting for an on-demand fetch");
 
-    Guard(String token, int maxConcurrent) {
-        this.token = token.getBytes(StandardCharsets.UTF_8);
-        this.permits = new Semaphore(maxConcurrent);
-        this.maxConcurrent = maxConcurrent;
+        final String what;
+
+        Wait(String what) {
+            this.what = what;
+        }
     }
 
-    /** {@code handler} behind the checks of {@code route}; the permit is released when it returns. */
+    private final byte[] token;
+    private final Map<Wait, Semaphore> places = new EnumMap<>(Wait.class);
+    private final int maxWaiting;
+
+    Guard(String token, int maxWaiting) {
+        this.token = token.getBytes(StandardCharsets.UTF_8);
+        for (Wait w : Wait.values()) {
+            places.put(w, new Semaphore(maxWaiting));
+        }
+        this.maxWaiting = maxWaiting;
+    }
+
+    /** {@code handler} behind the checks of {@code route}. */
     Handler wrap(Route route, Handler handler) {
         return ctx -> {
             ctx.attribute(ROUTE_ATTRIBUTE, route.template);
             checkQuery(ctx, route);
-            if (!route.servesSecrets) {
-                handler.handle(ctx);
-                return;
-            }
-            if (route.tokenChecked) {
-                checkToken(ctx.header(TOKEN_HEADER));
-            }
-            if (!permits.tryAcquire()) {
-                throw new ApiError(429, "TooManyRequests",
-                        "more than " + maxConcurrent + " requests in progress (SIDECAR_MAX_CONNECTIONS); retry shortly");
-            }
-            Permit permit = new Permit(permits);
-            ctx.attribute(PERMIT_ATTRIBUTE, permit);
-            try {
-                handler.handle(ctx);
-            } finally {
-                if (!permit.handedOff) {
-                    permit.release();
+            if (route.servesSecrets) {
+                if (route.tokenChecked) {
+                    checkToken(ctx.header(TOKEN_HEADER));
                 }
+                ctx.attribute(GUARD_ATTRIBUTE, this);
             }
+            handler.handle(ctx);
         };
     }
 
@@ -71,16 +74,22 @@ final class Guard {
     }
 
     /**
-     * Takes over the request's permit for a response decided later (a long-poll); the caller must
+     * A place for a request whose response is decided later (a long-poll, an on-demand fetch); the caller must
      * {@link Permit#release()} it when the response is decided.
+     *
+     * @throws ApiError 429 when every place of that kind is taken
      */
-    static Permit handOff(Context ctx) {
-        Permit permit = ctx.attribute(PERMIT_ATTRIBUTE);
-        if (permit == null) {
-            throw new IllegalStateException("no permit: route " + route(ctx) + " is not capped");
+    static Permit handOff(Context ctx, Wait kind) {
+        Guard guard = ctx.attribute(GUARD_ATTRIBUTE);
+        if (guard == null) {
+            throw new IllegalStateException("no place: route " + route(ctx) + " is not capped");
         }
-        permit.handedOff = true;
-        return permit;
+        Semaphore pool = guard.places.get(kind);
+        if (!pool.tryAcquire()) {
+            throw new ApiError(429, "TooManyRequests", "more than " + guard.maxWaiting + " " + kind.what
+                    + " (SIDECAR_MAX_CONNECTIONS); retry shortly");
+        }
+        return new Permit(pool);
     }
 
     private void checkToken(String presented) {
@@ -108,11 +117,10 @@ final class Guard {
         }
     }
 
-    /** One request's place under the cap; released exactly once. */
+    /** One waiting request's place under the cap; released exactly once. */
     static final class Permit {
         private final Semaphore permits;
         private final AtomicBoolean released = new AtomicBoolean();
-        private volatile boolean handedOff;
 
         Permit(Semaphore permits) {
             this.permits = permits;

@@ -83,7 +83,7 @@ final class NativeEndpoints {
             notModified(ctx, secret);
             return;
         }
-        Guard.Permit permit = Guard.handOff(ctx);
+        Guard.Permit permit = Guard.handOff(ctx, Guard.Wait.LONG_POLL);
         ctx.future(() -> waiters.await(key, secret.versionTag(), wait.get())
                 .whenComplete((done, failure) -> permit.release())
                 .thenRun(() -> {

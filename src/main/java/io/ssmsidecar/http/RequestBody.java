@@ -43,10 +43,16 @@ final class RequestBody {
                         yield NESTED;
                     }
                 };
-                // An explicit null is the member left out, as the service reads it.
+                // An explicit null is the member left out, as the service reads it; given again, the last one counts.
                 if (value != null) {
                     members.put(field, value);
+                } else {
+                    members.remove(field);
                 }
+            }
+            // A second document after the first would be read by nothing here, but perhaps by a proxy in between.
+            if (parser.nextToken() != null) {
+                throw serialization("the request body must be one JSON object with nothing after it");
             }
         } catch (IOException e) {
             throw serialization("the request body is not valid JSON");

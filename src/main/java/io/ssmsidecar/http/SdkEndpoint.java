@@ -1,7 +1,6 @@
 package io.ssmsidecar.http;
 
 import io.javalin.http.Context;
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
@@ -25,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 
 /**
  * {@code POST /} in SSM's own wire protocol (AWS JSON 1.1), so an app's unchanged AWS SDK or CLI pointed here with
@@ -76,7 +76,7 @@ final class SdkEndpoint {
     }
 
     private final SecretsBackend backend;
-    private final Settings.SdkEndpoint mode;
+    private final ApiServer.SdkMode mode;
     private final SigV4Check signatures;
     /** Writes answers that waited for an on-demand fetch (see {@link CompatEndpoints#whenFetched}). */
     private final Executor responder;
@@ -85,19 +85,34 @@ final class SdkEndpoint {
         this.backend = backend;
         this.responder = responder;
         this.mode = access.mode();
-        this.signatures = access.mode() == Settings.SdkEndpoint.VERIFY
+        this.signatures = access.mode() == ApiServer.SdkMode.VERIFY
                 ? new SigV4Check(access.credentials().orElseThrow(), access.clock()) : null;
+    }
+
+    /**
+     * Whether a {@code POST /} may have its body read, judged from its head alone: the endpoint is on, and the caller
+     * passed what can be checked without the body (a loopback caller naming a loopback host in {@code trust-loopback},
+     * an {@code Authorization} header in {@code verify}). A request refused here is refused by {@link #handle} before
+     * it needs the body, which is then never read (see {@link BodyGate}).
+     */
+    boolean readsBody(Function<String, String> header, String remoteAddress, String targetHost, String localAddress) {
+        return switch (mode) {
+            case OFF -> false;
+            case TRUST_LOOPBACK -> isLoopback(remoteAddress) && loopbackHost(header, targetHost, localAddress);
+            case VERIFY -> header.apply("Authorization") != null;
+        };
     }
 
     /** {@code POST /}: caller check, then the operation named by {@code X-Amz-Target}. */
     void handle(Context ctx) throws SourceException, NotAllowedException {
         ctx.header(REQUEST_ID_HEADER, UUID.randomUUID().toString());
-        if (mode == Settings.SdkEndpoint.OFF) {
+        if (mode == ApiServer.SdkMode.OFF) {
             throw new ApiError(403, "AccessDeniedException", "the SDK endpoint is off; set SIDECAR_SDK_ENDPOINT=verify "
                     + "(or trust-loopback) on the sidecar to serve the app's AWS SDK here");
         }
         String target = ctx.header("X-Amz-Target");
-        byte[] body = ctx.bodyAsBytes();
+        // Read by BodyGate before this handler, within its deadline; never from the request stream here.
+        byte[] body = BodyGate.body(ctx);
         authorize(ctx, Operation.serviceOf(target), body);
         Operation operation = Operation.of(target);
         if (operation == null) {
@@ -114,7 +129,8 @@ final class SdkEndpoint {
             case GET_PARAMETERS_BY_PATH -> CompletableFuture.completedFuture(getParametersByPath(request));
             case GET_SECRET_VALUE -> getSecretValue(request);
         };
-        CompatEndpoints.whenFetched(ctx, responder, answer.exceptionally(SdkEndpoint::asServiceFailure),
+        CompletableFuture<byte[]> served = answer.exceptionally(SdkEndpoint::asServiceFailure);
+        CompatEndpoints.whenFetched(ctx, responder, served,
                 bytes -> ctx.status(200).contentType(CONTENT_TYPE).result(bytes));
     }
 
@@ -131,15 +147,28 @@ final class SdkEndpoint {
     }
 
     private void authorize(Context ctx, String service, byte[] body) {
-        if (mode == Settings.SdkEndpoint.TRUST_LOOPBACK) {
+        if (mode == ApiServer.SdkMode.TRUST_LOOPBACK) {
             if (!isLoopback(ctx.req().getRemoteAddr())) {
                 throw new ApiError(403, "AccessDeniedException", "SIDECAR_SDK_ENDPOINT=trust-loopback serves "
                         + "loopback callers only");
+            }
+            // No credential is checked here, so SIDECAR_ALLOWED_HOSTS (and a non-loopback listen address) do not
+            // widen it: a page that rebinds a listed name to 127.0.0.1 must not read secrets without one.
+            if (!loopbackHost(ctx::header, ctx.req().getServerName(), ctx.req().getLocalAddr())) {
+                throw new ApiError(400, "ForeignHost", "SIDECAR_SDK_ENDPOINT=trust-loopback serves requests whose "
+                        + "Host is a loopback name only: localhost, 127.0.0.1 or [::1] (SIDECAR_ALLOWED_HOSTS does "
+                        + "not apply to it)");
             }
             return;
         }
         signatures.verify(new SigV4Check.Request(ctx.method().name(), ctx.path(), ctx.queryString(),
                 name -> Collections.list(ctx.req().getHeaders(name)), body), service);
+    }
+
+    private static boolean loopbackHost(Function<String, String> header, String targetHost, String localAddress) {
+        String host = header.apply("Host");
+        return host != null ? Edge.LOOPBACK_ONLY.accepted(host)
+                : Edge.LOOPBACK_ONLY.authorityAccepted(targetHost, localAddress);
     }
 
     private static boolean isLoopback(String address) {

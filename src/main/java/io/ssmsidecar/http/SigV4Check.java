@@ -18,13 +18,16 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies a request's AWS Signature Version 4 with the credentials the sidecar resolved itself, as AWS would:
- * the canonical request is rebuilt from the method, path, the signed headers as received and the body's SHA-256;
+ * the canonical request is rebuilt from the method, path, the signed headers as received and the body's SHA-256
+ * ({@code host}, and {@code x-amz-target} and {@code content-type} when sent, must be among them);
  * the date must be within {@value #SKEW_MINUTES} minutes of this host's clock; the scope must name the expected
  * service and the sidecar's region; a session token must be the sidecar's. Signatures are compared in constant time.
  *
@@ -38,7 +41,10 @@ import javax.crypto.spec.SecretKeySpec;
 final class SigV4Check {
     static final int SKEW_MINUTES = 5;
     static final Duration RESOLVE_AGAIN_EVERY = Duration.ofSeconds(10);
+    /** Headers that choose what the body means: when sent, they must be signed, so a captured request keeps them. */
+    static final List<String> MUST_SIGN_WHEN_PRESENT = List.of("x-amz-target", "content-type");
     private static final String ALGORITHM = "AWS4-HMAC-SHA256";
+    private static final Pattern WHITESPACE_RUN = Pattern.compile("[ \\t\\n\\u000b\\f\\r]+");
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final Log LOG = Log.get(SigV4Check.class);
 
@@ -77,6 +83,13 @@ final class SigV4Check {
         if (amzDate == null || !auth.signedHeaders().contains("host")) {
             throw refuse("IncompleteSignatureException", "no X-Amz-Date header or host not signed",
                     "The request must carry X-Amz-Date and sign the host header", auth.accessKeyId());
+        }
+        for (String name : MUST_SIGN_WHEN_PRESENT) {
+            if (request.first(name) != null && !auth.signedHeaders().contains(name)) {
+                throw refuse("IncompleteSignatureException", name + " not signed",
+                        "The request must sign the " + name + " header it carries (every AWS SDK and the CLI do): "
+                                + "unsigned, the operation or the body's reading could be swapped", auth.accessKeyId());
+            }
         }
         checkDate(amzDate, auth);
         if (!auth.region().equals(credentials.region())) {
@@ -200,7 +213,7 @@ final class SigV4Check {
             List<String> values = request.headers().apply(name);
             List<String> trimmed = new ArrayList<>();
             for (String v : values == null ? List.<String>of() : values) {
-                trimmed.add(v.strip().replaceAll(" +", " "));
+                trimmed.add(canonicalValue(v));
             }
             canonical.append(name).append(':').append(String.join(",", trimmed)).append('\n');
         }
@@ -209,6 +222,17 @@ final class SigV4Check {
         String scope = auth.date() + "/" + auth.region() + "/" + auth.service() + "/aws4_request";
         return bytes(ALGORITHM + "\n" + amzDate + "\n" + scope + "\n"
                 + HexFormat.of().formatHex(sha256(bytes(canonical.toString()))));
+    }
+
+    /**
+     * A header value as the AWS SDKs sign it: each run of spaces, tabs and line breaks one space, none at either end
+     * (a tab left as it was made every request with one in a signed header fail).
+     */
+    static String canonicalValue(String value) {
+        String collapsed = WHITESPACE_RUN.matcher(value).replaceAll(" ");
+        int start = collapsed.startsWith(" ") ? 1 : 0;
+        int end = collapsed.length() > start && collapsed.endsWith(" ") ? collapsed.length() - 1 : collapsed.length();
+        return collapsed.substring(start, end);
     }
 
     private ApiError refuse(String code, String why, String message, String accessKeyId) {
@@ -266,8 +290,12 @@ final class SigV4Check {
             if (scope.length != 5 || !scope[4].equals("aws4_request") || !scope[1].matches("[0-9]{8}")) {
                 throw incomplete("Credential must be <access key id>/<yyyyMMdd>/<region>/<service>/aws4_request");
             }
-            return new Authorization(scope[0], scope[1], scope[2], scope[3],
-                    List.of(signed.toLowerCase(Locale.ROOT).split(";")), signature);
+            List<String> signedHeaders = List.of(signed.toLowerCase(Locale.ROOT).split(";"));
+            if (Set.copyOf(signedHeaders).size() != signedHeaders.size()) {
+                // Each repetition would add the header's value to the canonical request again: quadratic work.
+                throw incomplete("SignedHeaders must name each header once");
+            }
+            return new Authorization(scope[0], scope[1], scope[2], scope[3], signedHeaders, signature);
         }
 
         private static ApiError incomplete(String message) {

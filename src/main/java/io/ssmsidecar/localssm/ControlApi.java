@@ -37,80 +37,88 @@ final class ControlApi implements HttpHandler {
     public void handle(HttpExchange exchange) throws IOException {
         String route = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
         byte[] body = SsmEndpoint.readBody(exchange.getRequestBody());
-        Runnable afterAnswer = null;
-        int status = 200;
-        JsonNode answer;
+        Answer answer;
         try {
-            switch (route) {
-                case "GET /_localssm/health" -> answer = json.createObjectNode().put("status", "ok");
-                case "GET /_localssm/counters" -> answer = counters();
-                case "POST /_localssm/reset-counters" -> {
-                    ssm.counters().reset();
-                    ssm.clearCalls();
-                    answer = counters();
-                }
-                case "GET /_localssm/calls" -> answer = calls(query(exchange, "operation"));
-                case "GET /_localssm/faults" -> answer = faults();
-                case "DELETE /_localssm/faults" -> {
-                    ssm.faults().clear();
-                    answer = faults();
-                }
-                case "POST /_localssm/faults" -> {
-                    JsonNode request = object(body);
-                    afterAnswer = applyFaults(request);
-                    answer = faults();
-                }
-                case "POST /_localssm/parameters" -> {
-                    JsonNode request = object(body);
-                    checkKeys(request, List.of("name", "value", "type"));
-                    long version = ssm.put(text(request, "name"), text(request, "value"),
-                            request.hasNonNull("type") ? text(request, "type") : "String");
-                    answer = json.createObjectNode().put("version", version);
-                }
-                case "POST /_localssm/secrets" -> {
-                    JsonNode request = object(body);
-                    checkKeys(request, List.of("id", "secretString", "secretBinary", "stages"));
-                    if (request.has("secretString") == request.has("secretBinary")) {
-                        throw new IllegalArgumentException("give exactly one of 'secretString' and 'secretBinary'");
-                    }
-                    byte[] binary = null;
-                    if (request.has("secretBinary")) {
-                        try {
-                            binary = java.util.Base64.getDecoder().decode(text(request, "secretBinary"));
-                        } catch (IllegalArgumentException e) {
-                            throw new IllegalArgumentException("'secretBinary' must be base64");
-                        }
-                    }
-                    List<String> stages = new ArrayList<>();
-                    if (request.has("stages")) {
-                        if (!request.get("stages").isArray()) {
-                            throw new IllegalArgumentException("'stages' must be an array of strings");
-                        }
-                        request.get("stages").forEach(n -> stages.add(n.asText()));
-                    }
-                    answer = json.createObjectNode().put("versionId", ssm.putSecret(text(request, "id"),
-                            request.has("secretString") ? text(request, "secretString") : null, binary, stages));
-                }
-                default -> {
-                    status = 404;
-                    answer = message("no such control route: " + route + "; routes: GET health, GET counters, "
-                            + "POST reset-counters, GET calls[?operation=], GET|POST|DELETE faults, POST parameters, "
-                            + "POST secrets (all under " + PREFIX + ")");
-                }
-            }
+            answer = answer(route, exchange, body);
         } catch (IllegalArgumentException e) {
-            status = 400;
-            answer = message(e.getMessage());
+            answer = new Answer(400, message(e.getMessage()), null);
         }
-        byte[] bytes = json.writeValueAsBytes(answer);
+        byte[] bytes = json.writeValueAsBytes(answer.body());
         exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.sendResponseHeaders(answer.status(), bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
-        if (afterAnswer != null) {
-            afterAnswer.run();
+        if (answer.afterwards() != null) {
+            answer.afterwards().run();
         }
+    }
+
+    /** What a control request gets, and what runs once it has it (a fault applied after its own answer). */
+    private record Answer(int status, JsonNode body, Runnable afterwards) {
+        Answer(JsonNode body) {
+            this(200, body, null);
+        }
+    }
+
+    /** The answer for one route; a bad request body throws {@link IllegalArgumentException} (400). */
+    private Answer answer(String route, HttpExchange exchange, byte[] body) throws IOException {
+        return switch (route) {
+            case "GET /_localssm/health" -> new Answer(json.createObjectNode().put("status", "ok"));
+            case "GET /_localssm/counters" -> new Answer(counters());
+            case "POST /_localssm/reset-counters" -> {
+                ssm.counters().reset();
+                ssm.clearCalls();
+                yield new Answer(counters());
+            }
+            case "GET /_localssm/calls" -> new Answer(calls(query(exchange, "operation")));
+            case "GET /_localssm/faults" -> new Answer(faults());
+            case "DELETE /_localssm/faults" -> {
+                ssm.faults().clear();
+                yield new Answer(faults());
+            }
+            case "POST /_localssm/faults" -> {
+                Runnable afterwards = applyFaults(object(body));
+                yield new Answer(200, faults(), afterwards);
+            }
+            case "POST /_localssm/parameters" -> new Answer(putParameter(object(body)));
+            case "POST /_localssm/secrets" -> new Answer(putSecret(object(body)));
+            default -> new Answer(404, message("no such control route: " + route + "; routes: GET health, GET counters, "
+                    + "POST reset-counters, GET calls[?operation=], GET|POST|DELETE faults, POST parameters, "
+                    + "POST secrets (all under " + PREFIX + ")"), null);
+        };
+    }
+
+    private ObjectNode putParameter(JsonNode request) {
+        checkKeys(request, List.of("name", "value", "type"));
+        long version = ssm.put(text(request, "name"), text(request, "value"),
+                request.hasNonNull("type") ? text(request, "type") : "String");
+        return json.createObjectNode().put("version", version);
+    }
+
+    /** A secret version: {@code id} a name or a full ARN, one of secretString or secretBinary (base64), stages. */
+    private ObjectNode putSecret(JsonNode request) {
+        checkKeys(request, List.of("id", "secretString", "secretBinary", "stages"));
+        if (request.has("secretString") == request.has("secretBinary")) {
+            throw new IllegalArgumentException("give exactly one of 'secretString' and 'secretBinary'");
+        }
+        byte[] binary = null;
+        if (request.has("secretBinary")) {
+            try {
+                binary = java.util.Base64.getDecoder().decode(text(request, "secretBinary"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'secretBinary' must be base64");
+            }
+        }
+        List<String> stages = new ArrayList<>();
+        if (request.has("stages")) {
+            if (!request.get("stages").isArray()) {
+                throw new IllegalArgumentException("'stages' must be an array of strings");
+            }
+            request.get("stages").forEach(n -> stages.add(n.asText()));
+        }
+        return json.createObjectNode().put("versionId", ssm.putSecret(text(request, "id"),
+                request.has("secretString") ? text(request, "secretString") : null, binary, stages));
     }
 
     private ObjectNode counters() {

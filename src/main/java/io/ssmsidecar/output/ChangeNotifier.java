@@ -2,12 +2,11 @@ package io.ssmsidecar.output;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.json.Jackson;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
-import io.ssmsidecar.store.Backoff;
-import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.schedule.Backoff;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import java.io.IOException;
@@ -43,6 +42,20 @@ import java.util.random.RandomGenerator;
  */
 public final class ChangeNotifier implements AutoCloseable {
     private static final Log LOG = Log.get(ChangeNotifier.class);
+    /**
+     * How long a change command may run before it is killed: a hook that hangs must not hold the notify thread (and
+     * with it every later notification) for ever, and half a minute is ample for a reload script.
+     */
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * POST attempts per notification: with {@link #URL_BACKOFF} they span a few seconds, enough for a receiver that
+     * is restarting; keys not delivered then go out with the next change, so nothing is lost by giving up.
+     */
+    public static final int URL_ATTEMPTS = 5;
+    /** The wait between POST attempts: 250 ms doubling, at most 5 s, full jitter. */
+    static final Backoff URL_BACKOFF = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(5));
+    /** A signal name as {@code kill -s} takes it; which names are allowed is the config's decision. */
+    private static final java.util.regex.Pattern SIGNAL_NAME = java.util.regex.Pattern.compile("[A-Z][A-Z0-9]*");
 
     /**
      * @param url             POST target (JSON body), if any
@@ -66,17 +79,18 @@ public final class ChangeNotifier implements AutoCloseable {
     private final Clock clock;
     private final Metrics metrics;
     private final RandomGenerator random;
-    private final Backoff urlBackoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(5));
 
     private final Object lock = new Object();
     private final Set<String> pendingKeys = new TreeSet<>();
     private Snapshot pendingSnapshot;
     private boolean windowOpen;
+    private Scheduler.Task pendingFlush;
+    private boolean closed;
 
     // URL delivery; touched only on the scheduler thread, where flushes and retries run one at a time.
     private final Set<String> urlUndelivered = new TreeSet<>();
     private Snapshot urlSnapshot;
-    private Scheduler.Task urlRetry;
+    private volatile Scheduler.Task urlRetry;
 
     public ChangeNotifier(Options options, Scheduler scheduler, Clock clock, Metrics metrics, RandomGenerator random) {
         this.options = options;
@@ -94,12 +108,15 @@ public final class ChangeNotifier implements AutoCloseable {
         synchronized (lock) {
             pendingKeys.addAll(keys);
             pendingSnapshot = snapshot;
-            if (windowOpen) {
+            if (windowOpen || closed) {
                 return;
             }
             windowOpen = true;
         }
-        scheduler.schedule(this::flush, options.window());
+        Scheduler.Task flush = scheduler.schedule(this::flush, options.window());
+        synchronized (lock) {
+            pendingFlush = flush;
+        }
     }
 
     private void flush() {
@@ -163,7 +180,7 @@ public final class ChangeNotifier implements AutoCloseable {
             return;
         }
         LOG.debug("change notification failed; retrying", "channel", "url", "reason", failure, "attempt", attempt);
-        urlRetry = scheduler.schedule(() -> postUndelivered(url, attempt + 1), urlBackoff.delay(attempt - 1, random));
+        urlRetry = scheduler.schedule(() -> postUndelivered(url, attempt + 1), URL_BACKOFF.delay(attempt - 1, random));
     }
 
     /** One POST; returns null on a 2xx answer, else why it failed. No proxy (the receiver is local), no redirects. */
@@ -271,7 +288,7 @@ public final class ChangeNotifier implements AutoCloseable {
 
     private static boolean sendSignal(long pid, String signal) {
         String name = signal.toUpperCase(Locale.ROOT).replaceFirst("^SIG", "");
-        if (!Settings.ON_CHANGE_SIGNALS.contains(name)) {
+        if (!SIGNAL_NAME.matcher(name).matches()) {
             return false;
         }
         try {
@@ -287,8 +304,23 @@ public final class ChangeNotifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops a pending notification and retry. The scheduler stays open: whoever created it closes it (the
+     * {@code Sidecar}, a command or a test), as with every scheduler.
+     */
     @Override
     public void close() {
-        scheduler.close();
+        Scheduler.Task flush;
+        synchronized (lock) {
+            closed = true;
+            flush = pendingFlush;
+        }
+        if (flush != null) {
+            flush.cancel();
+        }
+        Scheduler.Task retry = urlRetry;
+        if (retry != null) {
+            retry.cancel();
+        }
     }
 }

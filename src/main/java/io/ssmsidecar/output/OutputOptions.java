@@ -1,6 +1,5 @@
 package io.ssmsidecar.output;
 
-import io.ssmsidecar.config.Settings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,8 +7,9 @@ import java.util.OptionalInt;
 
 /**
  * What {@link OutputDirectory} writes and how: the directory, the mode and owner of the per-key files, and the
- * bundles and templates written with them. Built from settings the config {@code Validator} checked (modes,
- * bundle kinds, plain and distinct file names); {@link OutputDirectory} does not check them again.
+ * bundles and templates written with them. The composition root builds it from settings the config
+ * {@code Validator} checked (modes, bundle kinds, plain and distinct file names); {@link OutputDirectory} does not
+ * check them again.
  *
  * @param dir       the output directory ({@code SIDECAR_OUTPUT_DIR})
  * @param fileMode  permission bits of the per-key files, 0400 to 0777 (default 0440)
@@ -19,17 +19,17 @@ import java.util.OptionalInt;
  * @param templates templates rendered with every set ({@code SIDECAR_TEMPLATES})
  */
 public record OutputOptions(Path dir, int fileMode, OptionalInt uid, OptionalInt gid,
-                            List<Settings.Bundle> bundles, List<Settings.Template> templates) {
+                            List<Bundle> bundles, List<Template> templates) {
+
+    /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
+    public record Bundle(String kind, String file, int mode) { }
+
+    /** One template: rendered from {@code source} to {@code dest} (a name in the output dir) with {@code mode}. */
+    public record Template(Path source, String dest, int mode) { }
 
     public OutputOptions {
         bundles = List.copyOf(bundles);
         templates = List.copyOf(templates);
-    }
-
-    /** The output settings of {@code settings}. */
-    public static OutputOptions from(Settings settings) {
-        return new OutputOptions(settings.outputDir(), settings.fileMode(), settings.fileUid(), settings.fileGid(),
-                settings.bundles(), settings.templates());
     }
 
     /** Only per-key files in {@code dir}, mode 0440, no owner change. */
@@ -39,15 +39,15 @@ public record OutputOptions(Path dir, int fileMode, OptionalInt uid, OptionalInt
 
     /** These options plus a bundle of {@code kind} (env, dotenv, properties, json) written to {@code file}. */
     public OutputOptions withBundle(String kind, String file, int mode) {
-        List<Settings.Bundle> b = new ArrayList<>(bundles);
-        b.add(new Settings.Bundle(kind, file, mode));
+        List<Bundle> b = new ArrayList<>(bundles);
+        b.add(new Bundle(kind, file, mode));
         return new OutputOptions(dir, fileMode, uid, gid, b, templates);
     }
 
     /** These options plus the template {@code source} rendered to {@code dest}. */
     public OutputOptions withTemplate(Path source, String dest, int mode) {
-        List<Settings.Template> t = new ArrayList<>(templates);
-        t.add(new Settings.Template(source, dest, mode));
+        List<Template> t = new ArrayList<>(templates);
+        t.add(new Template(source, dest, mode));
         return new OutputOptions(dir, fileMode, uid, gid, bundles, t);
     }
 

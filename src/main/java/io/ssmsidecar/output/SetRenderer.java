@@ -1,6 +1,5 @@
 package io.ssmsidecar.output;
 
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
@@ -41,11 +40,11 @@ final class SetRenderer {
      */
     static SetRenderer load(OutputOptions options) throws OutputException {
         List<BundleOut> bundles = new ArrayList<>();
-        for (Settings.Bundle b : options.bundles()) {
+        for (OutputOptions.Bundle b : options.bundles()) {
             bundles.add(new BundleOut(BundleFormat.of(b.kind()), b.file(), b.mode()));
         }
         List<TemplateOut> templates = new ArrayList<>();
-        for (Settings.Template t : options.templates()) {
+        for (OutputOptions.Template t : options.templates()) {
             templates.add(new TemplateOut(Template.load(t.source()), t.dest(), t.mode()));
         }
         return new SetRenderer(options.dir(), options.fileMode(), bundles, templates);

@@ -75,16 +75,30 @@ public final class IamPolicy {
             throws PolicyException {
         List<String> problems = new ArrayList<>();
         Arns arns = Arns.of(references, allow, scope, problems);
-        Set<String> parameters = new LinkedHashSet<>();
-        Set<String> children = new LinkedHashSet<>();
-        Set<String> paths = new LinkedHashSet<>();
-        Set<String> allowed = new LinkedHashSet<>();
-        Set<String> secrets = new LinkedHashSet<>();
-        Set<String> regions = new LinkedHashSet<>();
-        Set<String> secretsManagerRegions = new LinkedHashSet<>();
-        Set<String> directSecrets = new LinkedHashSet<>();
-        Set<String> batched = new LinkedHashSet<>();
-        for (Reference ref : references) {
+        Grants grants = new Grants();
+        references.forEach(ref -> grants.declared(ref, arns, problems));
+        allow.forEach(prefix -> grants.onDemand(prefix, arns));
+        if (!problems.isEmpty()) {
+            throw new PolicyException(List.copyOf(new LinkedHashSet<>(problems)));
+        }
+        return grants.document(scope);
+    }
+
+    /** The resources each statement grants, gathered from the references and prefixes before the document is written. */
+    private static final class Grants {
+        private final Set<String> parameters = new LinkedHashSet<>();
+        private final Set<String> children = new LinkedHashSet<>();
+        private final Set<String> paths = new LinkedHashSet<>();
+        private final Set<String> allowed = new LinkedHashSet<>();
+        private final Set<String> secrets = new LinkedHashSet<>();
+        private final Set<String> regions = new LinkedHashSet<>();
+        private final Set<String> secretsManagerRegions = new LinkedHashSet<>();
+        private final Set<String> directSecrets = new LinkedHashSet<>();
+        /** The {@code sm://} secrets read at their current version: two or more go in BatchGetSecretValue. */
+        private final Set<String> batched = new LinkedHashSet<>();
+
+        /** A declared reference: its parameter (or path and the path's children), or its secret. */
+        void declared(Reference ref, Arns arns, List<String> problems) {
             if (ref.kind() == Reference.Kind.SECRET) {
                 if (ref.name().startsWith("arn:")) {
                     String[] parts = ref.name().split(":", 7);
@@ -116,7 +130,9 @@ public final class IamPolicy {
                 }
             }
         }
-        for (String prefix : allow) {
+
+        /** A {@code SIDECAR_ALLOW} prefix: every parameter under it, and the secrets under it where it names some. */
+        void onDemand(String prefix, Arns arns) {
             allowed.add(arns.parameter((prefix.startsWith("/") ? "" : "/") + prefix + "*"));
             regions.add(arns.region());
             if (prefix.startsWith(Reference.SECRETS_MANAGER_PREFIX) || Reference.SECRETS_MANAGER_PREFIX.startsWith(prefix)) {
@@ -127,34 +143,35 @@ public final class IamPolicy {
                 secrets.add(arns.secret(id + "*"));
             }
         }
-        if (!problems.isEmpty()) {
-            throw new PolicyException(List.copyOf(new LinkedHashSet<>(problems)));
-        }
 
-        ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
-        ArrayNode statements = document.putArray("Statement");
-        statement(statements, SID_PARAMETERS, "ssm:GetParameters", parameters);
-        statement(statements, SID_PATHS, "ssm:GetParametersByPath", paths);
-        statement(statements, SID_CHILDREN, "ssm:GetParameters", children);
-        statement(statements, SID_ALLOWED, "ssm:GetParameters", allowed);
-        statement(statements, SID_SECRETS, "secretsmanager:GetSecretValue", secrets);
-        statement(statements, SID_DIRECT_SECRETS, "secretsmanager:GetSecretValue", directSecrets);
-        if (batched.size() > 1) {
-            statement(statements, SID_BATCH, "secretsmanager:BatchGetSecretValue", Set.of("*"));
-        }
-        regions.remove(null);
-        secretsManagerRegions.remove(null);
-        if (!regions.isEmpty() || !secretsManagerRegions.isEmpty()) {
-            ObjectNode decrypt = statement(statements, SID_DECRYPT, "kms:Decrypt", Set.of(scope.kmsKeyArn().orElse("*")));
-            ArrayNode via = decrypt.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
-            for (String region : regions) {
-                via.add("ssm." + region + "." + dnsSuffix(region));
+        /** One statement per kind of grant that has resources, and kms:Decrypt through the services used. */
+        ObjectNode document(Scope scope) {
+            ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
+            ArrayNode statements = document.putArray("Statement");
+            statement(statements, SID_PARAMETERS, "ssm:GetParameters", parameters);
+            statement(statements, SID_PATHS, "ssm:GetParametersByPath", paths);
+            statement(statements, SID_CHILDREN, "ssm:GetParameters", children);
+            statement(statements, SID_ALLOWED, "ssm:GetParameters", allowed);
+            statement(statements, SID_SECRETS, "secretsmanager:GetSecretValue", secrets);
+            statement(statements, SID_DIRECT_SECRETS, "secretsmanager:GetSecretValue", directSecrets);
+            if (batched.size() > 1) {
+                statement(statements, SID_BATCH, "secretsmanager:BatchGetSecretValue", Set.of("*"));
             }
-            for (String region : secretsManagerRegions) {
-                via.add("secretsmanager." + region + "." + dnsSuffix(region));
+            regions.remove(null);
+            secretsManagerRegions.remove(null);
+            if (!regions.isEmpty() || !secretsManagerRegions.isEmpty()) {
+                ObjectNode decrypt = statement(statements, SID_DECRYPT, "kms:Decrypt",
+                        Set.of(scope.kmsKeyArn().orElse("*")));
+                ArrayNode via = decrypt.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
+                for (String region : regions) {
+                    via.add("ssm." + region + "." + dnsSuffix(region));
+                }
+                for (String region : secretsManagerRegions) {
+                    via.add("secretsmanager." + region + "." + dnsSuffix(region));
+                }
             }
+            return document;
         }
-        return document;
     }
 
     /** The document as {@code aws iam create-policy --policy-document} takes it: two-space indent, one item a line. */

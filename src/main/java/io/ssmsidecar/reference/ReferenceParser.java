@@ -32,6 +32,8 @@ public final class ReferenceParser {
 
     static final String OPTIONAL = "optional";
     static final Set<String> OPTIONS = Set.of(OPTIONAL);
+    /** The most unknown options a message lists. */
+    static final int MAX_LISTED = 5;
     static final List<String> PARTITIONS = List.of("aws", "aws-cn", "aws-us-gov");
 
     private static final String PATH_SUFFIX = "/*";
@@ -162,7 +164,10 @@ public final class ReferenceParser {
                 }
             }
             if (!unknown.isEmpty()) {
-                return "unknown option" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                // A few are enough to see the mistake; all of them would make the message as long as the input.
+                String more = unknown.size() > MAX_LISTED ? " and " + (unknown.size() - MAX_LISTED) + " more" : "";
+                return "unknown option" + (unknown.size() > 1 ? "s " : " ")
+                        + String.join(", ", unknown.subList(0, Math.min(unknown.size(), MAX_LISTED))) + more
                         + " after '?'; allowed options: " + String.join(", ", OPTIONS);
             }
             return null;

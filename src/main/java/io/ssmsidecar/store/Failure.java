@@ -14,7 +14,7 @@ public record Failure(String key, String parameterName, String code, String reas
                       boolean optional) {
 
     /** True when this failure is about {@code ref} (its key, its requested name or its path). */
-    public boolean concerns(io.ssmsidecar.reference.Reference ref) {
+    boolean concerns(io.ssmsidecar.reference.Reference ref) {
         return key.equals(ref.key()) || parameterName.equals(ref.requestName()) || parameterName.equals(ref.name() + "/*");
     }
 

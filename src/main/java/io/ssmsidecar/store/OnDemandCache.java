@@ -25,6 +25,8 @@ public final class OnDemandCache {
     private final List<String> allow;
     private final int maxEntries;
     private final Map<String, Parameter> entries;
+    /** The account plain names resolve in, learned from a parameter SSM returned for one; null until then. */
+    private volatile String ownAccount;
 
     /** Misses are fetched by {@code fetcher}; the refresh of cached names calls {@code source} on the refresh thread. */
     public OnDemandCache(ParameterSource source, OnDemandFetcher fetcher, List<String> allowPrefixes, int maxEntries) {
@@ -35,8 +37,18 @@ public final class OnDemandCache {
         this.entries = new LinkedHashMap<>(16, 0.75f, true);
     }
 
-    /** True when {@code requestName} (name, name:selector or ARN) falls under an allowed prefix. */
-    public boolean allowed(String requestName) {
+    /**
+     * True when {@code requestName} (name, name:selector or ARN) falls under an allowed prefix. The prefixes are names,
+     * and a name means a parameter of the task's own account: an ARN matches only when its account is that account
+     * (known from any parameter resolved by plain name, see {@link #learnAccount}); until it is known, no ARN does.
+     */
+    boolean allowed(String requestName) {
+        if (requestName.startsWith("arn:")) {
+            String account = arnAccount(requestName);
+            if (account == null || !account.equals(ownAccount)) {
+                return false;
+            }
+        }
         String name = baseName(requestName);
         for (String prefix : allow) {
             if (!prefix.isEmpty() && (name.startsWith(prefix) || ("/" + name).startsWith(prefix))) {
@@ -66,6 +78,7 @@ public final class OnDemandCache {
         }
         return fetcher.fetch(requestName).whenComplete((p, e) -> {
             if (p != null) {
+                learnAccount(p);
                 put(requestName, p);
             } else if (OnDemandFetcher.cause(e) instanceof SourceException s && "ParameterNotFound".equals(s.errorCode())) {
                 synchronized (entries) {
@@ -73,6 +86,22 @@ public final class OnDemandCache {
                 }
             }
         });
+    }
+
+    /**
+     * Learns the task's own account from {@code p} when it was asked for by plain name (SSM resolves a plain name in
+     * the caller's account, and answers with its ARN); an ARN request teaches nothing.
+     */
+    public void learnAccount(Parameter p) {
+        if (ownAccount == null && p.arn() != null && !p.requestedName().startsWith("arn:")) {
+            ownAccount = arnAccount(p.arn());
+        }
+    }
+
+    /** The account field of {@code arn:<partition>:<service>:<region>:<account>:...}, or null. */
+    static String arnAccount(String arn) {
+        String[] parts = arn.split(":", 6);
+        return parts.length == 6 && parts[4].matches("[0-9]{12}") ? parts[4] : null;
     }
 
     private void put(String requestName, Parameter p) {

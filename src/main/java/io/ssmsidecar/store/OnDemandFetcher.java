@@ -1,6 +1,7 @@
 package io.ssmsidecar.store;
 
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.source.FetchResult;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.ParameterSource;
@@ -54,9 +55,20 @@ public final class OnDemandFetcher implements AutoCloseable {
             Objects.requireNonNull(notFoundTtl, "notFoundTtl");
         }
 
-        /** {@code calls} at once, eight waiting per call slot for at most a second. */
+        /**
+         * Fetches that may wait per call slot: a burst of requests for distinct names queues briefly instead of
+         * failing at once, while the queue stays short enough to drain within {@link #MAX_WAIT} at SSM's latency.
+         */
+        public static final int QUEUE_PER_CALL = 8;
+        /**
+         * How long a fetch waits for a call slot: the 429 that follows carries {@code Retry-After: 1}, so a client
+         * that honours it comes back once the queue had that second to drain.
+         */
+        public static final Duration MAX_WAIT = Duration.ofSeconds(1);
+
+        /** {@code calls} at once, {@link #QUEUE_PER_CALL} waiting per call slot for at most {@link #MAX_WAIT}. */
         public static Options of(int calls, Duration notFoundTtl) {
-            return new Options(calls, calls * 8, Duration.ofSeconds(1), notFoundTtl);
+            return new Options(calls, calls * QUEUE_PER_CALL, MAX_WAIT, notFoundTtl);
         }
     }
 
@@ -71,7 +83,7 @@ public final class OnDemandFetcher implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
 
     /**
-     * @param timeouts ends waits that outlast {@link Options#maxWait()}; closed by {@link #close()}
+     * @param timeouts ends waits that outlast {@link Options#maxWait()}; closed by whoever created it, not here
      */
     public OnDemandFetcher(ParameterSource source, Options options, Clock clock, Scheduler timeouts, Metrics metrics) {
         this.source = source;
@@ -124,7 +136,7 @@ public final class OnDemandFetcher implements AutoCloseable {
     }
 
     /** SSM calls running now. */
-    public int inFlight() {
+    int inFlight() {
         return inFlight.get();
     }
 
@@ -229,10 +241,12 @@ public final class OnDemandFetcher implements AutoCloseable {
         return new SourceException("ParameterNotFound", 400, false, "parameter " + requestName + " not found", null);
     }
 
-    /** Stops the call threads (a running call is interrupted) and the wait timer; pending fetches fail. */
+    /**
+     * Stops the call threads (a running call is interrupted); pending fetches fail. The {@code timeouts} scheduler
+     * stays open: whoever created it closes it, as with every scheduler.
+     */
     @Override
     public void close() {
-        timeouts.close();
         pool.shutdownNow();
         for (CompletableFuture<Parameter> f : flights.values()) {
             f.completeExceptionally(new CapacityFullException(options.calls(), options.maxWait()));

@@ -3,6 +3,8 @@ package io.ssmsidecar.store;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.schedule.Backoff;
+import io.ssmsidecar.schedule.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,8 +63,15 @@ public final class RefreshEngine implements AutoCloseable {
      * @param jitter        fraction of the interval each cycle is jittered by
      */
     public record Options(Duration interval, Optional<Duration> maxStaleness, Backoff backoff, double jitter) {
+        /**
+         * Each cycle waits the interval ±10%: sidecars started together (a deployment's replicas, a node's pods)
+         * drift apart within a few cycles instead of calling SSM in step for ever.
+         */
+        public static final double INTERVAL_JITTER = 0.1;
+
+        /** {@code interval} with {@link #INTERVAL_JITTER} and {@link Backoff#DEFAULT} for failures. */
         public static Options of(Duration interval, Optional<Duration> maxStaleness) {
-            return new Options(interval, maxStaleness, Backoff.DEFAULT, 0.1);
+            return new Options(interval, maxStaleness, Backoff.DEFAULT, INTERVAL_JITTER);
         }
     }
 

@@ -24,7 +24,7 @@ public record Secret(String key, String parameterName, SecretValue value, long v
         return versionId == null ? Long.toString(version) : version + "-" + versionId;
     }
 
-    public Secret withFetchedAt(Instant at) {
+    Secret withFetchedAt(Instant at) {
         return new Secret(key, parameterName, value, version, versionId, lastModified, at, parameter);
     }
 }

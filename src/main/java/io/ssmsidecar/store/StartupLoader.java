@@ -2,6 +2,7 @@ package io.ssmsidecar.store;
 
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.schedule.Backoff;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

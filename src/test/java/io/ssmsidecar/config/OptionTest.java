@@ -31,14 +31,14 @@ class OptionTest {
     void theDefaults_areTheDeclaredOnes() {
         Settings d = Settings.defaults(List.of());
 
-        assertThat(d.maxConnections()).isEqualTo(800).isEqualTo(Option.MAX_CONNECTIONS.intDefault());
-        assertThat(d.httpPort()).isEqualTo(2773);
-        assertThat(d.refreshInterval()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(d.startupTimeout()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(d.notFoundTtl()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(d.onDemandCalls()).isEqualTo(4);
-        assertThat(d.fileMode()).isEqualTo(0440);
-        assertThat(d.sdkEndpoint()).isEqualTo(Settings.SdkEndpoint.OFF);
+        assertThat(d.http().maxConnections()).isEqualTo(800).isEqualTo(Option.MAX_CONNECTIONS.intDefault());
+        assertThat(d.http().port()).isEqualTo(2773);
+        assertThat(d.refresh().interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(d.refresh().startupTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(d.onDemand().notFoundTtl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(d.onDemand().calls()).isEqualTo(4);
+        assertThat(d.output().fileMode()).isEqualTo(0440);
+        assertThat(d.http().sdkEndpoint()).isEqualTo(Settings.SdkEndpoint.OFF);
     }
 
     /** The validator's bounds are the declared ones: one past each end is refused, naming the range. */

@@ -112,10 +112,10 @@ class ReadmeSettingsTest {
 
         Settings s = SettingsLoader.load(List.of("--config", config.toString()), Map.of());
 
-        assertThat(s.refreshInterval()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.refresh().interval()).isEqualTo(Duration.ofMinutes(10));
         assertThat(s.references()).hasSize(3);
-        assertThat(s.bundles()).hasSize(2);
-        assertThat(s.templates()).hasSize(1);
+        assertThat(s.output().bundles()).hasSize(2);
+        assertThat(s.output().templates()).hasSize(1);
     }
 
     @Test

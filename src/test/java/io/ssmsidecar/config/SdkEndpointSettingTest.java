@@ -12,16 +12,16 @@ class SdkEndpointSettingTest {
 
     @Test
     void theEndpoint_isOffUnlessAsked() throws ConfigException {
-        assertThat(SettingsLoader.load(List.of(), Map.of()).sdkEndpoint()).isEqualTo(Settings.SdkEndpoint.OFF);
+        assertThat(SettingsLoader.load(List.of(), Map.of()).http().sdkEndpoint()).isEqualTo(Settings.SdkEndpoint.OFF);
     }
 
     @Test
     void everyMode_isAccepted_hyphenated_fromEnvAndFlag() throws ConfigException {
-        assertThat(SettingsLoader.load(List.of(), Map.of("SIDECAR_SDK_ENDPOINT", "verify")).sdkEndpoint())
+        assertThat(SettingsLoader.load(List.of(), Map.of("SIDECAR_SDK_ENDPOINT", "verify")).http().sdkEndpoint())
                 .isEqualTo(Settings.SdkEndpoint.VERIFY);
-        assertThat(SettingsLoader.load(List.of(), Map.of("SIDECAR_SDK_ENDPOINT", "trust-loopback")).sdkEndpoint())
+        assertThat(SettingsLoader.load(List.of(), Map.of("SIDECAR_SDK_ENDPOINT", "trust-loopback")).http().sdkEndpoint())
                 .isEqualTo(Settings.SdkEndpoint.TRUST_LOOPBACK);
-        assertThat(SettingsLoader.load(List.of("--sdk-endpoint", "off"), Map.of()).sdkEndpoint())
+        assertThat(SettingsLoader.load(List.of("--sdk-endpoint", "off"), Map.of()).http().sdkEndpoint())
                 .isEqualTo(Settings.SdkEndpoint.OFF);
     }
 

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -64,79 +65,79 @@ class SettingsLoaderTest {
         Settings s = load(Map.of("HOME", "/root", "PATH", "/bin"));
 
         assertThat(s).isEqualTo(Settings.defaults(List.of()));
-        assertThat(s.outputDir()).isEqualTo(Path.of("/run/secrets"));
-        assertThat(s.fileMode()).isEqualTo(0440);
-        assertThat(s.httpAddress()).isEqualTo("127.0.0.1");
-        assertThat(s.httpPort()).isEqualTo(2773);
-        assertThat(s.refreshInterval()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(s.token()).isEmpty();
+        assertThat(s.output().dir()).isEqualTo(Path.of("/run/secrets"));
+        assertThat(s.output().fileMode()).isEqualTo(0440);
+        assertThat(s.http().address()).isEqualTo("127.0.0.1");
+        assertThat(s.http().port()).isEqualTo(2773);
+        assertThat(s.refresh().interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.http().token()).isEmpty();
     }
 
     // ---- every setting: valid values, through env, both flag forms and the config file ----------------------
 
     static Stream<Arguments> validValues() {
         return Stream.of(
-                row("SIDECAR_OUTPUT_DIR", "/tmp/out", Settings::outputDir, Path.of("/tmp/out")),
-                row("SIDECAR_OUTPUT_DIR", "/run/app..secrets/./x", Settings::outputDir, Path.of("/run/app..secrets/./x")),
-                row("SIDECAR_FILE_MODE", "0400", Settings::fileMode, 0400),
-                row("SIDECAR_FILE_MODE", "640", Settings::fileMode, 0640),
-                row("SIDECAR_FILE_MODE", "0777", Settings::fileMode, 0777),
-                row("SIDECAR_FILE_UID", "0", Settings::fileUid, OptionalInt.of(0)),
-                row("SIDECAR_FILE_UID", "2147483647", Settings::fileUid, OptionalInt.of(Integer.MAX_VALUE)),
-                row("SIDECAR_FILE_GID", "1000", Settings::fileGid, OptionalInt.of(1000)),
-                row("SIDECAR_HTTP_ADDRESS", "127.0.0.2", Settings::httpAddress, "127.0.0.2"),
-                row("SIDECAR_HTTP_ADDRESS", "::1", Settings::httpAddress, "::1"),
-                row("SIDECAR_HTTP_ADDRESS", "[::1]", Settings::httpAddress, "::1"),
-                row("SIDECAR_HTTP_ADDRESS", "localhost", Settings::httpAddress, "localhost"),
-                row("SIDECAR_HTTP_PORT", "0", Settings::httpPort, 0),
-                row("SIDECAR_HTTP_PORT", "65535", Settings::httpPort, 65535),
-                row("SIDECAR_HTTP_ALLOW_REMOTE", "true", Settings::httpAllowRemote, true),
-                row("SIDECAR_HTTP_ALLOW_REMOTE", "FALSE", Settings::httpAllowRemote, false),
-                row("SIDECAR_MAX_CONNECTIONS", "1", Settings::maxConnections, 1),
-                row("SIDECAR_MAX_CONNECTIONS", "10000", Settings::maxConnections, 10000),
-                row("SIDECAR_ALLOW", "/prod/app/", Settings::allow, List.of("/prod/app/")),
-                row("SIDECAR_ALLOW", "/a/, /aws/reference/secretsmanager/prod-,/a/", Settings::allow,
+                row("SIDECAR_OUTPUT_DIR", "/tmp/out", s -> s.output().dir(), Path.of("/tmp/out")),
+                row("SIDECAR_OUTPUT_DIR", "/run/app..secrets/./x", s -> s.output().dir(), Path.of("/run/app..secrets/./x")),
+                row("SIDECAR_FILE_MODE", "0400", s -> s.output().fileMode(), 0400),
+                row("SIDECAR_FILE_MODE", "640", s -> s.output().fileMode(), 0640),
+                row("SIDECAR_FILE_MODE", "0777", s -> s.output().fileMode(), 0777),
+                row("SIDECAR_FILE_UID", "0", s -> s.output().fileUid(), OptionalInt.of(0)),
+                row("SIDECAR_FILE_UID", "2147483647", s -> s.output().fileUid(), OptionalInt.of(Integer.MAX_VALUE)),
+                row("SIDECAR_FILE_GID", "1000", s -> s.output().fileGid(), OptionalInt.of(1000)),
+                row("SIDECAR_HTTP_ADDRESS", "127.0.0.2", s -> s.http().address(), "127.0.0.2"),
+                row("SIDECAR_HTTP_ADDRESS", "::1", s -> s.http().address(), "::1"),
+                row("SIDECAR_HTTP_ADDRESS", "[::1]", s -> s.http().address(), "::1"),
+                row("SIDECAR_HTTP_ADDRESS", "localhost", s -> s.http().address(), "localhost"),
+                row("SIDECAR_HTTP_PORT", "0", s -> s.http().port(), 0),
+                row("SIDECAR_HTTP_PORT", "65535", s -> s.http().port(), 65535),
+                row("SIDECAR_HTTP_ALLOW_REMOTE", "true", s -> s.http().allowRemote(), true),
+                row("SIDECAR_HTTP_ALLOW_REMOTE", "FALSE", s -> s.http().allowRemote(), false),
+                row("SIDECAR_MAX_CONNECTIONS", "1", s -> s.http().maxConnections(), 1),
+                row("SIDECAR_MAX_CONNECTIONS", "10000", s -> s.http().maxConnections(), 10000),
+                row("SIDECAR_ALLOW", "/prod/app/", s -> s.onDemand().allow(), List.of("/prod/app/")),
+                row("SIDECAR_ALLOW", "/a/, /aws/reference/secretsmanager/prod-,/a/", s -> s.onDemand().allow(),
                         List.of("/a/", "/aws/reference/secretsmanager/prod-")),
-                row("SIDECAR_ALLOWED_HOSTS", "sidecar.internal, 10.0.3.7,[::2],Secrets.Example.", Settings::allowedHosts,
+                row("SIDECAR_ALLOWED_HOSTS", "sidecar.internal, 10.0.3.7,[::2],Secrets.Example.", s -> s.http().allowedHosts(),
                         List.of("sidecar.internal", "10.0.3.7", "[::2]", "Secrets.Example.")),
-                row("SIDECAR_CACHE_SIZE", "0", Settings::cacheSize, 0),
-                row("SIDECAR_CACHE_SIZE", "100000", Settings::cacheSize, 100000),
-                row("SIDECAR_ON_DEMAND_CALLS", "1", Settings::onDemandCalls, 1),
-                row("SIDECAR_ON_DEMAND_CALLS", "64", Settings::onDemandCalls, 64),
-                row("SIDECAR_NOT_FOUND_TTL", "0", Settings::notFoundTtl, Duration.ZERO),
-                row("SIDECAR_NOT_FOUND_TTL", "1h", Settings::notFoundTtl, Duration.ofHours(1)),
-                row("SIDECAR_REFRESH_INTERVAL", "10s", Settings::refreshInterval, Duration.ofSeconds(10)),
-                row("SIDECAR_REFRESH_INTERVAL", "24h", Settings::refreshInterval, Duration.ofHours(24)),
-                row("SIDECAR_REFRESH_INTERVAL", "1h30m", Settings::refreshInterval, Duration.ofMinutes(90)),
-                row("SIDECAR_REFRESH_INTERVAL", "90s", Settings::refreshInterval, Duration.ofSeconds(90)),
-                row("SIDECAR_REFRESH_INTERVAL", "10500ms", Settings::refreshInterval, Duration.ofMillis(10500)),
-                row("SIDECAR_MAX_STALENESS", "off", Settings::maxStaleness, Optional.empty()),
-                row("SIDECAR_MAX_STALENESS", "10m", Settings::maxStaleness, Optional.of(Duration.ofMinutes(10))),
-                row("SIDECAR_MAX_STALENESS", "720h", Settings::maxStaleness, Optional.of(Duration.ofHours(720))),
-                row("SIDECAR_STARTUP_TIMEOUT", "1s", Settings::startupTimeout, Duration.ofSeconds(1)),
-                row("SIDECAR_STARTUP_TIMEOUT", "1h", Settings::startupTimeout, Duration.ofHours(1)),
-                row("SIDECAR_ON_CHANGE_URL", "http://127.0.0.1:8080/reload", Settings::onChangeUrl,
+                row("SIDECAR_CACHE_SIZE", "0", s -> s.onDemand().cacheSize(), 0),
+                row("SIDECAR_CACHE_SIZE", "100000", s -> s.onDemand().cacheSize(), 100000),
+                row("SIDECAR_ON_DEMAND_CALLS", "1", s -> s.onDemand().calls(), 1),
+                row("SIDECAR_ON_DEMAND_CALLS", "64", s -> s.onDemand().calls(), 64),
+                row("SIDECAR_NOT_FOUND_TTL", "0", s -> s.onDemand().notFoundTtl(), Duration.ZERO),
+                row("SIDECAR_NOT_FOUND_TTL", "1h", s -> s.onDemand().notFoundTtl(), Duration.ofHours(1)),
+                row("SIDECAR_REFRESH_INTERVAL", "10s", s -> s.refresh().interval(), Duration.ofSeconds(10)),
+                row("SIDECAR_REFRESH_INTERVAL", "24h", s -> s.refresh().interval(), Duration.ofHours(24)),
+                row("SIDECAR_REFRESH_INTERVAL", "1h30m", s -> s.refresh().interval(), Duration.ofMinutes(90)),
+                row("SIDECAR_REFRESH_INTERVAL", "90s", s -> s.refresh().interval(), Duration.ofSeconds(90)),
+                row("SIDECAR_REFRESH_INTERVAL", "10500ms", s -> s.refresh().interval(), Duration.ofMillis(10500)),
+                row("SIDECAR_MAX_STALENESS", "off", s -> s.refresh().maxStaleness(), Optional.empty()),
+                row("SIDECAR_MAX_STALENESS", "10m", s -> s.refresh().maxStaleness(), Optional.of(Duration.ofMinutes(10))),
+                row("SIDECAR_MAX_STALENESS", "720h", s -> s.refresh().maxStaleness(), Optional.of(Duration.ofHours(720))),
+                row("SIDECAR_STARTUP_TIMEOUT", "1s", s -> s.refresh().startupTimeout(), Duration.ofSeconds(1)),
+                row("SIDECAR_STARTUP_TIMEOUT", "1h", s -> s.refresh().startupTimeout(), Duration.ofHours(1)),
+                row("SIDECAR_ON_CHANGE_URL", "http://127.0.0.1:8080/reload", s -> s.onChange().url(),
                         Optional.of(URI.create("http://127.0.0.1:8080/reload"))),
-                row("SIDECAR_ON_CHANGE_URL", "http://localhost/r", Settings::onChangeUrl,
+                row("SIDECAR_ON_CHANGE_URL", "http://localhost/r", s -> s.onChange().url(),
                         Optional.of(URI.create("http://localhost/r"))),
-                row("SIDECAR_ON_CHANGE_URL", "http://[::1]:9/r", Settings::onChangeUrl,
+                row("SIDECAR_ON_CHANGE_URL", "http://[::1]:9/r", s -> s.onChange().url(),
                         Optional.of(URI.create("http://[::1]:9/r"))),
-                row("SIDECAR_ON_CHANGE_URL", "https://app.example.com/reload", Settings::onChangeUrl,
+                row("SIDECAR_ON_CHANGE_URL", "https://app.example.com/reload", s -> s.onChange().url(),
                         Optional.of(URI.create("https://app.example.com/reload"))),
-                row("SIDECAR_ON_CHANGE_COMMAND", "kill -HUP 1", Settings::onChangeCommand, Optional.of("kill -HUP 1")),
-                row("SIDECAR_ON_CHANGE_PROCESS", "nginx", Settings::onChangeProcess, Optional.of("nginx")),
-                row("SIDECAR_ON_CHANGE_PID_FILE", "/run/app.pid", Settings::onChangePidFile,
+                row("SIDECAR_ON_CHANGE_COMMAND", "kill -HUP 1", s -> s.onChange().command(), Optional.of("kill -HUP 1")),
+                row("SIDECAR_ON_CHANGE_PROCESS", "nginx", s -> s.onChange().process(), Optional.of("nginx")),
+                row("SIDECAR_ON_CHANGE_PID_FILE", "/run/app.pid", s -> s.onChange().pidFile(),
                         Optional.of(Path.of("/run/app.pid"))),
-                row("SIDECAR_NOTIFY_WINDOW", "0", Settings::notifyWindow, Duration.ZERO),
-                row("SIDECAR_NOTIFY_WINDOW", "250ms", Settings::notifyWindow, Duration.ofMillis(250)),
-                row("SIDECAR_NOTIFY_WINDOW", "1m", Settings::notifyWindow, Duration.ofMinutes(1)),
-                row("SIDECAR_BUNDLES", "env:app.env", Settings::bundles, List.of(new Settings.Bundle("env", "app.env", 0440))),
+                row("SIDECAR_NOTIFY_WINDOW", "0", s -> s.onChange().window(), Duration.ZERO),
+                row("SIDECAR_NOTIFY_WINDOW", "250ms", s -> s.onChange().window(), Duration.ofMillis(250)),
+                row("SIDECAR_NOTIFY_WINDOW", "1m", s -> s.onChange().window(), Duration.ofMinutes(1)),
+                row("SIDECAR_BUNDLES", "env:app.env", s -> s.output().bundles(), List.of(new Settings.Bundle("env", "app.env", 0440))),
                 row("SIDECAR_BUNDLES", "dotenv:app.dotenv,properties:app.properties:0400, json:secrets.json",
-                        Settings::bundles, null),
-                row("SIDECAR_LOG_FORMAT", "json", Settings::logFormat, Log.Format.JSON),
-                row("SIDECAR_LOG_FORMAT", "TEXT", Settings::logFormat, Log.Format.TEXT),
-                row("SIDECAR_LOG_LEVEL", "debug", Settings::logLevel, Log.Level.DEBUG),
-                row("SIDECAR_LOG_LEVEL", "error", Settings::logLevel, Log.Level.ERROR));
+                        s -> s.output().bundles(), null),
+                row("SIDECAR_LOG_FORMAT", "json", s -> s.logging().format(), Log.Format.JSON),
+                row("SIDECAR_LOG_FORMAT", "TEXT", s -> s.logging().format(), Log.Format.TEXT),
+                row("SIDECAR_LOG_LEVEL", "debug", s -> s.logging().level(), Log.Level.DEBUG),
+                row("SIDECAR_LOG_LEVEL", "error", s -> s.logging().level(), Log.Level.ERROR));
     }
 
     private static Arguments row(String env, String value, Function<Settings, ?> field, Object expected) {
@@ -169,16 +170,16 @@ class SettingsLoaderTest {
 
         Settings s = load(Map.of(), "--config", config.toString());
 
-        assertThat(s.httpPort()).isEqualTo(8080);
-        assertThat(s.httpAllowRemote()).isTrue();
-        assertThat(s.httpAddress()).isEqualTo("0.0.0.0");
-        assertThat(s.fileUid()).hasValue(1000);
+        assertThat(s.http().port()).isEqualTo(8080);
+        assertThat(s.http().allowRemote()).isTrue();
+        assertThat(s.http().address()).isEqualTo("0.0.0.0");
+        assertThat(s.output().fileUid()).hasValue(1000);
     }
 
     @Test
     void load_booleanFlagAlone_meansTrue() throws ConfigException {
-        assertThat(load(Map.of(), "--http-allow-remote").httpAllowRemote()).isTrue();
-        assertThat(load(Map.of(), "--http-allow-remote=false").httpAllowRemote()).isFalse();
+        assertThat(load(Map.of(), "--http-allow-remote").http().allowRemote()).isTrue();
+        assertThat(load(Map.of(), "--http-allow-remote=false").http().allowRemote()).isFalse();
     }
 
     // ---- every setting: invalid values --------------------------------------------------------------------
@@ -284,15 +285,15 @@ class SettingsLoaderTest {
 
     @Test
     void load_allowsNonLoopbackAddress_onlyWithAllowRemote() throws ConfigException {
-        assertThat(load(Map.of("SIDECAR_HTTP_ADDRESS", "0.0.0.0", "SIDECAR_HTTP_ALLOW_REMOTE", "true")).httpAddress())
+        assertThat(load(Map.of("SIDECAR_HTTP_ADDRESS", "0.0.0.0", "SIDECAR_HTTP_ALLOW_REMOTE", "true")).http().address())
                 .isEqualTo("0.0.0.0");
-        assertThat(load(Map.of("SIDECAR_ON_CHANGE_URL", "http://app:8080/r"), "--http-allow-remote").onChangeUrl())
+        assertThat(load(Map.of("SIDECAR_ON_CHANGE_URL", "http://app:8080/r"), "--http-allow-remote").onChange().url())
                 .contains(URI.create("http://app:8080/r"));
     }
 
     @Test
     void load_maxStaleness_followsTheRefreshInterval() throws ConfigException {
-        assertThat(load(Map.of("SIDECAR_REFRESH_INTERVAL", "10s", "SIDECAR_MAX_STALENESS", "20s")).maxStaleness())
+        assertThat(load(Map.of("SIDECAR_REFRESH_INTERVAL", "10s", "SIDECAR_MAX_STALENESS", "20s")).refresh().maxStaleness())
                 .contains(Duration.ofSeconds(20));
         assertThat(failure(Map.of("SIDECAR_REFRESH_INTERVAL", "1h", "SIDECAR_MAX_STALENESS", "90m")).getMessage())
                 .contains("at least twice the refresh interval (2h)");
@@ -300,9 +301,9 @@ class SettingsLoaderTest {
 
     @Test
     void load_signal_defaultsToHup_andAcceptsSigPrefix() throws ConfigException {
-        assertThat(load(Map.of("SIDECAR_ON_CHANGE_PROCESS", "nginx")).onChangeSignal()).contains("HUP");
+        assertThat(load(Map.of("SIDECAR_ON_CHANGE_PROCESS", "nginx")).onChange().signal()).contains("HUP");
         assertThat(load(Map.of("SIDECAR_ON_CHANGE_PROCESS", "nginx", "SIDECAR_ON_CHANGE_SIGNAL", "sigusr1"))
-                .onChangeSignal()).contains("USR1");
+                .onChange().signal()).contains("USR1");
         assertThat(failure(Map.of("SIDECAR_ON_CHANGE_PROCESS", "nginx", "SIDECAR_ON_CHANGE_PID_FILE", "/run/a.pid"))
                 .getMessage()).isEqualTo("set only one of SIDECAR_ON_CHANGE_PID_FILE and SIDECAR_ON_CHANGE_PROCESS"
                 + " (which process to signal)");
@@ -312,7 +313,7 @@ class SettingsLoaderTest {
     void load_bundles_parseKindFileAndMode_withTheFileModeAsDefault() throws ConfigException {
         Settings s = load(Map.of("SIDECAR_BUNDLES", "env:app.env, json:secrets.json:0400", "SIDECAR_FILE_MODE", "0600"));
 
-        assertThat(s.bundles()).containsExactly(new Settings.Bundle("env", "app.env", 0600),
+        assertThat(s.output().bundles()).containsExactly(new Settings.Bundle("env", "app.env", 0600),
                 new Settings.Bundle("json", "secrets.json", 0400));
     }
 
@@ -332,10 +333,10 @@ class SettingsLoaderTest {
                 .formatted(tmpl, tmpl));
         Settings fromFile = load(Map.of("SIDECAR_CONFIG_FILE", config.toString(), "SIDECAR_FILE_MODE", "0444"));
 
-        assertThat(fromEnv.templates()).containsExactly(new Settings.Template(tmpl, "app.conf", 0400));
-        assertThat(fromFile.templates()).containsExactly(new Settings.Template(tmpl, "app.conf", 0444),
+        assertThat(fromEnv.output().templates()).containsExactly(new Settings.Template(tmpl, "app.conf", 0400));
+        assertThat(fromFile.output().templates()).containsExactly(new Settings.Template(tmpl, "app.conf", 0444),
                 new Settings.Template(tmpl, "other.conf", 0444));
-        assertThat(fromFile.bundles()).containsExactly(new Settings.Bundle("env", "app.env", 0400),
+        assertThat(fromFile.output().bundles()).containsExactly(new Settings.Bundle("env", "app.env", 0400),
                 new Settings.Bundle("json", "all.json", 0444));
     }
 
@@ -359,11 +360,11 @@ class SettingsLoaderTest {
 
         Settings s = load(env, "--http-port", "1003");
 
-        assertThat(s.httpPort()).as("flag over env and file").isEqualTo(1003);
-        assertThat(s.cacheSize()).as("env over file").isEqualTo(12);
-        assertThat(s.maxConnections()).as("file over default").isEqualTo(21);
-        assertThat(s.logLevel()).as("file").isEqualTo(Log.Level.WARN);
-        assertThat(s.refreshInterval()).as("default").isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.http().port()).as("flag over env and file").isEqualTo(1003);
+        assertThat(s.onDemand().cacheSize()).as("env over file").isEqualTo(12);
+        assertThat(s.http().maxConnections()).as("file over default").isEqualTo(21);
+        assertThat(s.logging().level()).as("file").isEqualTo(Log.Level.WARN);
+        assertThat(s.refresh().interval()).as("default").isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test
@@ -373,7 +374,7 @@ class SettingsLoaderTest {
 
         Settings s = load(Map.of("SIDECAR_CONFIG_FILE", envFile.toString()), "--config-file=" + flagFile);
 
-        assertThat(s.httpPort()).isEqualTo(1);
+        assertThat(s.http().port()).isEqualTo(1);
     }
 
     @Test
@@ -536,23 +537,23 @@ class SettingsLoaderTest {
                 envFile.toString(), "SIDECAR_CONFIG_FILE", config.toString(),
                 "AWS_CONTAINER_AUTHORIZATION_TOKEN", "from-aws"));
 
-        assertThat(load(all, "--token-file", flagFile.toString()).token()).contains("from-flag");
-        assertThat(load(all).token()).contains("literal");
+        assertThat(load(all, "--token-file", flagFile.toString()).http().token()).contains("from-flag");
+        assertThat(load(all).http().token()).contains("literal");
         all.remove("SIDECAR_TOKEN");
-        assertThat(load(all).token()).contains("from-env-file");
+        assertThat(load(all).http().token()).contains("from-env-file");
         all.remove("SIDECAR_TOKEN_FILE");
-        assertThat(load(all).token()).contains("from-config-file");
+        assertThat(load(all).http().token()).contains("from-config-file");
         all.remove("SIDECAR_CONFIG_FILE");
-        assertThat(load(all).token()).contains("from-aws");
+        assertThat(load(all).http().token()).contains("from-aws");
         all.remove("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-        assertThat(load(all).token()).isEmpty();
+        assertThat(load(all).http().token()).isEmpty();
     }
 
     @Test
     void token_fileUrl_inSidecarToken_readsTheFile() throws Exception {
         Path file = write("t", "url-token\n\n");
 
-        assertThat(load(Map.of("SIDECAR_TOKEN", "file://" + file)).token()).contains("url-token");
+        assertThat(load(Map.of("SIDECAR_TOKEN", "file://" + file)).http().token()).contains("url-token");
         assertThat(failure(Map.of("SIDECAR_TOKEN", "file://host/x")).getMessage())
                 .isEqualTo("SIDECAR_TOKEN names a file as file:///absolute/path; the host part must be empty");
     }
@@ -588,10 +589,10 @@ class SettingsLoaderTest {
         Settings s = load(Map.of("SIDECAR_TOKEN", "t0ps3cret-token",
                 "SIDECAR_ON_CHANGE_URL", "https://user:pa55word@app.example.com/reload"));
 
-        assertThat(s.token()).contains("t0ps3cret-token");
+        assertThat(s.http().token()).contains("t0ps3cret-token");
         assertThat(s.toString()).doesNotContain("t0ps3cret-token", "pa55word")
-                .contains("token=****", "fileMode=0440", "onChangeUrl=https://****@app.example.com/reload", "httpPort=2773",
-                        "refreshInterval=PT5M");
+                .contains("token=****", "fileMode=0440", "url=https://****@app.example.com/reload", "port=2773",
+                        "interval=PT5M");
         assertThat(Settings.defaults(List.of()).toString()).contains("token=none").startsWith("Settings[references=[]");
     }
 
@@ -609,15 +610,37 @@ class SettingsLoaderTest {
                 "Default: 5m. Allowed: 10s..24h.");
     }
 
+    /**
+     * Each setting is one field of one group of {@link Settings}, named as its config key ({@code fileMode}) or by
+     * the key's last words ({@code output.dir} for {@code outputDir}); and each field of a group is one setting.
+     */
     @Test
     void everySetting_isAFieldOfSettings_orAFileOrTokenSource() {
-        List<String> fields = Stream.of(Settings.class.getRecordComponents()).map(c -> c.getName()).toList();
-        for (Option o : Option.values()) {
-            if (o != Option.CONFIG_FILE && o != Option.TOKEN && o != Option.TOKEN_FILE) {
-                assertThat(fields).as(o.name()).contains(o.configKey);
-                assertThat(configKeyOf(o.env())).isEqualTo(o.configKey);
+        List<String> fields = new ArrayList<>();
+        for (java.lang.reflect.RecordComponent group : Settings.class.getRecordComponents()) {
+            if (group.getType().isRecord()) {
+                Stream.of(group.getType().getRecordComponents()).forEach(c -> fields.add(group.getName() + "." + c.getName()));
             }
         }
+        List<String> matched = new ArrayList<>();
+        for (Option o : Option.values()) {
+            if (o != Option.CONFIG_FILE && o != Option.TOKEN_FILE) {
+                // SIDECAR_TOKEN has no config key (a token belongs in no file); it is the field http.token.
+                String key = o == Option.TOKEN ? "token" : o.configKey;
+                List<String> of = fields.stream().filter(f -> names(key, f.substring(f.indexOf('.') + 1))).toList();
+                assertThat(of).as(o.name()).hasSize(1);
+                matched.addAll(of);
+                if (o != Option.TOKEN) {
+                    assertThat(configKeyOf(o.env())).isEqualTo(o.configKey);
+                }
+            }
+        }
+        assertThat(matched).as("fields that are a setting").containsExactlyInAnyOrderElementsOf(fields);
+    }
+
+    private static boolean names(String configKey, String field) {
+        return configKey.equals(field)
+                || configKey.endsWith(Character.toUpperCase(field.charAt(0)) + field.substring(1));
     }
 
     private Path write(String name, String content) throws IOException {

@@ -3,21 +3,11 @@ package io.ssmsidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ssmsidecar.config.Settings;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ApiServerOptionsTest {
-
-    @Test
-    void from_takesTheHttpSettings_andTheResolvedToken() {
-        ApiServer.Options options = ApiServer.Options.from(Settings.defaults(List.of()), "generated");
-
-        assertThat(options).isEqualTo(new ApiServer.Options("127.0.0.1", 2773, "generated", 800, false));
-        assertThat(options.loopback()).isTrue();
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"0.0.0.0", "10.0.0.5", "::"})

@@ -48,18 +48,25 @@ class ConcurrencyAndShutdownTest {
     }
 
     @Test
-    void requestsBeyondTheCap_are429_andProbesStillAnswer() throws Exception {
+    void onDemandWaitsBeyondTheCap_are429_whileDeclaredReadsLongPollsAndProbesStillAnswer() throws Exception {
         List<CompletableFuture<HttpResponse<String>>> held = holdRequests(CAP);
 
-        HttpResponse<String> beyond = client.get("/v1/secrets/DB_PASSWORD");
+        HttpResponse<String> beyond = client.get(PARAMETER);
+        HttpResponse<String> declared = client.get("/v1/secrets/DB_PASSWORD");
+        HttpResponse<String> longPoll = client.get("/v1/secrets/DB_PASSWORD?wait=50ms", "If-None-Match", "\"3\"");
         HttpResponse<String> ping = client.getWithoutToken("/ping");
         HttpResponse<String> ready = client.getWithoutToken("/readyz");
         HttpResponse<String> metrics = client.getWithoutToken("/metrics");
         backend.release();
 
         assertThat(beyond.statusCode()).isEqualTo(429);
-        assertThat(beyond.body()).contains("TooManyRequests").contains("more than " + CAP);
+        assertThat(beyond.body()).contains("TooManyRequests").contains("more than " + CAP)
+                .contains("on-demand fetch");
         assertThat(beyond.headers().firstValue("Retry-After")).hasValue("1");
+        // Issue 18 item 7: misses waiting for SSM used to hold the places declared reads needed.
+        assertThat(declared.statusCode()).as("a declared read is never refused for capacity").isEqualTo(200);
+        assertThat(declared.body()).isEqualTo("s3cr3t");
+        assertThat(longPoll.statusCode()).as("long-polls have places of their own").isEqualTo(304);
         assertThat(ping.statusCode()).isEqualTo(200);
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(metrics.statusCode()).isEqualTo(200);
@@ -96,19 +103,27 @@ class ConcurrencyAndShutdownTest {
     }
 
     @Test
-    void waitingLongPolls_countAgainstTheCap_andFreeTheirPlaceWhenAnswered() throws Exception {
+    void waitingLongPolls_haveACapOfTheirOwn_andFreeTheirPlaceWhenAnswered() throws Exception {
         List<CompletableFuture<HttpResponse<String>>> polls = new ArrayList<>();
         for (int i = 0; i < CAP; i++) {
             polls.add(client.getAsync("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", "\"3\""));
         }
         ApiClient.awaitWaiting(server, CAP);
 
-        assertThat(client.get("/v1/secrets/DB_PASSWORD").statusCode()).isEqualTo(429);
+        HttpResponse<String> oneMorePoll = client.get("/v1/secrets/DB_PASSWORD?wait=30s", "If-None-Match", "\"3\"");
+        HttpResponse<String> declared = client.get("/v1/secrets/DB_PASSWORD");
+        HttpResponse<String> onDemand = client.get(PARAMETER);
         backend.declare(InMemoryBackend.secret("DB_PASSWORD", "/prod/db/password", "rotated", 4));
+
+        assertThat(oneMorePoll.statusCode()).isEqualTo(429);
+        assertThat(oneMorePoll.body()).contains("long-polls");
+        assertThat(declared.statusCode()).as("a declared read is never refused for capacity").isEqualTo(200);
+        assertThat(onDemand.statusCode()).isEqualTo(200);
         for (CompletableFuture<HttpResponse<String>> p : polls) {
             assertThat(p.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         }
-        assertThat(client.get("/v1/secrets/DB_PASSWORD").statusCode()).isEqualTo(200);
+        assertThat(client.get("/v1/secrets/DB_PASSWORD?wait=50ms", "If-None-Match", "\"4\"").statusCode())
+                .isEqualTo(304);
     }
 
     @Test

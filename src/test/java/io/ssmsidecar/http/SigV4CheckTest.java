@@ -3,7 +3,6 @@ package io.ssmsidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
@@ -72,7 +71,7 @@ class SigV4CheckTest {
     private void start() {
         backend.store.publish(Map.of("DB", InMemoryBackend.secret("DB", "/app/db", VALUE, 3)));
         server = ApiServer.create(new ApiServer.Options("127.0.0.1", 0, ApiClient.TOKEN, 50, false), backend,
-                PrometheusMetrics.create(), new ApiServer.SdkAccess(Settings.SdkEndpoint.VERIFY,
+                PrometheusMetrics.create(), new ApiServer.SdkAccess(ApiServer.SdkMode.VERIFY,
                         Optional.of(credentials), clock)).start();
     }
 

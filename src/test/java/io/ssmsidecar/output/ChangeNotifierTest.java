@@ -8,7 +8,7 @@ import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.source.SecretValue;
-import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.testing.Docs;

@@ -159,6 +159,62 @@ class HostileEdgeTest {
         Figures.record("hostile-edge", "foreign-Host requests refused with 400", refused + 1);
     }
 
+    // ---- issue 18, item 8: absolute-form targets, OPTIONS *, the other proxy headers -------------------------
+
+    @Test
+    void anAbsoluteFormTarget_isCheckedLikeHost_whenNoHostIsSent() throws Exception {
+        Map<String, Integer> answers = new LinkedHashMap<>();
+        for (String authority : List.of("evil.example", "evil.example:2773", "10.0.0.5", "[fe80::1]:80", "0x7f.1")) {
+            for (String path : List.of("/v1/secrets/" + KEY, "/ping", "/systemsmanager/parameters/get?name=/edge/db")) {
+                String target = "http://" + authority + path;
+                Http.Raw r = send("GET " + target, "GET " + target + " HTTP/1.0\r\n" + WITH_TOKEN + "\r\n\r\n");
+                answers.put(target, r.status());
+                assertThat(r.status()).as("GET %s HTTP/1.0 without Host", target).isEqualTo(400);
+                assertThat(r.body()).contains("ForeignHost").doesNotContain(value).doesNotContain("healthy");
+            }
+        }
+        for (String authority : List.of("127.0.0.1", "localhost:2773", "[::1]")) {
+            Http.Raw ok = Http.raw(sidecar.http.port(), "GET http://" + authority + "/v1/secrets/" + KEY
+                    + " HTTP/1.0\r\n" + WITH_TOKEN + "\r\n\r\n");
+            assertThat(ok.status()).as("a loopback authority, %s", authority).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo(value);
+        }
+        Figures.record("hostile-edge", "absolute-form requests with a foreign authority refused with 400",
+                answers.size());
+    }
+
+    @Test
+    void optionsStar_withAForeignHost_getsTheEdgeCheck() throws Exception {
+        Http.Raw foreign = send("OPTIONS * foreign Host", request("OPTIONS", "*", "Host: evil.example"));
+        Http.Raw proxied = send("OPTIONS * proxied", request("OPTIONS", "*", "Host: 127.0.0.1", "Via: 1.1 proxy"));
+        Http.Raw loopback = send("OPTIONS * loopback", request("OPTIONS", "*", "Host: 127.0.0.1"));
+
+        assertThat(foreign.status()).isEqualTo(400);
+        assertThat(foreign.body()).contains("\"__type\":\"ForeignHost\"");
+        assertThat(proxied.status()).isEqualTo(400);
+        assertThat(proxied.body()).contains("\"__type\":\"ForwardedRequest\"");
+        assertThat(loopback.status()).as("no edge refusal for this host").isNotEqualTo(400).isNotEqualTo(200);
+    }
+
+    @Test
+    void xForwardedHostProtoAndRealIp_areRefusedLikeTheOtherProxyHeaders() throws Exception {
+        List<String> targets = new ArrayList<>(List.of("/v1/secrets/" + KEY,
+                "/systemsmanager/parameters/get?name=/edge/db&withDecryption=true"));
+        targets.addAll(PROBES);
+        int refused = 0;
+        for (String proxy : List.of("X-Forwarded-Host: 127.0.0.1", "x-forwarded-host: evil.example",
+                "X-Forwarded-Proto: https", "X-Real-IP: 10.0.0.1", "x-real-ip: 127.0.0.1", "X-Forwarded-Port: 443",
+                "X-Forwarded-Server: proxy")) {
+            for (String target : targets) {
+                Http.Raw r = send(proxy + " " + target, request("GET", target, "Host: 127.0.0.1", WITH_TOKEN, proxy));
+                assertThat(r.status()).as("%s on %s", proxy, target).isEqualTo(400);
+                assertThat(r.body()).contains("ForwardedRequest").doesNotContain(value);
+                refused++;
+            }
+        }
+        Figures.record("hostile-edge", "X-Forwarded-Host/-Proto/-Port/-Server and X-Real-IP requests refused", refused);
+    }
+
     @Test
     void loopbackHosts_areServed_withAnyPort() throws Exception {
         assertServed(sidecar.http.port(), "127.0.0.1", "127.0.0.1:2773", "127.0.0.1:1", "localhost", "LocalHost:80",

@@ -3,6 +3,7 @@ package io.ssmsidecar.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.testing.AppSsmClient;
 import io.ssmsidecar.testing.ManualClock;
@@ -10,6 +11,9 @@ import io.ssmsidecar.testing.SdkSidecar;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,6 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.SsmException;
 import software.amazon.awssdk.services.ssm.model.UnsupportedOperationException;
@@ -34,7 +44,8 @@ import software.amazon.awssdk.services.ssm.model.UnsupportedOperationException;
 /**
  * Hostile callers of the SDK endpoint ({@code SIDECAR_SDK_ENDPOINT=verify}) on a whole sidecar whose clock the test
  * moves: other credentials, a captured request replayed more than 5 minutes later, a signature for another region,
- * a signed {@code PutParameter}, and requests addressed to a foreign {@code Host} or relayed by a proxy. Each gets
+ * a signed {@code PutParameter}, requests addressed to a foreign {@code Host} or relayed by a proxy, stalled bodies,
+ * and signatures that leave out {@code X-Amz-Target}. Each gets
  * AWS's error shape ({@code __type}, {@code message}, {@code x-amzn-RequestId}) and none carries the value.
  */
 @ExtendWith(LeakWatch.class)
@@ -173,6 +184,160 @@ class HostileSdkEndpointTest {
         Http.Raw tampered = raw("body changed after signing", signed.replace(NAME, NAME.replace("db", "xx")));
         assertThat(tampered.status()).isEqualTo(403);
         assertThat(tampered.body()).contains("InvalidSignatureException");
+    }
+
+    // ---- issue 18, item 1: stalled request bodies ---------------------------------------------------------------
+
+    /** {@code POST /} announcing {@code length} body bytes; an Authorization header that passes the head check only. */
+    private String stalledHead(int length) {
+        return "POST / HTTP/1.1\r\nHost: 127.0.0.1:" + sidecar.sidecar.port() + "\r\n"
+                + "Authorization: AWS4-HMAC-SHA256 Credential=AKIDX/20240101/us-east-1/ssm/aws4_request, "
+                + "SignedHeaders=host;x-amz-date, Signature=00\r\nX-Amz-Target: AmazonSSM.GetParameter\r\n"
+                + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: " + length + "\r\n\r\n";
+    }
+
+    @Test
+    void stalledBodies_holdNoRequestThread_probesAndDeclaredReadsAnswer_andEachStalledOneGets408() throws Exception {
+        // More stalled bodies than the API has request threads (16): each used to hold one for the 90 s idle timeout.
+        int stalled = 24;
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < stalled; i++) {
+                Socket s = new Socket();
+                s.connect(new InetSocketAddress("127.0.0.1", sidecar.sidecar.port()), 5000);
+                s.setSoTimeout(30_000);
+                s.getOutputStream().write((stalledHead(10_000) + "{\"Name\":").getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                sockets.add(s);
+            }
+            Http.Raw healthz = raw("healthz while stalled", Http.request("GET", "/healthz"));
+            Http.Raw readyz = raw("readyz while stalled", Http.request("GET", "/readyz"));
+            String declared = read(client(AppSsmClient.shared(), AppSsmClient.REGION));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int healthcheck = Main.run(new String[] {"healthcheck"}, Map.of("SIDECAR_HTTP_PORT",
+                    Integer.toString(sidecar.sidecar.port())), new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(out, true, StandardCharsets.UTF_8));
+
+            assertThat(healthz.status()).isEqualTo(200);
+            assertThat(readyz.status()).isEqualTo(200);
+            assertThat(declared).isEqualTo(value);
+            assertThat(healthcheck).as(out.toString(StandardCharsets.UTF_8)).isZero();
+            for (Socket s : sockets) {
+                Http.Raw r = Http.read(s.getInputStream());
+                assertThat(r.status()).as("a stalled body is cut at the body deadline").isEqualTo(408);
+                assertThat(r.body()).contains("\"__type\":\"RequestTimeout\"");
+                assertThat(r.head()).containsIgnoringCase("Connection: close");
+            }
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+        Figures.record("hostile-sdk-endpoint", "stalled POST / bodies (10,000 announced, 8 sent) answered 408", stalled);
+    }
+
+    @Test
+    void aBodyOverTheCap_is413Unread_andABodySentAfterItsHead_isServed() throws Exception {
+        Http.Raw tooLarge = raw("a 1 MiB Content-Length", stalledHead(1 << 20));
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.body()).contains("RequestTooLarge").contains("16384");
+
+        AtomicReference<String> captured = new AtomicReference<>();
+        read(client(AppSsmClient.shared(), AppSsmClient.REGION, new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                captured.set(rawOf(context));
+            }
+        }));
+        int split = captured.get().indexOf("\r\n\r\n") + 4;
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", sidecar.sidecar.port()), 5000);
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(captured.get().substring(0, split).getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            // The head is in; the body follows once another request was served (no thread waited on this one).
+            assertThat(raw("probe between head and body", Http.request("GET", "/healthz")).status()).isEqualTo(200);
+            s.getOutputStream().write(captured.get().substring(split).getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            Http.Raw served = Http.read(s.getInputStream());
+            assertThat(served.status()).isEqualTo(200);
+            assertThat(served.body()).contains(value);
+        }
+    }
+
+    // ---- issue 18, item 10: what the signature must cover -------------------------------------------------------
+
+    /**
+     * {@code GetParameter} for {@link #NAME} signed with the task's keys by the SDK's own SigV4 signer, with
+     * {@code X-Amz-Target} and {@code Content-Type} signed or added after signing.
+     */
+    private String signedGetParameter(boolean signTargetAndType) {
+        String body = "{\"Name\":\"" + NAME + "\",\"WithDecryption\":true}";
+        SdkHttpRequest.Builder request = SdkHttpRequest.builder().method(SdkHttpMethod.POST)
+                .uri(sidecar.endpoint().resolve("/"));
+        if (signTargetAndType) {
+            request.putHeader("X-Amz-Target", "AmazonSSM.GetParameter")
+                    .putHeader("Content-Type", "application/x-amz-json-1.1");
+        }
+        SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
+                .identity(AwsSessionCredentialsIdentity.create(AppSsmClient.ACCESS_KEY_ID,
+                        AppSsmClient.SECRET_ACCESS_KEY, AppSsmClient.SESSION_TOKEN))
+                .request(request.build())
+                .payload(ContentStreamProvider.fromUtf8String(body))
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "ssm")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, AppSsmClient.REGION)
+                .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, clock));
+        StringBuilder b = new StringBuilder("POST / HTTP/1.1\r\n");
+        signed.request().forEachHeader((name, values) -> values.forEach(v -> b.append(name).append(": ").append(v)
+                .append("\r\n")));
+        if (signed.request().firstMatchingHeader("Host").isEmpty()) {
+            b.append("Host: 127.0.0.1:").append(sidecar.sidecar.port()).append("\r\n");
+        }
+        if (!signTargetAndType) {
+            b.append("X-Amz-Target: AmazonSSM.GetParameter\r\nContent-Type: application/x-amz-json-1.1\r\n");
+        }
+        return b.append("Content-Length: ").append(body.length()).append("\r\nConnection: close\r\n\r\n")
+                .append(body).toString();
+    }
+
+    @Test
+    void aSignatureThatLeavesOutXAmzTargetOrContentType_isRefused() throws Exception {
+        Http.Raw complete = Http.raw(sidecar.sidecar.port(), signedGetParameter(true));
+        String unsigned = signedGetParameter(false);
+        Http.Raw partial = raw("X-Amz-Target and Content-Type not signed", unsigned);
+
+        assertThat(complete.status()).as("the same request with both signed").isEqualTo(200);
+        assertThat(complete.body()).contains(value);
+        assertThat(partial.status()).isEqualTo(403);
+        assertThat(partial.body()).contains("\"__type\":\"IncompleteSignatureException\"")
+                .contains("x-amz-target").doesNotContain(value);
+        assertThat(LeakWatch.logText()).contains("x-amz-target not signed");
+        assertThat(unsigned).as("the forged request signs neither").containsPattern("SignedHeaders=host;")
+                .doesNotContainPattern("SignedHeaders=[^,]*(x-amz-target|content-type)");
+    }
+
+    @Test
+    void trustLoopback_servesLoopbackHostNamesOnly_evenWithSidecarAllowedHosts() throws Exception {
+        try (SdkSidecar trusting = SdkSidecar.start(ssm, tmp.resolve("trusting"), "trust-loopback", clock,
+                Map.of("DB", "ssm://" + NAME, "SIDECAR_ALLOWED_HOSTS", "app.internal"))) {
+            String body = "{\"Name\":\"" + NAME + "\",\"WithDecryption\":true}";
+            java.util.function.Function<String, String> post = host -> "POST / HTTP/1.1\r\nHost: " + host
+                    + "\r\nX-Amz-Target: AmazonSSM.GetParameter\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                    + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+            int port = trusting.sidecar.port();
+            Http.Raw listed = Http.raw(port, post.apply("app.internal:" + port));
+            LeakWatch.search("trust-loopback with a listed Host", listed.head() + "\n" + listed.body());
+            Http.Raw loopback = Http.raw(port, post.apply("127.0.0.1:" + port));
+            Http.Raw listedProbe = Http.raw(port, Http.request("GET", "/ping").replace("Host: 127.0.0.1",
+                    "Host: app.internal"));
+
+            assertThat(listed.status()).as("no credential, so SIDECAR_ALLOWED_HOSTS does not apply").isEqualTo(400);
+            assertThat(listed.body()).contains("\"__type\":\"ForeignHost\"").contains("trust-loopback")
+                    .doesNotContain(value);
+            assertThat(loopback.status()).isEqualTo(200);
+            assertThat(loopback.body()).contains(value);
+            assertThat(listedProbe.status()).as("the listed name still reaches the other routes").isEqualTo(200);
+        }
     }
 
     /** The request as the SDK put it on the wire (signed), with {@code Connection: close} added (not signed). */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.localssm.LocalSsm;
-import io.ssmsidecar.store.Backoff;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.LocalSsmExtension;
 import io.ssmsidecar.testing.LocalWire;

@@ -26,6 +26,11 @@ import org.junit.jupiter.api.Test;
  * default 40 calls/s: they converge without a retry storm and then spread their refreshes over the interval.
  * Virtual time (one {@link ManualClock} for the engines and the endpoint's token bucket), real SDK calls over
  * loopback HTTP with one attempt each, so every retry is the engine's and happens on the virtual clock.
+ *
+ * <p>Not a copy of {@code reliability/FleetTest}, though both drive a fleet the same way: that one runs 1,000 engines
+ * with mixed intervals for the figures in RELIABILITY.md; this one, small enough for every build, holds the engine's
+ * own convergence bounds (no retry storm, throttling over within the first minute, refreshes spread over the
+ * interval, staleness within the jittered interval) beside the engine it tests.
  */
 class FleetTest {
     private static final int ENGINES = 200;

@@ -106,6 +106,28 @@ class OnDemandFetcherTest {
     }
 
     @Test
+    void anAllowedName_coversArnsOfTheTasksOwnAccountOnly() throws Exception {
+        wire.ssm.put("/shared/x", "own-account-value", "SecureString");
+        OnDemandCache cache = new OnDemandCache(wire.source, fetcher(4, 32), List.of("/shared/"), 10);
+        String own = "arn:aws:ssm:" + wire.ssm.region() + ":" + wire.ssm.accountId() + ":parameter/shared/x";
+        String foreign = "arn:aws:ssm:us-east-1:999999999999:parameter/shared/x";
+
+        boolean ownBeforeKnown = cache.allowed(own);
+        Throwable foreignRefused = catchThrowable(() -> cache.get(foreign, false).get(10, TimeUnit.SECONDS));
+        long callsAfterRefusal = ssmCalls();
+        Parameter byName = cache.get("/shared/x", false).get(10, TimeUnit.SECONDS);
+
+        assertThat(ownBeforeKnown).as("own account not known yet: no ARN matches a name").isFalse();
+        assertThat(foreignRefused).hasCauseInstanceOf(NotAllowedException.class);
+        assertThat(callsAfterRefusal).as("refused without an SSM call").isZero();
+        assertThat(byName.value().reveal()).isEqualTo("own-account-value");
+        assertThat(cache.allowed(own)).as("own account learned from the name's ARN").isTrue();
+        assertThat(cache.allowed(foreign)).isFalse();
+        assertThat(cache.allowed("arn:aws:ssm:us-east-1:999999999999:parameter/shared/x:3")).isFalse();
+        assertThat(cache.allowed("arn:aws:ssm:us-east-1:" + wire.ssm.accountId() + ":parameter/other/x")).isFalse();
+    }
+
+    @Test
     void notFound_isRemembered_untilTheTtlEnds() throws Exception {
         fetcher(4, 32);
 

@@ -7,6 +7,7 @@ import io.ssmsidecar.localssm.Call;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.testing.LocalWire;
 import io.ssmsidecar.testing.ManualClock;
 import io.ssmsidecar.testing.ManualScheduler;

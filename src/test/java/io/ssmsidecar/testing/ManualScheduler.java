@@ -1,6 +1,6 @@
 package io.ssmsidecar.testing;
 
-import io.ssmsidecar.store.Scheduler;
+import io.ssmsidecar.schedule.Scheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.ssmsidecar.store;
+package io.ssmsidecar.schedule;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;

@@ -1,10 +1,16 @@
-package io.ssmsidecar.store;
+package io.ssmsidecar.schedule;
 
 import java.time.Duration;
 
 /**
  * Runs delayed tasks one at a time on one thread. Production uses {@link #system(String)}; tests use a manual
  * scheduler that runs due tasks when they advance a fake clock, so no test sleeps.
+ *
+ * <p>Who closes a scheduler: whoever created it, and only they. {@code Sidecar} creates the daemon's schedulers and
+ * closes them in its own {@code close()}, after the components that use them; a one-shot command or a test closes
+ * what it made. A component handed a scheduler ({@code RefreshEngine}, {@code ChangeNotifier},
+ * {@code OnDemandFetcher}) never closes it: its {@code close()} cancels its own pending tasks, so one scheduler may
+ * serve many components (as a test's fleet of engines shares one).
  */
 public interface Scheduler extends AutoCloseable {
 

@@ -1,4 +1,4 @@
-package io.ssmsidecar.store;
+package io.ssmsidecar.schedule;
 
 import io.ssmsidecar.log.Log;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.ssmsidecar.store;
+package io.ssmsidecar.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
