@@ -338,9 +338,11 @@ public final class ReferenceParser {
             }
             for (int i = 0; i < secretName.length(); i++) {
                 char c = secretName.charAt(i);
-                if (!Keys.isKeyChar(c) && "/+=@".indexOf(c) < 0) {
+                // '!' only as the services that own a secret spell its name (RDS: rds!db-<uuid>).
+                if (!Keys.isKeyChar(c) && "/+=@!".indexOf(c) < 0) {
                     return "character " + Printable.character(c) + " at position " + (i + 1)
-                            + " of the secret name is not allowed; secret names use letters, digits and / _ + = . @ -";
+                            + " of the secret name is not allowed; secret names use letters, digits and / _ + = . @ -"
+                            + " (and ! in names such as RDS's rds!db-...)";
                 }
             }
             return null;

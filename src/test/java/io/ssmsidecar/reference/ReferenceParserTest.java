@@ -70,6 +70,8 @@ class ReferenceParserTest {
                 arguments("ssm:///" + "n".repeat(2047), Kind.PARAMETER, "/" + "n".repeat(2047), null, null, false),
                 arguments("sm://prod/db", Kind.SECRET, "prod/db", null, null, false),
                 arguments("sm://a+b=c.d@e-f_g", Kind.SECRET, "a+b=c.d@e-f_g", null, null, false),
+                arguments("sm://rds!db-0123abcd-4567-89ef-0123-456789abcdef#password", Kind.SECRET,
+                        "rds!db-0123abcd-4567-89ef-0123-456789abcdef", null, "password", false),
                 arguments("sm://prod/db:AWSPREVIOUS?optional#password", Kind.SECRET, "prod/db", "AWSPREVIOUS",
                         "password", true),
                 arguments("sm://prod/db:" + UUID, Kind.SECRET, "prod/db", UUID, null, false),
