@@ -53,9 +53,11 @@ public final class Wiring {
                 ChangeNotifier.COMMAND_TIMEOUT, ChangeNotifier.URL_ATTEMPTS);
     }
 
-    /** The refresh interval and the staleness limit. */
+    /** The refresh interval, the staleness limit and the bounds of the throttling controller. */
     public static RefreshEngine.Options refresh(Settings settings) {
-        return RefreshEngine.Options.of(settings.refresh().interval(), settings.refresh().maxStaleness());
+        Settings.Refresh r = settings.refresh();
+        return RefreshEngine.Options.of(r.interval(), r.maxStaleness())
+                .withThrottling(new RefreshEngine.Throttling(r.maxStretch() / 100.0, r.throttleBackoffCap()));
     }
 
     /** The SSM calls made for HTTP requests. */

@@ -58,7 +58,8 @@ class WiringTest {
                 Map.entry("SIDECAR_REFRESH_INTERVAL", "2m"), Map.entry("SIDECAR_MAX_STALENESS", "10m"),
                 Map.entry("SIDECAR_ON_DEMAND_CALLS", "3"), Map.entry("SIDECAR_NOT_FOUND_TTL", "7s"),
                 Map.entry("SIDECAR_ON_CHANGE_URL", "http://127.0.0.1:9000/changed"),
-                Map.entry("SIDECAR_NOTIFY_WINDOW", "3s")));
+                Map.entry("SIDECAR_NOTIFY_WINDOW", "3s"), Map.entry("SIDECAR_REFRESH_MAX_STRETCH", "300"),
+                Map.entry("SIDECAR_THROTTLE_BACKOFF_CAP", "20m")));
 
         assertThat(Wiring.output(s)).isEqualTo(new OutputOptions(Path.of("/run/app-secrets"), 0400, OptionalInt.of(1000),
                 OptionalInt.empty(), List.of(new OutputOptions.Bundle("env", "app.env", 0400)), List.of()));
@@ -68,7 +69,7 @@ class WiringTest {
                 .isEqualTo(ApiServer.SdkMode.TRUST_LOOPBACK);
         assertThat(Wiring.refresh(s)).isEqualTo(new RefreshEngine.Options(Duration.ofMinutes(2),
                 Optional.of(Duration.ofMinutes(10)), io.ssmsidecar.schedule.Backoff.DEFAULT,
-                RefreshEngine.Options.INTERVAL_JITTER));
+                RefreshEngine.Options.INTERVAL_JITTER, new RefreshEngine.Throttling(3.0, Duration.ofMinutes(20))));
         assertThat(Wiring.onDemand(s)).isEqualTo(new OnDemandFetcher.Options(3, 3 * OnDemandFetcher.Options.QUEUE_PER_CALL,
                 OnDemandFetcher.Options.MAX_WAIT, Duration.ofSeconds(7)));
         assertThat(Wiring.notifier(s)).isEqualTo(new ChangeNotifier.Options(
@@ -83,7 +84,7 @@ class WiringTest {
             Settings s = Settings.defaults(List.of());
             Settings with = new Settings(s.references(), s.output(), new Settings.Http(s.http().address(),
                     s.http().port(), false, List.of(), Optional.empty(), 1, setting), s.onDemand(), s.refresh(),
-                    s.onChange(), s.logging());
+                    s.onChange(), s.logging(), s.supervision());
             assertThat(Wiring.sdkAccess(with, Optional.of(NO_KEYS), Clock.systemUTC()).mode().name())
                     .isEqualTo(setting.name());
         }

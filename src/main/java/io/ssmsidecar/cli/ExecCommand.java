@@ -15,7 +15,12 @@ import java.util.Optional;
  * ssm-env's entrypoint pattern ({@code ssm-env -with-decryption -no-fail CMD}).
  */
 public final class ExecCommand implements Command {
-    private static final String FLAGS = "-with-decryption, -no-fail, --env-file FILE, --timeout DURATION, -V, --";
+    private static final String FLAGS = "-with-decryption, -no-fail, --env-file FILE, --timeout DURATION, -V, "
+            + "--restart-on-change, --restart-signal SIG, --restart-grace DURATION, --restart-min-interval DURATION, "
+            + "--signal-on-change SIG, --restart-keys K1,K2, --restart-on-exit POLICY, --";
+    /** The supervising mode's flags: settings (SIDECAR_RESTART_* and SIDECAR_SIGNAL_ON_CHANGE), passed on as such. */
+    private static final List<String> SUPERVISION_FLAGS = List.of("restart-signal", "restart-grace",
+            "restart-min-interval", "signal-on-change", "restart-keys", "restart-on-exit");
 
     @Override
     public String name() {
@@ -53,13 +58,25 @@ public final class ExecCommand implements Command {
                                        (%s with -no-fail)
                   --                   ends the flags (optional; a COMMAND that starts with - needs it)
 
+                Supervising mode (docs/exec.md): exec stays as COMMAND's parent, refreshes every
+                SIDECAR_REFRESH_INTERVAL and restarts COMMAND when a value it received changes.
+                  --restart-on-change          turn it on (SIDECAR_RESTART_ON_CHANGE)
+                  --restart-signal SIG         stops COMMAND for a restart, default TERM (SIDECAR_RESTART_SIGNAL)
+                  --restart-grace DURATION     then SIGKILL after this, default 10s (SIDECAR_RESTART_GRACE)
+                  --restart-min-interval DUR   at most one restart per, default 30s (SIDECAR_RESTART_MIN_INTERVAL)
+                  --signal-on-change SIG       signal COMMAND instead of restarting (SIDECAR_SIGNAL_ON_CHANGE)
+                  --restart-keys K1,K2         only these variables count (SIDECAR_RESTART_KEYS)
+                  --restart-on-exit POLICY     never (default: COMMAND's exit ends exec), on-failure or always
+                                               (SIDECAR_RESTART_ON_EXIT)
+
                 SIDECAR_* variables are checked as for every command (an unknown one is an error). Only
                 variables are resolved: secrets declared in a config file are not exported.
 
                 Exit status: COMMAND's own (128+N if it died of signal N); 2 bad flag, file or reference;
                 3 a required secret could not be resolved; 4 SSM unavailable until the timeout;
                 126 COMMAND is not executable; 127 COMMAND not found. 2, 3, 4, 126 and 127 mean COMMAND
-                was not started, and 126/127 are decided before any SSM call.
+                was not started, and 126/127 are decided before any SSM call. Supervising, exec ends with
+                COMMAND's status when COMMAND exits (or stops on SIGTERM/SIGINT, which are forwarded).
                 """.formatted(Exec.NO_FAIL_TIMEOUT, Exec.NO_FAIL_TIMEOUT);
     }
 
@@ -104,7 +121,16 @@ public final class ExecCommand implements Command {
                                 + " (a SecureString's ciphertext is of no use to the command)");
                     }
                 }
-                case "env-file", "timeout", "startup-timeout" -> {
+                case "restart-on-change" -> {
+                    Boolean on = inline == null ? Boolean.TRUE : bool(inline);
+                    if (on == null) {
+                        err.println("ssm-sidecar exec: --" + name + " takes true or false, got '" + inline + "'");
+                        return ExitCode.CONFIG.code();
+                    }
+                    settingsFlags.add("--restart-on-change=" + on);
+                }
+                case "env-file", "timeout", "startup-timeout", "restart-signal", "restart-grace",
+                     "restart-min-interval", "signal-on-change", "restart-keys", "restart-on-exit" -> {
                     String value = inline;
                     if (value == null) {
                         if (i + 1 >= args.size()) {
@@ -115,6 +141,8 @@ public final class ExecCommand implements Command {
                     }
                     if (name.equals("env-file")) {
                         envFile = Optional.of(Path.of(value));
+                    } else if (SUPERVISION_FLAGS.contains(name)) {
+                        settingsFlags.add("--" + name + "=" + value);
                     } else {
                         settingsFlags.add("--startup-timeout=" + value);
                     }

@@ -56,6 +56,10 @@ enum Option {
     MAX_STALENESS("maxStaleness", "DURATION", "off",
             Range.durations("0", "720h").written("off, or from twice the refresh interval to %2$s"),
             "/readyz turns 503 when a required secret has not refreshed for longer"),
+    REFRESH_MAX_STRETCH("refreshMaxStretch", "PERCENT", "250", Range.ints(100, 1000),
+            "Longest refresh interval SSM throttling may stretch to, in percent of the refresh interval (100 = never)"),
+    THROTTLE_BACKOFF_CAP("throttleBackoffCap", "DURATION", "15m", Range.durations("1s", "1h"),
+            "Longest wait before retrying after SSM throttled the sidecar"),
     STARTUP_TIMEOUT("startupTimeout", "DURATION", "60s", Range.durations("1s", "1h"),
             "How long start-up retries transient SSM failures"),
     ON_CHANGE_URL("onChangeUrl", "URL", "none", "an http:// or https:// URL; plain http only to a loopback host"
@@ -79,6 +83,25 @@ enum Option {
     TEMPLATES("templates", "LIST", "none",
             "src:dest[:mode],... with src a readable file, dest a name following the key rule",
             "Templates rendered into the output directory"),
+    RESTART_ON_CHANGE("restartOnChange", null, "false", "true, false",
+            "exec: stay as the command's parent, refresh, and restart the command when a value it received changes"),
+    RESTART_SIGNAL("restartSignal", "SIGNAL", "TERM", String.join(", ", Settings.ON_CHANGE_SIGNALS)
+            + " (any case, SIG prefix optional)",
+            "exec --restart-on-change: signal that stops the command (and its process tree) for a restart"),
+    RESTART_GRACE("restartGrace", "DURATION", "10s", Range.durations("0", "10m"),
+            "exec --restart-on-change: how long the command may take to exit after the restart signal before SIGKILL"),
+    RESTART_MIN_INTERVAL("restartMinInterval", "DURATION", "30s", Range.durations("0", "24h"),
+            "exec --restart-on-change: shortest time from one start of the command to the next restart;"
+                    + " changes in between wait and make one restart"),
+    SIGNAL_ON_CHANGE("signalOnChange", "SIGNAL", "none: restart", String.join(", ", Settings.ON_CHANGE_SIGNALS)
+            + " (any case, SIG prefix optional)",
+            "exec --restart-on-change: send this signal to the command instead of restarting it"),
+    RESTART_KEYS("restartKeys", "KEYS", "none: every variable that came from a reference",
+            "comma-separated variable names (a JSON array in the file)",
+            "exec --restart-on-change: only changes to these variables restart (or signal) the command"),
+    RESTART_ON_EXIT("restartOnExit", "POLICY", "never", "never, on-failure, always",
+            "exec --restart-on-change: whether the command's own exit ends exec (never) or restarts the command"
+                    + " with backoff (on-failure: a non-zero exit or a death by signal; always)"),
     LOG_FORMAT("logFormat", "FORMAT", "text", String.join(", ", names(Log.Format.values())), "Log line format"),
     LOG_LEVEL("logLevel", "LEVEL", "info", String.join(", ", names(Log.Level.values())), "Lowest level logged");
 
@@ -208,16 +231,18 @@ enum Option {
         return switch (this) {
             case CONFIG_FILE, STARTUP_TIMEOUT, LOG_FORMAT, LOG_LEVEL -> Set.of("init", "run", "get", "exec");
             case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES -> Set.of("init", "run");
+            case RESTART_ON_CHANGE, RESTART_SIGNAL, RESTART_GRACE, RESTART_MIN_INTERVAL, SIGNAL_ON_CHANGE, RESTART_KEYS,
+                 RESTART_ON_EXIT -> Set.of("exec");
             default -> Set.of("run");
         };
     }
 
     boolean isBoolean() {
-        return this == HTTP_ALLOW_REMOTE;
+        return this == HTTP_ALLOW_REMOTE || this == RESTART_ON_CHANGE;
     }
 
     /** Settings that take a list: comma-separated in env and flags, a JSON array (or that string) in the file. */
     boolean isList() {
-        return this == ALLOW || this == ALLOWED_HOSTS || this == BUNDLES || this == TEMPLATES;
+        return this == ALLOW || this == ALLOWED_HOSTS || this == BUNDLES || this == TEMPLATES || this == RESTART_KEYS;
     }
 }

@@ -26,6 +26,7 @@ import java.util.OptionalInt;
  * @param refresh    how often values are refreshed, and how long a load may retry
  * @param onChange   whom to tell after files change
  * @param logging    the log format and level
+ * @param supervision {@code exec --restart-on-change} and its {@code SIDECAR_RESTART_*} settings
  */
 public record Settings(
         List<Reference> references,
@@ -34,7 +35,8 @@ public record Settings(
         OnDemand onDemand,
         Refresh refresh,
         OnChange onChange,
-        Logging logging) {
+        Logging logging,
+        Supervision supervision) {
 
     /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
     public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
@@ -103,8 +105,12 @@ public record Settings(
      * @param interval       {@code SIDECAR_REFRESH_INTERVAL}
      * @param maxStaleness   {@code SIDECAR_MAX_STALENESS}, empty when off
      * @param startupTimeout {@code SIDECAR_STARTUP_TIMEOUT}: how long a one-shot load retries transient failures
+     * @param maxStretch     {@code SIDECAR_REFRESH_MAX_STRETCH}: how far SSM throttling may stretch the interval, in
+     *                       percent of it
+     * @param throttleBackoffCap {@code SIDECAR_THROTTLE_BACKOFF_CAP}: the longest wait before retrying a throttled call
      */
-    public record Refresh(Duration interval, Optional<Duration> maxStaleness, Duration startupTimeout) { }
+    public record Refresh(Duration interval, Optional<Duration> maxStaleness, Duration startupTimeout, int maxStretch,
+                          Duration throttleBackoffCap) { }
 
     /**
      * @param url     {@code SIDECAR_ON_CHANGE_URL}
@@ -135,6 +141,29 @@ public record Settings(
      * ({@code trust-loopback}, for hosts where containers hold different credentials).
      */
     public enum SdkEndpoint { OFF, VERIFY, TRUST_LOOPBACK }
+
+    /** What {@code exec --restart-on-change} does when the command exits on its own. */
+    public enum RestartOnExit { NEVER, ON_FAILURE, ALWAYS }
+
+    /**
+     * {@code exec --restart-on-change}: exec stays as the command's parent and restarts (or signals) it when a value
+     * it received changes.
+     *
+     * @param restartOnChange    {@code SIDECAR_RESTART_ON_CHANGE}: the mode is on
+     * @param restartSignal      {@code SIDECAR_RESTART_SIGNAL}, without {@code SIG}: stops the command for a restart
+     * @param restartGrace       {@code SIDECAR_RESTART_GRACE}: from the restart signal to SIGKILL
+     * @param restartMinInterval {@code SIDECAR_RESTART_MIN_INTERVAL}: from one start to the next restart at the earliest
+     * @param signalOnChange     {@code SIDECAR_SIGNAL_ON_CHANGE}: signal the command instead of restarting it
+     * @param restartKeys        {@code SIDECAR_RESTART_KEYS}: only these variables count; empty = every one
+     * @param restartOnExit      {@code SIDECAR_RESTART_ON_EXIT}
+     */
+    public record Supervision(boolean restartOnChange, String restartSignal, Duration restartGrace,
+                              Duration restartMinInterval, Optional<String> signalOnChange, List<String> restartKeys,
+                              RestartOnExit restartOnExit) {
+        public Supervision {
+            restartKeys = List.copyOf(restartKeys);
+        }
+    }
 
     /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
     public record Bundle(String kind, String file, int mode) { }
@@ -176,11 +205,16 @@ public record Settings(
                 new OnDemand(List.of(), Option.CACHE_SIZE.intDefault(), Option.ON_DEMAND_CALLS.intDefault(),
                         Option.NOT_FOUND_TTL.durationDefault()),
                 new Refresh(Option.REFRESH_INTERVAL.durationDefault(), Optional.empty(),
-                        Option.STARTUP_TIMEOUT.durationDefault()),
+                        Option.STARTUP_TIMEOUT.durationDefault(), Option.REFRESH_MAX_STRETCH.intDefault(),
+                        Option.THROTTLE_BACKOFF_CAP.durationDefault()),
                 new OnChange(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                         Option.NOTIFY_WINDOW.durationDefault()),
                 new Logging(choice(Log.Format.values(), Option.LOG_FORMAT),
-                        choice(Log.Level.values(), Option.LOG_LEVEL)));
+                        choice(Log.Level.values(), Option.LOG_LEVEL)),
+                new Supervision(Boolean.parseBoolean(Option.RESTART_ON_CHANGE.defaultText),
+                        Option.RESTART_SIGNAL.defaultText, Option.RESTART_GRACE.durationDefault(),
+                        Option.RESTART_MIN_INTERVAL.durationDefault(), Optional.empty(), List.of(),
+                        choice(RestartOnExit.values(), Option.RESTART_ON_EXIT)));
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {

@@ -38,6 +38,7 @@ final class Validator {
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
     private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
     private static final Pattern HOST_NAME = Pattern.compile("(?=.{1,253}\\.?$)" + LABEL + "(\\." + LABEL + ")*\\.?");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern NAME_PREFIX = Pattern.compile("[A-Za-z0-9_.\\-/+=@]{1,2048}");
 
     private final Map<Option, Raw> given;
@@ -68,13 +69,49 @@ final class Validator {
                         integer(Option.ON_DEMAND_CALLS, d.onDemand().calls()),
                         duration(Option.NOT_FOUND_TTL, d.onDemand().notFoundTtl())),
                 new Settings.Refresh(refresh, maxStaleness(refresh),
-                        duration(Option.STARTUP_TIMEOUT, d.refresh().startupTimeout())),
+                        duration(Option.STARTUP_TIMEOUT, d.refresh().startupTimeout()),
+                        integer(Option.REFRESH_MAX_STRETCH, d.refresh().maxStretch()),
+                        duration(Option.THROTTLE_BACKOFF_CAP, d.refresh().throttleBackoffCap())),
                 new Settings.OnChange(onChangeUrl(allowRemote),
                         text(Option.ON_CHANGE_COMMAND).filter(c -> notBlank(Option.ON_CHANGE_COMMAND, c)),
                         signal(pidFile, process), pidFile, process,
                         duration(Option.NOTIFY_WINDOW, d.onChange().window())),
                 new Settings.Logging(choice(Option.LOG_FORMAT, Log.Format.values(), d.logging().format()),
-                        choice(Option.LOG_LEVEL, Log.Level.values(), d.logging().level())));
+                        choice(Option.LOG_LEVEL, Log.Level.values(), d.logging().level())),
+                supervision(d.supervision()));
+    }
+
+    private Settings.Supervision supervision(Settings.Supervision d) {
+        List<String> keys = new ArrayList<>();
+        for (Object item : items(Option.RESTART_KEYS)) {
+            if (!(item instanceof String key) || !ENV_NAME.matcher(key).matches()) {
+                bad(Option.RESTART_KEYS, "a list of environment variable names ([A-Za-z_][A-Za-z0-9_]*), such as"
+                        + " DB_PASSWORD,API_KEY", String.valueOf(item));
+            } else if (!keys.contains(key)) {
+                keys.add(key);
+            }
+        }
+        return new Settings.Supervision(bool(Option.RESTART_ON_CHANGE, d.restartOnChange()),
+                signalName(Option.RESTART_SIGNAL).orElse(d.restartSignal()),
+                duration(Option.RESTART_GRACE, d.restartGrace()),
+                duration(Option.RESTART_MIN_INTERVAL, d.restartMinInterval()),
+                signalName(Option.SIGNAL_ON_CHANGE), keys,
+                choice(Option.RESTART_ON_EXIT, Settings.RestartOnExit.values(), d.restartOnExit()));
+    }
+
+    /** A signal of {@link #SIGNALS}, in any case and with or without {@code SIG}, as its bare upper-case name. */
+    private Optional<String> signalName(Option option) {
+        Optional<String> text = text(option);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        String name = text.get().toUpperCase(Locale.ROOT);
+        name = name.startsWith("SIG") ? name.substring(3) : name;
+        if (!SIGNALS.contains(name)) {
+            bad(option, "one of " + String.join(", ", SIGNALS), text.get());
+            return Optional.empty();
+        }
+        return Optional.of(name);
     }
 
     // ---- scalar kinds -------------------------------------------------------------------------------------
@@ -347,18 +384,16 @@ final class Validator {
         if (text.isEmpty()) {
             return pidFile.isPresent() || process.isPresent() ? Optional.of("HUP") : Optional.empty();
         }
-        String name = text.get().toUpperCase(Locale.ROOT);
-        name = name.startsWith("SIG") ? name.substring(3) : name;
-        if (!SIGNALS.contains(name)) {
-            bad(Option.ON_CHANGE_SIGNAL, "one of " + String.join(", ", SIGNALS), text.get());
-            return Optional.empty();
+        Optional<String> name = signalName(Option.ON_CHANGE_SIGNAL);
+        if (name.isEmpty()) {
+            return name;
         }
         if (pidFile.isEmpty() && process.isEmpty() && !given.containsKey(Option.ON_CHANGE_PID_FILE)
                 && !given.containsKey(Option.ON_CHANGE_PROCESS)) {
             problems.add(origin(Option.ON_CHANGE_SIGNAL) + " needs a process to signal: set "
                     + Option.ON_CHANGE_PID_FILE.env() + " or " + Option.ON_CHANGE_PROCESS.env());
         }
-        return Optional.of(name);
+        return name;
     }
 
     // ---- lists -------------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 package io.ssmsidecar.exec;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.Wiring;
 import io.ssmsidecar.config.ConfigException;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.output.OutputDirectory;
+import io.ssmsidecar.output.OutputException;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
@@ -14,16 +17,15 @@ import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Failure;
 import io.ssmsidecar.store.Resolver;
-import io.ssmsidecar.store.Secret;
+import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.store.StartupLoader;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -38,7 +40,8 @@ import java.util.random.RandomGenerator;
  *   <li>find the command on the child's {@code PATH} (127 / 126) and pick the launcher;</li>
  *   <li>resolve through the shared {@link Resolver}, retrying transient failures until the timeout (4), failing closed
  *       on any required failure (3) unless {@code -no-fail};</li>
- *   <li>replace this process with the command (JDK 22+) or run it as a child and forward signals.</li>
+ *   <li>replace this process with the command (JDK 22+) or run it as a child and forward signals; with
+ *       {@code --restart-on-change}, stay as its parent and restart it when a value changes ({@link Supervisor}).</li>
  * </ol>
  * Messages name variables, parameters and files, never a value.
  */
@@ -63,14 +66,25 @@ public final class Exec {
         boolean on(String signal, Runnable action);
     }
 
+    private static final Log LOG = Log.get(Exec.class);
+    /** {@code -Dssmsidecar.exec.native=off}: supervise without native calls, as on JDK 17-21 (tests, diagnosis). */
+    static final String NATIVE_PROPERTY = "ssmsidecar.exec.native";
+
     private final SourceFactory sources;
     private final Supplier<Launcher> launchers;
     private final Clock clock;
     private final StartupLoader.Sleeper sleeper;
     private final RandomGenerator random;
+    private final SignalHandlers signals;
 
     Exec(SourceFactory sources, Supplier<Launcher> launchers, Clock clock, StartupLoader.Sleeper sleeper,
          RandomGenerator random) {
+        this(sources, launchers, clock, sleeper, random, (signal, action) -> false);
+    }
+
+    Exec(SourceFactory sources, Supplier<Launcher> launchers, Clock clock, StartupLoader.Sleeper sleeper,
+         RandomGenerator random, SignalHandlers signals) {
+        this.signals = signals;
         this.sources = sources;
         this.launchers = launchers;
         this.clock = clock;
@@ -89,27 +103,19 @@ public final class Exec {
         Map<Integer, String> descriptorsAtStart = ProcessReplacer.openDescriptors();
         Exec exec = new Exec(e -> SsmParameterSource.create(e, Metrics.noop()),
                 () -> Launcher.forThisJvm(descriptorsAtStart, err, signals), Clock.systemUTC(),
-                d -> Thread.sleep(d.toMillis()), new SplittableRandom());
+                d -> Thread.sleep(d.toMillis()), new SplittableRandom(), signals);
         return exec.execute(request, env, err);
     }
 
     int execute(ExecRequest request, Map<String, String> env, PrintStream err) {
         try {
-            Map<String, String> merged = new TreeMap<>();
-            if (request.envFile().isPresent()) {
-                merged.putAll(EnvFile.read(request.envFile().get()));
+            Prepared p = prepare(request, env, err);
+            if (p.settings().supervision().restartOnChange()) {
+                return supervise(p, request, err);
             }
-            merged.putAll(env);
-            Settings settings = SettingsLoader.load(request.settingsFlags(), merged,
-                    request.noFail() ? Map.of("SIDECAR_STARTUP_TIMEOUT", NO_FAIL_TIMEOUT) : Map.of());
-            Log.configure(err, settings.logging().format(), settings.logging().level());
-            // Only variables become variables: secrets declared in a config file are not exported.
-            List<Reference> references = References.fromEnv(merged);
-            Path program = CommandLocator.locate(request.command().get(0), merged.get("PATH"));
             Launcher launcher = launchers.get();
-            Map<String, String> childEnv = references.isEmpty() ? merged
-                    : resolve(merged, references, request, settings.refresh().startupTimeout(), err);
-            return launcher.launch(program, request.command(), childEnv);
+            Map<String, String> childEnv = p.references().isEmpty() ? p.merged() : resolve(p, request, err);
+            return launcher.launch(p.program(), request.command(), childEnv);
         } catch (ExecException e) {
             err.println("ssm-sidecar exec: " + e.getMessage());
             return e.exitCode().code();
@@ -122,20 +128,114 @@ public final class Exec {
         }
     }
 
-    private Map<String, String> resolve(Map<String, String> merged, List<Reference> references, ExecRequest request,
-                                        Duration timeout, PrintStream err) throws ExecException {
-        ParameterSource ssm;
+    /** What is checked before any SSM call: the merged environment, the settings, the references and the program. */
+    private record Prepared(Map<String, String> merged, Settings settings, List<Reference> references, Path program) {
+    }
+
+    private Prepared prepare(ExecRequest request, Map<String, String> env, PrintStream err)
+            throws ExecException, ConfigException, ReferenceException {
+        Map<String, String> merged = new TreeMap<>();
+        if (request.envFile().isPresent()) {
+            merged.putAll(EnvFile.read(request.envFile().get()));
+        }
+        merged.putAll(env);
+        Settings settings = SettingsLoader.load(request.settingsFlags(), merged,
+                request.noFail() ? Map.of("SIDECAR_STARTUP_TIMEOUT", NO_FAIL_TIMEOUT) : Map.of());
+        Log.configure(err, settings.logging().format(), settings.logging().level());
+        // Only variables become variables: secrets declared in a config file are not exported.
+        List<Reference> references = References.fromEnv(merged);
+        Path program = CommandLocator.locate(request.command().get(0), merged.get("PATH"));
+        return new Prepared(merged, settings, references, program);
+    }
+
+    private Map<String, String> resolve(Prepared p, ExecRequest request, PrintStream err) throws ExecException {
+        try (ParameterSource source = source(p.merged())) {
+            StartupLoader.Result resolution = load(source, p, request);
+            return new ChildEnvironment(p.merged(), p.references(), request.noFail())
+                    .initial(resolution, request.command().get(0), err);
+        }
+    }
+
+    /**
+     * {@code --restart-on-change}: loads as without it (same failures, same exit codes), then stays as the command's
+     * parent; see {@link Supervisor}.
+     */
+    private int supervise(Prepared p, ExecRequest request, PrintStream err) throws ExecException {
+        ParameterSource source = p.references().isEmpty() ? null : source(p.merged());
         try {
-            ssm = sources.create(merged);
+            ChildEnvironment envs = new ChildEnvironment(p.merged(), p.references(), request.noFail());
+            StartupLoader.Result loaded = source == null ? null : load(source, p, request);
+            Map<String, String> childEnv = source == null ? p.merged()
+                    : envs.initial(loaded, request.command().get(0), err);
+            Optional<PosixCalls> posix = supervisorCalls();
+            try (SupervisedRun run = new SupervisedRun(p.references(), source, p.settings(), envs,
+                    Scheduler.system("ssm-sidecar-supervisor"), clock, random,
+                    env -> SupervisedChild.start(p.program(), request.command(), env, posix), posix,
+                    output(p))) {
+                return run.start(childEnv, loaded == null ? Map.of() : loaded.secrets(), signals).join();
+            }
+        } finally {
+            if (source != null) {
+                source.close();
+            }
+        }
+    }
+
+    /** Variables that ask the supervising mode to write files too (an app may read both). */
+    static final List<String> OUTPUT_VARIABLES = List.of("SIDECAR_OUTPUT_DIR", "SIDECAR_BUNDLES", "SIDECAR_TEMPLATES");
+
+    /** The output directory when one of {@link #OUTPUT_VARIABLES} is set, as {@code run} would write it. */
+    private static Optional<OutputDirectory> output(Prepared p) throws ExecException {
+        if (OUTPUT_VARIABLES.stream().noneMatch(v -> !p.merged().getOrDefault(v, "").isEmpty())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OutputDirectory.open(Wiring.output(p.settings()), Metrics.noop()));
+        } catch (OutputException e) {
+            // As run and init: a template that cannot be read is configuration, a directory taken is in use.
+            throw new ExecException(e instanceof io.ssmsidecar.output.OutputConfigException ? ExitCode.CONFIG
+                    : e instanceof io.ssmsidecar.output.OutputDirectoryInUseException ? ExitCode.OUTPUT_IN_USE
+                    : ExitCode.OUTPUT, e.getMessage());
+        }
+    }
+
+    /**
+     * kill, waitpid and prctl through the Foreign Function &amp; Memory API (JDK 22+), and this process made a child
+     * subreaper so that orphans of the command are its to reap; empty on JDK 17-21 (see docs/exec.md).
+     */
+    private static Optional<PosixCalls> supervisorCalls() {
+        if ("off".equals(System.getProperty(NATIVE_PROPERTY))) {
+            return Optional.empty();
+        }
+        try {
+            PosixCalls posix = PosixCalls.bind();
+            if (ProcessHandle.current().pid() != 1) {
+                posix.becomeSubreaper();
+            }
+            return Optional.of(posix);
+        } catch (UnsupportedOperationException e) {
+            LOG.debug("no native calls: orphaned processes are not reaped", "why", e.getMessage());
+            return Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private ParameterSource source(Map<String, String> merged) throws ExecException {
+        try {
+            return sources.create(merged);
         } catch (IllegalStateException | IllegalArgumentException e) {
             // No region, half a key pair, a bad endpoint URL: the source's messages name the variable, never a key.
             throw new ExecException(ExitCode.CONFIG, e.getMessage());
         }
-        StartupLoader.Result resolution;
-        try (ParameterSource source = ssm) {
-            resolution = new StartupLoader(new Resolver(source, clock), clock, Backoff.DEFAULT, random, sleeper)
-                    .load(references, timeout);
-        }
+    }
+
+    /** The start-up load; a required failure (without {@code -no-fail}) is an {@link ExecException} (3 or 4). */
+    private StartupLoader.Result load(ParameterSource source, Prepared p, ExecRequest request) throws ExecException {
+        Duration timeout = p.settings().refresh().startupTimeout();
+        List<Reference> references = p.references();
+        StartupLoader.Result resolution = new StartupLoader(new Resolver(source, clock), clock, Backoff.DEFAULT,
+                random, sleeper).load(references, timeout);
         List<Failure> required = resolution.requiredFailures();
         if (!required.isEmpty() && !request.noFail()) {
             boolean unavailable = required.stream().allMatch(Failure::isTransient);
@@ -145,50 +245,10 @@ public final class Exec {
                     : required.size() + " of " + references.size() + " references could not be resolved; " + command,
                     required.stream().map(Failure::describe).toList()));
         }
-
-        Map<String, String> child = new TreeMap<>(merged);
-        Map<String, Reference> declaredBy = new LinkedHashMap<>();
-        for (Reference r : references) {
-            child.remove(r.key());
-            declaredBy.put(r.key(), r);
-        }
-        List<String> problems = new ArrayList<>();
-        for (Secret s : resolution.secrets().values()) {
-            String value = s.value().reveal();
-            if (value.indexOf('\0') >= 0) {
-                problems.add(s.key() + " (" + s.parameterName() + "): the value contains a NUL character, which an "
-                        + "environment variable cannot hold");
-            } else if (merged.containsKey(s.key()) && !declaredBy.containsKey(s.key())) {
-                String message = s.key() + " (" + s.parameterName() + "): a path reference maps this parameter to "
-                        + s.key() + ", which the environment already sets";
-                if (!request.noFail()) {
-                    problems.add(message);
-                } else {
-                    err.println("ssm-sidecar exec: warning: " + message + "; keeping the environment's value (-no-fail)");
-                }
-            } else {
-                child.put(s.key(), value);
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new ExecException(ExitCode.SECRETS, lines(problems.size() + " variables cannot be set; '"
-                    + request.command().get(0) + "' was not started", problems));
-        }
-        for (Failure f : resolution.failures()) {
-            Reference declared = declaredBy.get(f.key());
-            if (f.optional()) {
-                err.println("ssm-sidecar exec: warning: optional " + f.describe() + "; " + f.key() + " is not set");
-            } else if (declared != null && !resolution.secrets().containsKey(f.key())) {
-                err.println("ssm-sidecar exec: warning: " + f.describe() + "; keeping the literal value (-no-fail)");
-                child.put(f.key(), declared.raw());
-            } else {
-                err.println("ssm-sidecar exec: warning: " + f.describe() + "; " + f.key() + " is not set (-no-fail)");
-            }
-        }
-        return child;
+        return resolution;
     }
 
-    private static String lines(String header, List<String> items) {
+    static String lines(String header, List<String> items) {
         return header + ":\n  - " + String.join("\n  - ", items);
     }
 }

@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The three libc calls that replace this process with the command: {@code execve(2)}, {@code sigprocmask(2)} and
- * {@code fcntl(2)}, bound with the Foreign Function &amp; Memory API (final since JDK 22). The project compiles for
+ * The libc calls that replace this process with the command ({@code execve(2)}, {@code sigprocmask(2)} and
+ * {@code fcntl(2)}) and the ones that supervise it ({@code kill(2)}, {@code waitpid(2)}, {@code prctl(2)}), bound with the Foreign Function &amp; Memory API (final since JDK 22). The project compiles for
  * Java 17, so the API is reached by reflection; {@link #bind()} fails on an older JVM or when native access is denied.
  */
 final class PosixCalls {
@@ -32,6 +32,10 @@ final class PosixCalls {
     private final MethodHandle execve;
     private final MethodHandle sigprocmask;
     private final MethodHandle fcntl;
+    private final MethodHandle kill;
+    private final MethodHandle waitpid;
+    private final MethodHandle prctl;
+    private final boolean linux;
     private final int sigSetmask;
 
     private PosixCalls() throws ReflectiveOperationException {
@@ -74,8 +78,17 @@ final class PosixCalls {
         Object variadicFrom2 = optionType.getMethod("firstVariadicArg", int.class).invoke(null, 2);
         fcntl = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "fcntl"),
                 describe.invoke(null, cInt, array(layoutType, cInt, cInt, cInt)), array(optionType, variadicFrom2));
+        kill = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "kill"),
+                describe.invoke(null, cInt, array(layoutType, cInt, cInt)), array(optionType));
+        waitpid = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "waitpid"),
+                describe.invoke(null, cInt, array(layoutType, cInt, pointer, cInt)), array(optionType));
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        sigSetmask = os.contains("linux") ? 2 : 3;
+        linux = os.contains("linux");
+        Object cLong = valueLayoutType.getField("JAVA_LONG").get(null);
+        Object variadicFrom1 = optionType.getMethod("firstVariadicArg", int.class).invoke(null, 1);
+        prctl = !linux ? null : (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "prctl"),
+                describe.invoke(null, cInt, array(layoutType, cInt, cLong)), array(optionType, variadicFrom1));
+        sigSetmask = linux ? 2 : 3;
     }
 
     /**
@@ -131,6 +144,46 @@ final class PosixCalls {
             Object errno = allocateLayout.invoke(arena, errnoLayout);
             execve.invokeWithArguments(errno, cString(arena, path), pointers(arena, argv), pointers(arena, envp));
             return ((ByteBuffer) asByteBuffer.invoke(errno)).order(ByteOrder.nativeOrder()).getInt((int) errnoOffset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Sends signal {@code signal} to {@code pid} ({@code kill(2)}; a negative pid is a process group). */
+    boolean kill(long pid, int signal) throws Exception {
+        try {
+            return (int) kill.invokeWithArguments((int) pid, signal) == 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Reaps {@code pid} if it has ended, without waiting ({@code waitpid(pid, &status, WNOHANG)}).
+     *
+     * @return true if a zombie was reaped
+     */
+    boolean reap(long pid) throws Exception {
+        final int wnohang = 1;
+        try (AutoCloseable arena = newArena()) {
+            Object status = allocateBytes.invoke(arena, 4L, 4L);
+            return (int) waitpid.invokeWithArguments((int) pid, status, wnohang) == (int) pid;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Makes this process a child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER, 1)}, Linux 3.4+): orphans of its
+     * descendants become its children instead of PID 1's, so it can reap them. PID 1 is one already.
+     */
+    boolean becomeSubreaper() throws Exception {
+        final int prSetChildSubreaper = 36;
+        if (prctl == null) {
+            return false;
+        }
+        try {
+            return (int) prctl.invokeWithArguments(prSetChildSubreaper, 1L) == 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }

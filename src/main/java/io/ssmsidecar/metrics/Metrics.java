@@ -2,6 +2,7 @@ package io.ssmsidecar.metrics;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -30,6 +31,18 @@ public interface Metrics {
 
     /** Supplies the age of the oldest value since its last successful refresh (read at scrape time). */
     default void oldestValueAge(Supplier<Duration> age) {
+    }
+
+    /** Supplies the refresh interval in effect (the configured one, stretched while SSM throttles; read at scrape time). */
+    default void refreshInterval(Supplier<Duration> interval) {
+    }
+
+    /** Supplies the wait before the pending retry of throttled calls, zero when not throttled (read at scrape time). */
+    default void throttleBackoff(Supplier<Duration> backoff) {
+    }
+
+    /** Supplies whether {@code /readyz} would answer 200 now (read at scrape time). */
+    default void readiness(BooleanSupplier ready) {
     }
 
     /** A file (per-key, bundle, template or the whole set) was written, or failed to be. */

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -35,8 +36,14 @@ public final class PrometheusMetrics implements Metrics {
     public static final String SECRETS_STALE = "ssm_sidecar_secrets_stale";
     /** Gauge {@code ssm_sidecar_oldest_value_age_seconds}: age of the least recently refreshed value. */
     public static final String OLDEST_VALUE_AGE = "ssm_sidecar_oldest_value_age_seconds";
+    /** Gauge {@code ssm_sidecar_refresh_interval_seconds}: the interval in effect, stretched while SSM throttles. */
+    public static final String REFRESH_INTERVAL = "ssm_sidecar_refresh_interval_seconds";
+    /** Gauge {@code ssm_sidecar_throttle_backoff_seconds}: the wait before retrying throttled calls, 0 when none. */
+    public static final String THROTTLE_BACKOFF = "ssm_sidecar_throttle_backoff_seconds";
     /** Gauge {@code ssm_sidecar_last_refresh_success_timestamp_seconds}: epoch seconds, 0 before the first. */
     public static final String LAST_REFRESH_SUCCESS = "ssm_sidecar_last_refresh_success_timestamp_seconds";
+    /** Gauge {@code ssm_sidecar_ready}: 1 while {@code /readyz} would answer 200, else 0. */
+    public static final String READY = "ssm_sidecar_ready";
     /** Counter {@code ssm_sidecar_refreshes_total{result}}: refresh cycles, result success or failure. */
     public static final String REFRESHES = "ssm_sidecar_refreshes_total";
     /** Counter {@code ssm_sidecar_file_writes_total{result}}: file writes, result success or failure. */
@@ -64,6 +71,9 @@ public final class PrometheusMetrics implements Metrics {
     private final AtomicInteger secretsStale = new AtomicInteger();
     private final AtomicLong lastRefreshSuccessMillis = new AtomicLong();
     private final AtomicReference<Supplier<Duration>> oldestAge = new AtomicReference<>();
+    private final AtomicReference<Supplier<Duration>> refreshInterval = new AtomicReference<>();
+    private final AtomicReference<Supplier<Duration>> throttleBackoff = new AtomicReference<>();
+    private final AtomicReference<BooleanSupplier> ready = new AtomicReference<>(() -> false);
     private final Counter throttled;
     private final Counter onDemandRejected;
     private final AtomicReference<IntSupplier> onDemandInFlight = new AtomicReference<>(() -> 0);
@@ -82,8 +92,17 @@ public final class PrometheusMetrics implements Metrics {
         Gauge.builder(meterName(OLDEST_VALUE_AGE), this, PrometheusMetrics::oldestAgeSeconds)
                 .description("Seconds since the least recently refreshed value was last refreshed successfully")
                 .register(registry);
+        Gauge.builder(meterName(READY), this, PrometheusMetrics::readyValue)
+                .description("1 while GET /readyz would answer 200 (every required secret loaded, fresh and written), else 0")
+                .register(registry);
         Gauge.builder(meterName(LAST_REFRESH_SUCCESS), lastRefreshSuccessMillis, m -> m.get() / 1000.0)
                 .description("When the last fully successful refresh finished, in epoch seconds; 0 before the first")
+                .register(registry);
+        Gauge.builder(meterName(REFRESH_INTERVAL), refreshInterval, PrometheusMetrics::seconds)
+                .description("Seconds between refresh cycles now: the configured interval, stretched while SSM throttles")
+                .register(registry);
+        Gauge.builder(meterName(THROTTLE_BACKOFF), throttleBackoff, PrometheusMetrics::seconds)
+                .description("Seconds the pending retry of throttled SSM calls waits; 0 when SSM is not throttling")
                 .register(registry);
         throttled = Counter.builder(meterName(SSM_THROTTLED))
                 .description("SSM calls answered with a throttling error").register(registry);
@@ -146,6 +165,21 @@ public final class PrometheusMetrics implements Metrics {
     }
 
     @Override
+    public void refreshInterval(Supplier<Duration> interval) {
+        refreshInterval.set(Objects.requireNonNull(interval, "interval"));
+    }
+
+    @Override
+    public void throttleBackoff(Supplier<Duration> backoff) {
+        throttleBackoff.set(Objects.requireNonNull(backoff, "backoff"));
+    }
+
+    @Override
+    public void readiness(BooleanSupplier supplier) {
+        ready.set(Objects.requireNonNull(supplier, "supplier"));
+    }
+
+    @Override
     public void fileWrite(boolean success) {
         counter(FILE_WRITES, "File writes", "result", success ? SUCCESS : FAILURE).increment();
     }
@@ -180,7 +214,12 @@ public final class PrometheusMetrics implements Metrics {
     }
 
     private double oldestAgeSeconds() {
-        Supplier<Duration> supplier = oldestAge.get();
+        return seconds(oldestAge);
+    }
+
+    /** What a duration gauge's supplier says, in seconds: 0 before it is set, NaN when it fails. */
+    private static double seconds(AtomicReference<Supplier<Duration>> source) {
+        Supplier<Duration> supplier = source.get();
         if (supplier == null) {
             return 0;
         }
@@ -190,6 +229,15 @@ public final class PrometheusMetrics implements Metrics {
         } catch (RuntimeException e) {
             // A scrape must not fail because the store is between states; report "unknown".
             return Double.NaN;
+        }
+    }
+
+    private double readyValue() {
+        try {
+            return ready.get().getAsBoolean() ? 1 : 0;
+        } catch (RuntimeException e) {
+            // As for the age: a scrape must not fail; "unknown" is not "ready".
+            return 0;
         }
     }
 

@@ -10,6 +10,10 @@ package io.ssmsidecar.source;
  * own, so every caller that maps SSM errors maps it too, and can still tell it apart by type.
  */
 public class SourceException extends Exception {
+    /** The codes AWS services answer when a caller exceeds its rate (the SDK's own list, and SSM's). */
+    static final java.util.Set<String> THROTTLING_CODES = java.util.Set.of("ThrottlingException", "ThrottledException",
+            "Throttling", "TooManyUpdates", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled",
+            "RequestThrottledException", "SlowDown", "PriorRequestNotComplete");
     private final String errorCode;
     private final int statusCode;
     private final boolean isTransient;
@@ -35,8 +39,13 @@ public class SourceException extends Exception {
         return isTransient;
     }
 
+    /** True when the service (or the sidecar's own capacity) refused the call for rate: back off, do not hammer. */
     public boolean isThrottling() {
-        return "ThrottlingException".equals(errorCode) || "ThrottledException".equals(errorCode)
-                || "TooManyUpdates".equals(errorCode);
+        return isThrottlingCode(errorCode);
+    }
+
+    /** True for the error codes AWS services and the SDK use for throttling ({@code ThrottlingException}, ...). */
+    public static boolean isThrottlingCode(String code) {
+        return THROTTLING_CODES.contains(code);
     }
 }

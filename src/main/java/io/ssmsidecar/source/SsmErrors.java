@@ -24,9 +24,6 @@ import software.amazon.awssdk.core.exception.SdkException;
  * source never sends a value), but never the text of an unreadable answer, which could.
  */
 final class SsmErrors {
-    private static final Set<String> THROTTLING = Set.of("ThrottlingException", "ThrottledException", "Throttling",
-            "TooManyUpdates", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled",
-            "RequestThrottledException", "SlowDown", "PriorRequestNotComplete");
     private static final Set<String> TRANSIENT = Set.of("InternalServerError", "InternalFailure", "ServiceUnavailable",
             "ServiceUnavailableException", "RequestTimeout", "RequestTimeoutException", "ExpiredToken",
             "ExpiredTokenException", "IDPCommunicationError");
@@ -74,7 +71,7 @@ final class SsmErrors {
         String code = e.awsErrorDetails() != null && e.awsErrorDetails().errorCode() != null
                 ? e.awsErrorDetails().errorCode() : "HTTP" + status;
         String awsMessage = e.awsErrorDetails() != null ? e.awsErrorDetails().errorMessage() : null;
-        boolean throttled = e.isThrottlingException() || THROTTLING.contains(code) || status == 429;
+        boolean throttled = e.isThrottlingException() || SourceException.isThrottlingCode(code) || status == 429;
         boolean isTransient = throttled || status >= 500 || TRANSIENT.contains(code);
         String message = where + ": " + code + " (HTTP " + status + ")"
                 + (awsMessage == null || awsMessage.isBlank() ? "" : ": " + truncate(awsMessage, MAX_AWS_MESSAGE));

@@ -18,6 +18,11 @@ public record Failure(String key, String parameterName, String code, String reas
         return key.equals(ref.key()) || parameterName.equals(ref.requestName()) || parameterName.equals(ref.name() + "/*");
     }
 
+    /** True when SSM refused the call for rate (ThrottlingException and the like): the quota is shared, back off. */
+    public boolean isThrottling() {
+        return io.ssmsidecar.source.SourceException.isThrottlingCode(code);
+    }
+
     /** One line for users: {@code KEY (/prod/db/password): ParameterNotFound: reason}. */
     public String describe() {
         return key + " (" + parameterName + "): " + code + ": " + reason;

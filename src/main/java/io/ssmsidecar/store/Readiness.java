@@ -22,6 +22,12 @@ public record Readiness(boolean ready, String reason) {
     /** The answer when nothing is missing. */
     public static final Readiness READY = new Readiness(true, "ready");
 
+    /** As {@link #of(List, Map, boolean, boolean, Optional, Instant, Duration)} when SSM is not throttling. */
+    static Readiness of(List<Reference> references, Map<String, KeyStatus> status, boolean firstLoadDone,
+                        boolean delivered, Optional<Duration> maxStaleness, Instant now) {
+        return of(references, status, firstLoadDone, delivered, maxStaleness, now, null);
+    }
+
     /**
      * The rule, checked in this order: the first load has run; every required reference is loaded and, when
      * {@code maxStaleness} is set, refreshed within it; a snapshot with every required secret loaded was delivered.
@@ -29,9 +35,10 @@ public record Readiness(boolean ready, String reason) {
      * @param status        status of every declared reference, by key
      * @param firstLoadDone whether the initial load pass has finished (applied included)
      * @param delivered     whether the engine's listener has accepted a snapshot with every required secret loaded
+     * @param throttledFor  when SSM throttled the last pass, the time until the retry; null otherwise
      */
     static Readiness of(List<Reference> references, Map<String, KeyStatus> status, boolean firstLoadDone,
-                        boolean delivered, Optional<Duration> maxStaleness, Instant now) {
+                        boolean delivered, Optional<Duration> maxStaleness, Instant now, Duration throttledFor) {
         if (!firstLoadDone) {
             return new Readiness(false, "initial load in progress");
         }
@@ -50,6 +57,10 @@ public record Readiness(boolean ready, String reason) {
             }
         }
         if (!problems.isEmpty()) {
+            if (throttledFor != null) {
+                // Rounded up: "retrying in 0 s" would read as stuck.
+                problems.add("throttled, retrying in " + (throttledFor.toMillis() + 999) / 1000 + " s");
+            }
             return new Readiness(false, String.join("; ", problems));
         }
         return delivered ? READY : new Readiness(false, "secrets loaded but the output files are not written yet");

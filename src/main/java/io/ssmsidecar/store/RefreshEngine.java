@@ -33,12 +33,16 @@ import java.util.random.RandomGenerator;
  *   <li>Change detection by version tag: an unchanged secret makes no listener call and no log above debug.</li>
  *   <li>Failures keep the last good value: transient ones are retried with backoff, permanent ones mark the
  *       value stale and are retried on the normal cycle (and with the backoff ceiling).</li>
+ *   <li>Throttling (SSM's quota is shared by the whole account) stretches the interval and spreads the retries
+ *       ({@link AdaptiveInterval}); clean cycles bring the interval back to the configured one.</li>
  *   <li>{@link #requestRefresh()} (HTTP, SIGHUP) coalesces: triggers that arrive while a refresh is queued or
  *       running cause exactly one more full cycle.</li>
  * </ul>
  */
 public final class RefreshEngine implements AutoCloseable {
     private static final Log LOG = Log.get(RefreshEngine.class);
+    /** The key of the throttled retry delay among a pass's delays (the others are keyed by attempt, from 0). */
+    private static final int THROTTLED = -1;
 
     /**
      * Where the engine reports, on its own thread: the one way data leaves it (it never asks its listener anything).
@@ -61,18 +65,34 @@ public final class RefreshEngine implements AutoCloseable {
      * @param maxStaleness  readiness fails when a required secret has not refreshed for longer (empty = off)
      * @param backoff       retry schedule for failing references
      * @param jitter        fraction of the interval each cycle is jittered by
+     * @param throttling    how far SSM throttling may stretch the interval and delay a retry
      */
-    public record Options(Duration interval, Optional<Duration> maxStaleness, Backoff backoff, double jitter) {
+    public record Options(Duration interval, Optional<Duration> maxStaleness, Backoff backoff, double jitter,
+                          Throttling throttling) {
         /**
          * Each cycle waits the interval ±10%: sidecars started together (a deployment's replicas, a node's pods)
          * drift apart within a few cycles instead of calling SSM in step for ever.
          */
         public static final double INTERVAL_JITTER = 0.1;
 
-        /** {@code interval} with {@link #INTERVAL_JITTER} and {@link Backoff#DEFAULT} for failures. */
+        /** {@code interval} with {@link #INTERVAL_JITTER}, {@link Backoff#DEFAULT} for failures and the default throttling bounds. */
         public static Options of(Duration interval, Optional<Duration> maxStaleness) {
-            return new Options(interval, maxStaleness, Backoff.DEFAULT, INTERVAL_JITTER);
+            return new Options(interval, maxStaleness, Backoff.DEFAULT, INTERVAL_JITTER, Throttling.DEFAULT);
         }
+
+        public Options withThrottling(Throttling throttling) {
+            return new Options(interval, maxStaleness, backoff, jitter, throttling);
+        }
+    }
+
+    /**
+     * The bounds of the throttling controller.
+     *
+     * @param maxStretch the effective interval stays at most this many times the configured one (at least 1)
+     * @param backoffCap the longest wait before retrying a throttled call
+     */
+    public record Throttling(double maxStretch, Duration backoffCap) {
+        public static final Throttling DEFAULT = new Throttling(2.5, Duration.ofMinutes(15));
     }
 
     private final List<Reference> references;
@@ -84,6 +104,7 @@ public final class RefreshEngine implements AutoCloseable {
     private final Options options;
     private final ChangeListener listener;
     private final Metrics metrics;
+    private final AdaptiveInterval adaptive;
 
     // Engine-thread state (only touched on the scheduler thread, published through volatile fields).
     private final Map<String, State> states = new LinkedHashMap<>();
@@ -100,6 +121,8 @@ public final class RefreshEngine implements AutoCloseable {
     private volatile Map<String, KeyStatus> statusView = Map.of();
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
     private final List<Runnable> cycleHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** When the pending throttled retry is due (scheduler time), or null: what readiness says while throttled. */
+    private volatile Long throttledRetryAt;
     private volatile boolean closed;
 
     private static final class State {
@@ -123,11 +146,15 @@ public final class RefreshEngine implements AutoCloseable {
         this.options = options;
         this.listener = listener;
         this.metrics = metrics;
+        this.adaptive = new AdaptiveInterval(options.interval(), options.throttling().maxStretch(),
+                options.throttling().backoffCap());
         for (Reference r : references) {
             states.put(r.key(), new State());
         }
         publishStatus();
         metrics.oldestValueAge(this::oldestAge);
+        metrics.refreshInterval(adaptive::interval);
+        metrics.throttleBackoff(adaptive::backoff);
     }
 
     /** Queues the initial load on the scheduler thread. */
@@ -156,7 +183,10 @@ public final class RefreshEngine implements AutoCloseable {
      * and if not why. Never blocks; safe from any thread.
      */
     public Readiness readiness() {
-        return Readiness.of(references, statusView, initialLoadDone, delivered, options.maxStaleness(), clock.instant());
+        Long retryAt = throttledRetryAt;
+        Duration throttledFor = retryAt == null ? null : Duration.ofNanos(Math.max(0, retryAt - scheduler.nanoTime()));
+        return Readiness.of(references, statusView, initialLoadDone, delivered, options.maxStaleness(), clock.instant(),
+                throttledFor);
     }
 
     /** Status of every declared reference, by key. */
@@ -193,7 +223,7 @@ public final class RefreshEngine implements AutoCloseable {
     }
 
     private Duration firstInterval() {
-        long ms = options.interval().toMillis();
+        long ms = adaptive.interval().toMillis();
         return Duration.ofMillis(Math.max(1, ms / 2 + (long) (random.nextDouble() * ms)));
     }
 
@@ -227,7 +257,7 @@ public final class RefreshEngine implements AutoCloseable {
             return;
         }
         LOG.debug("refresh cycle", "reason", why);
-        resolveAndApply(references, true);
+        Resolution r = resolveAndApply(references, true);
         for (Runnable hook : cycleHooks) {
             try {
                 hook.run();
@@ -235,7 +265,8 @@ public final class RefreshEngine implements AutoCloseable {
                 LOG.error("refresh hook failed", "error", e.getClass().getName());
             }
         }
-        nextFullAt = scheduler.nanoTime() + Backoff.jitter(options.interval(), options.jitter(), random).toNanos();
+        nextFullAt = scheduler.nanoTime() + adaptive.nextCycle(r.failures().stream().anyMatch(Failure::isThrottling),
+                options.jitter(), random).toNanos();
         scheduleNext();
     }
 
@@ -262,6 +293,7 @@ public final class RefreshEngine implements AutoCloseable {
 
     private Resolution resolveAndApply(List<Reference> refs, boolean full) {
         Instant now = clock.instant();
+        boolean wasLoaded = states.values().stream().allMatch(st -> st.loaded);
         Resolution r = resolver.resolve(refs);
         Snapshot current = store.current();
         Map<String, Secret> next = new TreeMap<>(current.secrets());
@@ -306,9 +338,14 @@ public final class RefreshEngine implements AutoCloseable {
                 }
                 succeeded(ref, state, now);
             } else {
-                failed(ref, state, fs.get(0), delays);
+                failed(ref, state, fs.get(0), delays, wasLoaded);
             }
         }
+        boolean throttled = r.failures().stream().anyMatch(Failure::isThrottling);
+        // The initial load's throttling says nothing about the steady demand (a fleet started together spreads its
+        // cycles over an interval): it backs off, but only cycles move the interval.
+        adaptive.record(full && initialLoadDone, throttled);
+        throttledRetryAt = throttled ? scheduler.nanoTime() + adaptive.backoff().toNanos() : null;
         Snapshot published = store.publish(next, !changed.isEmpty());
         metrics.secretsLoaded(published.size());
         boolean allOk = failuresByRef.isEmpty();
@@ -374,13 +411,15 @@ public final class RefreshEngine implements AutoCloseable {
         state.retryAt = null;
     }
 
-    private void failed(Reference ref, State state, Failure f, Map<Integer, Duration> delays) {
+    private void failed(Reference ref, State state, Failure f, Map<Integer, Duration> delays, boolean loaded) {
         boolean newState = !f.code().equals(state.errorCode);
         state.failures++;
         state.errorCode = f.code();
         state.error = f.reason();
-        // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered.
-        Duration delay = f.isTransient()
+        // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered. Throttling is
+        // the account's quota running out: every reference the pass failed waits one delay that grows per throttled pass.
+        Duration delay = f.isThrottling() ? delays.computeIfAbsent(THROTTLED, k -> adaptive.retryDelay(loaded, random))
+                : f.isTransient()
                 ? delays.computeIfAbsent(state.failures - 1, attempt -> options.backoff().delay(attempt, random))
                 : options.backoff().ceiling();
         state.retryAt = scheduler.nanoTime() + delay.toNanos();

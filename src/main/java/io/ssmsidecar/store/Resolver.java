@@ -24,10 +24,12 @@ import java.util.TreeMap;
 /**
  * Resolves references into secrets with the fewest SSM calls: named parameters de-duplicated and sent
  * ten to a {@code GetParameters} call, each path listed with {@code GetParametersByPath}. Never one call
- * per name, except to isolate which names of a batch SSM refused as a whole (access denied, validation).
+ * per name, except to isolate which names of a batch SSM refused as a whole (access denied, validation). Once SSM
+ * throttles a call, the pass sends no more: the rest fail with the same throttling error and are retried with it, so
+ * a throttled fleet spends one refused call per task, not one per batch.
  * Secrets Manager ({@code sm://}) secrets read as AWSCURRENT go twenty to a {@code BatchGetSecretValue} call (one
  * alone with {@code GetSecretValue}, which needs no batch permission); those with a stage or version id with
- * {@code GetSecretValue} each.
+ * {@code GetSecretValue} each. Secrets Manager has its own quota, so SSM's throttling does not stop these calls.
  * Thread-safe; holds no state between passes.
  */
 public final class Resolver {
@@ -42,7 +44,7 @@ public final class Resolver {
     /** One pass over {@code references}. Never throws for SSM failures: they come back as {@link Failure}s. */
     public Resolution resolve(List<Reference> references) {
         Instant now = clock.instant();
-        int[] calls = {0};
+        Pass calls = new Pass();
         Map<String, Secret> secrets = new TreeMap<>();
         List<Failure> failures = new ArrayList<>();
 
@@ -75,11 +77,11 @@ public final class Resolver {
                 resolvePath(ref, now, calls, secrets, failures);
             }
         }
-        return new Resolution(secrets, failures, calls[0]);
+        return new Resolution(secrets, failures, calls.count);
     }
 
     /** Every {@code sm://} secret once, by its request name ({@code id} or {@code id:selector}). */
-    private Map<String, Outcome> fetchSecrets(List<Reference> refs, int[] calls) {
+    private Map<String, Outcome> fetchSecrets(List<Reference> refs, Pass calls) {
         Map<String, Outcome> out = new HashMap<>();
         Set<String> current = new LinkedHashSet<>();
         Map<String, Reference> selected = new java.util.LinkedHashMap<>();
@@ -92,7 +94,7 @@ public final class Resolver {
         }
         List<String> ids = new ArrayList<>(current);
         if (ids.size() == 1) {
-            getSecret(ids.get(0), null, null, calls, out);
+            out.put(ids.get(0), getSecret(ids.get(0), null, null, calls));
         } else {
             for (int i = 0; i < ids.size(); i += ParameterSource.MAX_SECRETS_PER_BATCH) {
                 batchSecrets(ids.subList(i, Math.min(ids.size(), i + ParameterSource.MAX_SECRETS_PER_BATCH)), calls, out);
@@ -100,29 +102,24 @@ public final class Resolver {
         }
         for (Reference ref : selected.values()) {
             boolean versionId = ref.selectorIsVersionId();
-            Outcome o = getSecretOutcome(ref.name(), versionId ? ref.selector() : null,
-                    versionId ? null : ref.selector(), calls);
-            out.put(ref.requestName(), o);
+            out.put(ref.requestName(), getSecret(ref.name(), versionId ? ref.selector() : null,
+                    versionId ? null : ref.selector(), calls));
         }
         return out;
     }
 
-    private void getSecret(String id, String versionId, String stage, int[] calls, Map<String, Outcome> out) {
-        out.put(id, getSecretOutcome(id, versionId, stage, calls));
-    }
-
-    private Outcome getSecretOutcome(String id, String versionId, String stage, int[] calls) {
+    private Outcome getSecret(String id, String versionId, String stage, Pass calls) {
         try {
-            calls[0]++;
+            calls.count++;
             return new Outcome(source.getSecretValue(id, versionId, stage), null);
         } catch (SourceException e) {
             return new Outcome(null, e);
         }
     }
 
-    private void batchSecrets(List<String> batch, int[] calls, Map<String, Outcome> out) {
+    private void batchSecrets(List<String> batch, Pass calls, Map<String, Outcome> out) {
         try {
-            calls[0]++;
+            calls.count++;
             SecretBatch result = source.batchGetSecretValue(batch);
             for (Parameter p : result.found()) {
                 out.put(p.requestedName(), new Outcome(p, null));
@@ -138,12 +135,31 @@ public final class Resolver {
             if (!e.isTransient()) {
                 // Refused as a whole (no secretsmanager:BatchGetSecretValue, say): each secret on its own.
                 for (String id : batch) {
-                    getSecret(id, null, null, calls, out);
+                    out.put(id, getSecret(id, null, null, calls));
                 }
                 return;
             }
             for (String id : batch) {
                 out.put(id, new Outcome(null, e));
+            }
+        }
+    }
+
+    /** The calls one pass made, and the throttling error that ended it, if any. */
+    private static final class Pass {
+        int count;
+        SourceException throttled;
+
+        /** The throttling error to answer instead of calling, when SSM throttled an earlier call of this pass. */
+        SourceException skip(String what) {
+            return throttled == null ? null : new SourceException(throttled.errorCode(), throttled.statusCode(), true,
+                    what + ": not sent, SSM throttled an earlier call of this refresh (" + throttled.errorCode() + ")",
+                    null);
+        }
+
+        void failed(SourceException e) {
+            if (e.isThrottling() && throttled == null) {
+                throttled = e;
             }
         }
     }
@@ -156,7 +172,7 @@ public final class Resolver {
         }
     }
 
-    private Map<String, Outcome> fetchNamed(List<Reference> named, int[] calls) {
+    private Map<String, Outcome> fetchNamed(List<Reference> named, Pass calls) {
         Set<String> unique = new LinkedHashSet<>();
         named.forEach(r -> unique.add(r.requestName()));
         List<String> names = new ArrayList<>(unique);
@@ -167,9 +183,14 @@ public final class Resolver {
         return out;
     }
 
-    private void fetchBatch(List<String> batch, int[] calls, Map<String, Outcome> out) {
+    private void fetchBatch(List<String> batch, Pass calls, Map<String, Outcome> out) {
+        SourceException skipped = calls.skip("GetParameters " + batch);
+        if (skipped != null) {
+            batch.forEach(name -> out.put(name, new Outcome(null, skipped)));
+            return;
+        }
         try {
-            calls[0]++;
+            calls.count++;
             FetchResult result = source.getParameters(batch);
             for (Parameter p : result.parameters()) {
                 out.put(p.requestedName(), new Outcome(p, null));
@@ -186,6 +207,7 @@ public final class Resolver {
                 }
             }
         } catch (SourceException e) {
+            calls.failed(e);
             if (!e.isTransient() && batch.size() > 1) {
                 // SSM refuses a whole batch when one name is denied or invalid: isolate the bad names.
                 for (String name : batch) {
@@ -199,12 +221,17 @@ public final class Resolver {
         }
     }
 
-    private void resolvePath(Reference ref, Instant now, int[] calls, Map<String, Secret> secrets, List<Failure> failures) {
+    private void resolvePath(Reference ref, Instant now, Pass calls, Map<String, Secret> secrets, List<Failure> failures) {
         List<Parameter> params;
         try {
-            calls[0]++;
+            SourceException skipped = calls.skip("GetParametersByPath " + ref.name());
+            if (skipped != null) {
+                throw skipped;
+            }
+            calls.count++;
             params = source.getParametersByPath(ref.name());
         } catch (SourceException e) {
+            calls.failed(e);
             if (!(ref.optional() && !e.isTransient())) {
                 failures.add(new Failure(ref.key(), ref.name() + "/*", e.errorCode(), e.getMessage(), e.isTransient(),
                         ref.optional()));

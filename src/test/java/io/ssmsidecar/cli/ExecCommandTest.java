@@ -57,7 +57,9 @@ class ExecCommandTest {
     void rejectsAnUnknownFlag_listingTheAllowedOnes() {
         assertThat(run("exec", "--with-encryption", "--", "true")).isEqualTo(ExitCode.CONFIG.code());
         assertThat(err()).isEqualTo("ssm-sidecar exec: unknown flag '--with-encryption'; allowed: -with-decryption, "
-                + "-no-fail, --env-file FILE, --timeout DURATION, -V, -- (see exec --help)\n");
+                + "-no-fail, --env-file FILE, --timeout DURATION, -V, --restart-on-change, --restart-signal SIG, "
+                + "--restart-grace DURATION, --restart-min-interval DURATION, --signal-on-change SIG, "
+                + "--restart-keys K1,K2, --restart-on-exit POLICY, -- (see exec --help)\n");
     }
 
     @ParameterizedTest

@@ -627,7 +627,11 @@ class SettingsLoaderTest {
             if (o != Option.CONFIG_FILE && o != Option.TOKEN_FILE) {
                 // SIDECAR_TOKEN has no config key (a token belongs in no file); it is the field http.token.
                 String key = o == Option.TOKEN ? "token" : o.configKey;
-                List<String> of = fields.stream().filter(f -> names(key, f.substring(f.indexOf('.') + 1))).toList();
+                // A field named exactly as the key wins over one named by the key's last words (restartSignal is
+                // supervision.restartSignal, not onChange.signal).
+                List<String> exact = fields.stream().filter(f -> key.equals(f.substring(f.indexOf('.') + 1))).toList();
+                List<String> of = !exact.isEmpty() ? exact
+                        : fields.stream().filter(f -> names(key, f.substring(f.indexOf('.') + 1))).toList();
                 assertThat(of).as(o.name()).hasSize(1);
                 matched.addAll(of);
                 if (o != Option.TOKEN) {

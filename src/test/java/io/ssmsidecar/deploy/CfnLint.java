@@ -21,12 +21,15 @@ final class CfnLint {
     private CfnLint() {
     }
 
-    static Result check(Path template, Path scratch) throws IOException, InterruptedException {
+    /** cfn-lint on {@code template} with its default checks and {@code options} (e.g. {@code --include-checks I}). */
+    static Result check(Path template, Path scratch, String... options) throws IOException, InterruptedException {
         Path output = Files.createTempFile(scratch, "cfn-lint", ".out");
-        Process process = new ProcessBuilder("python3", "-c",
-                "import sys; from cfnlint.runner import main; sys.exit(main())",
-                "--format", "parseable", "--", template.toAbsolutePath().toString())
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("python3", "-c",
+                "import sys; from cfnlint.runner import main; sys.exit(main())", "--format", "parseable"));
+        command.addAll(java.util.List.of(options));
+        command.add("--");
+        command.add(template.toAbsolutePath().toString());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!process.waitFor(180, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException("cfn-lint did not finish within 180 s on " + template);

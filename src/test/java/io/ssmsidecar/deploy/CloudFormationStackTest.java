@@ -128,6 +128,42 @@ class CloudFormationStackTest {
     }
 
     @Test
+    void template_passesCfnLintsInformationalChecks_includingExplicitDeletionPolicies() throws Exception {
+        CfnLint.Result result = CfnLint.check(TEMPLATE, scratch, "--include-checks", "I");
+
+        assertThat(result.output()).isEmpty();
+        assertThat(result.clean()).isTrue();
+        JsonNode resources = template().path("Resources");
+        assertThat(resources.at("/ApiSecret/DeletionPolicy").asText()).isEqualTo("Retain");
+        assertThat(resources.at("/LogGroup/DeletionPolicy").asText()).isEqualTo("Delete");
+    }
+
+    @Test
+    void cfnLintsInformationalChecks_askForTheDeletionPolicyOfTheSecret() throws Exception {
+        Path without = Files.writeString(scratch.resolve("no-policy.yaml"), Files.readString(TEMPLATE)
+                .replace("    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n", ""));
+
+        CfnLint.Result result = CfnLint.check(without, scratch, "--include-checks", "I");
+
+        assertThat(result.output()).contains("I3011");
+    }
+
+    @Test
+    void kmsKeyArn_takesAKeyArn_andRefusesAnAliasArn_whoseDecryptStatementCouldNeverMatch() throws Exception {
+        Map<String, String> overrides = new LinkedHashMap<>(Readme.read().overrides());
+        assertThat(overrides.get("KmsKeyArn")).as("step 3 passes the key of step 2").isEqualTo(Readme.EXAMPLE_KEY);
+        assertThat(TemplateRender.of(template(), overrides).problems()).isEmpty();
+
+        overrides.put("KmsKeyArn", "arn:aws:kms:us-east-1:123456789012:alias/my-app");
+        assertThat(TemplateRender.of(template(), overrides).problems()).singleElement().asString()
+                .contains("KmsKeyArn", "alias/my-app", "AllowedPattern");
+        overrides.put("KmsKeyArn", "");
+        assertThat(TemplateRender.of(template(), overrides).problems()).isEmpty();
+        assertThat(template().at("/Parameters/KmsKeyArn/ConstraintDescription").asText())
+                .contains("not an alias ARN", "describe-key");
+    }
+
+    @Test
     void cfnLint_findsAReferenceToNothing() throws Exception {
         Path broken = Files.writeString(scratch.resolve("broken.yaml"),
                 Files.readString(TEMPLATE).replace("!Ref ApiSecretName", "!Ref ApiSecretNam"));
@@ -204,6 +240,9 @@ class CloudFormationStackTest {
     /** The CloudFormation section of docs/deployment.md: its prerequisite names and the deploy command's parameter values. */
     record Readme(Set<String> prerequisites, Map<String, String> overrides) {
         private static final Pattern PUT_PARAMETER = Pattern.compile("(?m)^aws ssm put-parameter --name (\\S+) --type SecureString ");
+        /** The key the walks' {@code kms describe-key} stands for: {@code examples/iam-policy.json}'s. */
+        static final String EXAMPLE_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        private static final Pattern ASSIGNMENT = Pattern.compile("(?m)^([A-Z_]+)=(\\$\\(.*\\)|\\S+)");
         private static final Pattern DEPLOY = Pattern.compile(
                 "(?m)^aws cloudformation deploy --template-file examples/cloudformation/ssm-sidecar-service.yaml(.*)$");
 
@@ -218,6 +257,7 @@ class CloudFormationStackTest {
             assertThat(deploy.find()).as("an 'aws cloudformation deploy' command in docs/deployment.md").isTrue();
             assertThat(section.indexOf("aws ssm put-parameter")).as("the prerequisites come before the deploy")
                     .isLessThan(deploy.start());
+            Map<String, String> variables = variables(section.substring(0, deploy.start()));
             String[] words = deploy.group(1).trim().split("\\s+");
             Map<String, String> overrides = new LinkedHashMap<>();
             boolean inOverrides = false;
@@ -226,10 +266,47 @@ class CloudFormationStackTest {
                     inOverrides = word.equals("--parameter-overrides");
                 } else if (inOverrides) {
                     String[] pair = word.split("=", 2);
-                    overrides.put(pair[0], pair[1]);
+                    overrides.put(pair[0], expand(pair[1], variables));
                 }
             }
             return new Readme(prerequisites, overrides);
+        }
+
+        /**
+         * The shell variables the block sets before the deploy, in order: a literal as written, a command
+         * substitution as what it prints for the example account ({@code sts get-caller-identity}) and key
+         * ({@code kms describe-key}); any other command is an error, so a new one is given a value here.
+         */
+        private static Map<String, String> variables(String block) {
+            Map<String, String> variables = new LinkedHashMap<>();
+            Matcher m = ASSIGNMENT.matcher(block);
+            while (m.find()) {
+                String value = m.group(2);
+                if (value.startsWith("$(")) {
+                    if (value.contains("sts get-caller-identity")) {
+                        value = TemplateRender.ACCOUNT;
+                    } else if (value.contains("kms describe-key")) {
+                        value = EXAMPLE_KEY;
+                    } else {
+                        throw new AssertionError("no example value for " + m.group(1) + "=" + value);
+                    }
+                }
+                variables.put(m.group(1), expand(value, variables));
+            }
+            return variables;
+        }
+
+        private static String expand(String text, Map<String, String> variables) {
+            Matcher m = Pattern.compile("\\$\\{?([A-Z_]+)}?").matcher(text);
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                String value = variables.get(m.group(1));
+                if (value == null) {
+                    throw new AssertionError("$" + m.group(1) + " is used before the block sets it: " + text);
+                }
+                m.appendReplacement(out, Matcher.quoteReplacement(value));
+            }
+            return m.appendTail(out).toString();
         }
     }
 }

@@ -198,6 +198,8 @@ class DeploymentFilesTest {
         assertThat(pod.path("serviceAccountName").asText()).isEqualTo(account.at("/metadata/name").asText());
         assertThat(sidecar.path("restartPolicy").asText()).isEqualTo("Always");
         assertThat(strings(sidecar.at("/startupProbe/exec/command"))).isEqualTo(dockerfileHealthcheck());
+        assertThat(strings(sidecar.at("/livenessProbe/exec/command")))
+                .as("a hung sidecar is restarted; one waiting for SSM is not").isEqualTo(append(dockerfileHealthcheck(), "--live"));
         assertThat(named(pod.path("volumes"), "secrets").at("/emptyDir/medium").asText()).isEqualTo("Memory");
         for (JsonNode container : List.of(sidecar, app)) {
             JsonNode mount = mountOf(container.path("volumeMounts"), "secrets");
@@ -422,6 +424,12 @@ class DeploymentFilesTest {
             return List.of(node.asText());
         }
         return stream(node).map(JsonNode::asText).toList();
+    }
+
+    private static List<String> append(List<String> first, String last) {
+        List<String> all = new ArrayList<>(first);
+        all.add(last);
+        return all;
     }
 
     private static List<String> prepend(String first, List<String> rest) {

@@ -32,6 +32,8 @@ class IamDocumentsTest {
     static final String KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path IAM_POLICY = Path.of("examples/iam-policy.json");
+    static final Path ECS_TASK_ROLE_TRUST = Path.of("examples/iam-trust-ecs-tasks.json");
+    static final Path ECS_EXECUTION_ROLE_TRUST = Path.of("examples/iam-trust-ecs-task-execution.json");
 
     @TempDir
     Path scratch;
@@ -55,8 +57,8 @@ class IamDocumentsTest {
         Map<String, String> overrides = new LinkedHashMap<>(CloudFormationStackTest.Readme.read().overrides());
         overrides.put("KmsKeyArn", KEY);
         TemplateRender withKey = TemplateRender.of(CloudFormationStackTest.template(), overrides);
-        TemplateRender withoutKey = TemplateRender.of(CloudFormationStackTest.template(),
-                CloudFormationStackTest.Readme.read().overrides());
+        overrides.put("KmsKeyArn", "");
+        TemplateRender withoutKey = TemplateRender.of(CloudFormationStackTest.template(), overrides);
 
         JsonNode expected = JSON.readTree(policy(sidecarEnv(withKey), "--account", TemplateRender.ACCOUNT,
                 "--region", TemplateRender.REGION, "--kms-key-arn", KEY));
@@ -67,6 +69,20 @@ class IamDocumentsTest {
         ArrayNode withoutDecrypt = ((ArrayNode) expected.path("Statement").deepCopy());
         withoutDecrypt.remove(withoutDecrypt.size() - 1);
         assertThat(taskRolePolicy(withoutKey).path("Statement")).isEqualTo(withoutDecrypt);
+    }
+
+    @Test
+    void ecsTrustPolicies_areTheStacksRoles_withoutTheSid() throws Exception {
+        TemplateRender render = TemplateRender.of(CloudFormationStackTest.template(),
+                CloudFormationStackTest.Readme.read().overrides());
+
+        for (Map.Entry<Path, String> trust : Map.of(ECS_TASK_ROLE_TRUST, "TaskRole",
+                ECS_EXECUTION_ROLE_TRUST, "ExecutionRole").entrySet()) {
+            ObjectNode file = (ObjectNode) JSON.readTree(Files.readString(trust.getKey()));
+            ((ObjectNode) file.path("Statement").path(0)).remove("Sid");
+            assertThat(file).as(trust.getKey().toString())
+                    .isEqualTo(render.resources().at("/" + trust.getValue() + "/Properties/AssumeRolePolicyDocument"));
+        }
     }
 
     @Test
@@ -93,7 +109,8 @@ class IamDocumentsTest {
     void eksTrustPolicies_passCfnLintsIamRules_asRoleTrustPolicies() throws Exception {
         ObjectNode template = JSON.createObjectNode().put("AWSTemplateFormatVersion", "2010-09-09");
         ObjectNode resources = template.putObject("Resources");
-        for (Path file : List.of(DeploymentFilesTest.POD_IDENTITY_TRUST, DeploymentFilesTest.IRSA_TRUST)) {
+        for (Path file : List.of(DeploymentFilesTest.POD_IDENTITY_TRUST, DeploymentFilesTest.IRSA_TRUST,
+                ECS_TASK_ROLE_TRUST, ECS_EXECUTION_ROLE_TRUST)) {
             ObjectNode properties = resources.putObject(file.getFileName().toString().replaceAll("[^A-Za-z]", ""))
                     .put("Type", "AWS::IAM::Role").putObject("Properties");
             properties.set("AssumeRolePolicyDocument", JSON.readTree(file.toFile()));

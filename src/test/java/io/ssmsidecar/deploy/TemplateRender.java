@@ -79,6 +79,11 @@ final class TemplateRender {
             if (allowed.isArray() && !allowed.toString().contains("\"" + given + "\"")) {
                 render.problems.add("parameter " + p.getKey() + "=" + given + " is not one of " + allowed);
             }
+            String pattern = p.getValue().path("AllowedPattern").asText(null);
+            if (pattern != null && !java.util.regex.Pattern.compile(pattern).matcher(given).matches()) {
+                render.problems.add("parameter " + p.getKey() + "=" + given + " does not match its AllowedPattern "
+                        + pattern);
+            }
         });
         overrides.keySet().stream().filter(k -> !template.path("Parameters").has(k))
                 .forEach(k -> render.problems.add("override of an undeclared parameter " + k));

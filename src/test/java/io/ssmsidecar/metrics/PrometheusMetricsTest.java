@@ -80,6 +80,23 @@ class PrometheusMetricsTest {
     }
 
     @Test
+    void effectiveIntervalAndThrottleBackoff_areReadAtScrapeTime_inSeconds() {
+        assertThat(samples(PrometheusMetrics.REFRESH_INTERVAL)).containsOnly(
+                entry("ssm_sidecar_refresh_interval_seconds", 0.0));
+        Duration[] interval = {Duration.ofMinutes(5)};
+        metrics.refreshInterval(() -> interval[0]);
+        metrics.throttleBackoff(() -> Duration.ofMillis(37_500));
+
+        assertThat(samples(PrometheusMetrics.REFRESH_INTERVAL)).containsOnly(
+                entry("ssm_sidecar_refresh_interval_seconds", 300.0));
+        interval[0] = Duration.ofMinutes(10);
+        assertThat(samples(PrometheusMetrics.REFRESH_INTERVAL)).containsOnly(
+                entry("ssm_sidecar_refresh_interval_seconds", 600.0));
+        assertThat(samples(PrometheusMetrics.THROTTLE_BACKOFF)).containsOnly(
+                entry("ssm_sidecar_throttle_backoff_seconds", 37.5));
+    }
+
+    @Test
     void oldestAge_thatThrows_scrapesAsNaN_insteadOfFailingTheScrape() {
         metrics.oldestValueAge(() -> {
             throw new IllegalStateException("store closed");
@@ -134,6 +151,7 @@ class PrometheusMetricsTest {
                 entry(PrometheusMetrics.SSM_THROTTLED, "counter"), entry(PrometheusMetrics.SECRETS_LOADED, "gauge"),
                 entry(PrometheusMetrics.SECRETS_STALE, "gauge"),
                 entry(PrometheusMetrics.OLDEST_VALUE_AGE, "gauge"), entry(PrometheusMetrics.LAST_REFRESH_SUCCESS, "gauge"),
+                entry(PrometheusMetrics.REFRESH_INTERVAL, "gauge"), entry(PrometheusMetrics.THROTTLE_BACKOFF, "gauge"),
                 entry(PrometheusMetrics.REFRESHES, "counter"), entry(PrometheusMetrics.FILE_WRITES, "counter"),
                 entry(PrometheusMetrics.HTTP_REQUESTS, "counter"), entry(PrometheusMetrics.HTTP_REQUEST_SECONDS, "summary"),
                 entry(PrometheusMetrics.NOTIFICATIONS, "counter"));

@@ -40,6 +40,23 @@ class RefreshEngineTest {
     private SnapshotStore store;
     private RefreshEngine engine;
     private boolean listenerSucceeds = true;
+    private final Gauges metrics = new Gauges();
+
+    /** The duration gauges the engine registers, read as a scrape would. */
+    private static final class Gauges implements io.ssmsidecar.metrics.Metrics {
+        java.util.function.Supplier<Duration> interval;
+        java.util.function.Supplier<Duration> backoff;
+
+        @Override
+        public void refreshInterval(java.util.function.Supplier<Duration> supplier) {
+            interval = supplier;
+        }
+
+        @Override
+        public void throttleBackoff(java.util.function.Supplier<Duration> supplier) {
+            backoff = supplier;
+        }
+    }
 
     @BeforeEach
     void start() {
@@ -65,7 +82,7 @@ class RefreshEngineTest {
                     completes.add(complete);
                     changeNumbers.add(snapshot.change());
                     return listenerSucceeds;
-                }, io.ssmsidecar.metrics.Metrics.noop());
+                }, metrics);
         engine.start();
         scheduler.runDue();
         return engine;
@@ -173,7 +190,7 @@ class RefreshEngineTest {
     @Test
     void transientFailures_areRetriedWithGrowingDelays() {
         started();
-        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        wire.ssm.faults().errorRate(1.0, "InternalServerError");
         wire.ssm.clearCalls();
 
         scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2).plus(Duration.ofMinutes(4)));
@@ -187,40 +204,83 @@ class RefreshEngineTest {
     }
 
     @Test
-    void throttling_backsOffExponentially_withJitter_onTheCallTimesTheEndpointRecorded() {
+    void throttling_stretchesTheInterval_retriesWithinHalfOfIt_andShrinksBackOnCleanCycles() {
         started();
         wire.ssm.faults().errorRate(1.0, "ThrottlingException");
         wire.ssm.clearCalls();
         engine.requestRefresh();
 
-        // The next full cycle is at least 0.9 intervals away, so everything up to 4 minutes is a backoff retry.
         String logged;
         try (CapturedLog log = CapturedLog.start(Log.Format.TEXT, Log.Level.INFO)) {
-            scheduler.advance(Duration.ofMinutes(4));
+            scheduler.advance(Duration.ofHours(1));
             logged = log.text();
         }
         assertThat(logged.lines().filter(l -> l.contains(" WARN ")).toList()).as("one line per key and state change,"
                 + " not one per retry").hasSize(2).allSatisfy(l -> assertThat(l).contains("ThrottlingException"));
 
+        // Each throttled cycle doubles the interval, up to 2.5 times the configured one (the default bound).
+        assertThat(metrics.interval.get()).isEqualTo(INTERVAL.multipliedBy(5).dividedBy(2));
+        assertThat(metrics.backoff.get()).isPositive();
         List<Instant> at = wire.ssm.calls("GetParameters").stream().map(Call::at).toList();
         assertThat(wire.ssm.calls()).allMatch(Call::throttled);
-        Backoff backoff = Backoff.DEFAULT;
         for (int i = 1; i < at.size(); i++) {
-            Duration cap = backoff.cap(i - 1);
-            assertThat(Duration.between(at.get(i - 1), at.get(i))).as("gap before retry %d", i)
-                    .isBetween(cap.dividedBy(10), cap);
+            // A loaded engine retries within half its (stretched) interval: its values are still served.
+            assertThat(Duration.between(at.get(i - 1), at.get(i))).as("gap before call %d", i)
+                    .isPositive().isLessThanOrEqualTo(INTERVAL.multipliedBy(5).dividedBy(4));
         }
-        assertThat(at).as("doubling to a ceiling: a handful of calls in 4 minutes, not one a second")
-                .hasSizeBetween(8, 20);
+        assertThat(at).as("an hour of throttling costs a handful of calls, not one a second").hasSizeBetween(5, 40);
 
         wire.ssm.faults().clear();
-        scheduler.advance(Duration.ofMinutes(5));
+        scheduler.advance(Duration.ofMinutes(20));
         assertThat(engine.status().get("DB").stale()).isFalse();
-        assertThat(wire.ssm.calls().get(wire.ssm.calls().size() - 1).succeeded()).isTrue();
+        assertThat(metrics.backoff.get()).isZero();
+        // Clean cycles give back 2% of the configured rate each: gradually (about 4 hours from the bound), never
+        // below the configured interval.
+        scheduler.advance(Duration.ofHours(1));
+        assertThat(metrics.interval.get()).isLessThan(INTERVAL.multipliedBy(5).dividedBy(2))
+                .isGreaterThan(INTERVAL);
+        scheduler.advance(Duration.ofDays(2));
+        assertThat(metrics.interval.get()).isEqualTo(INTERVAL);
     }
 
     @Test
-    void aThrottledBatch_isRetriedAsOneBatch_notOneCallPerReference() {
+    void throttledStart_saysSoInReadiness_neverGivesUp_andLoadsAtTheConfiguredInterval() {
+        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        engine(Optional.empty(), ref("DB", "ssm:///app/db"), ref("API", "ssm:///app/api"));
+
+        assertThat(engine.readiness().ready()).isFalse();
+        assertThat(engine.readiness().reason()).matches(".*ThrottlingException.*; throttled, retrying in [1-9][0-9]* s");
+        scheduler.advance(Duration.ofHours(6));
+        List<Instant> at = wire.ssm.calls("GetParameters").stream().map(Call::at).toList();
+        assertThat(Duration.between(at.get(at.size() - 1), clock.instant())).as("still retrying after 6 hours")
+                .isLessThanOrEqualTo(INTERVAL.multipliedBy(3).dividedBy(2));
+        assertThat(engine.readiness().reason()).contains("throttled, retrying in");
+
+        // The cycles that fell due while loading were refused too: SSM is short of quota beyond a start-up burst.
+        assertThat(metrics.interval.get()).isEqualTo(INTERVAL.multipliedBy(5).dividedBy(2));
+
+        wire.ssm.faults().clear();
+        scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
+        assertThat(engine.readiness().ready()).isTrue();
+        assertThat(value("DB")).isEqualTo("db-v1");
+    }
+
+    @Test
+    void throttledFirstPass_alone_retriesWithin30s_andLeavesTheIntervalAlone() {
+        wire.ssm.faults().failNext(1, "ThrottlingException");
+        engine(Optional.empty(), ref("DB", "ssm:///app/db"), ref("API", "ssm:///app/api"));
+        assertThat(engine.readiness().reason()).contains("throttled, retrying in");
+
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(engine.readiness().ready()).isTrue();
+        // Tasks started together collide on their first pass whatever their steady demand: no stretch for that.
+        assertThat(metrics.interval.get()).isEqualTo(INTERVAL);
+        assertThat(metrics.backoff.get()).isZero();
+    }
+
+    @Test
+    void aThrottledBatch_endsThePass_andTheWholeSetIsRetriedTogether() {
         Reference[] refs = new Reference[12];
         for (int i = 0; i < refs.length; i++) {
             wire.ssm.put("/many/p" + i, "v" + i, "String");
@@ -229,16 +289,16 @@ class RefreshEngineTest {
         wire.ssm.faults().errorRate(1.0, "ThrottlingException");
         engine(Optional.empty(), refs);
 
-        scheduler.advance(Duration.ofMinutes(2));
+        scheduler.advance(Duration.ofMinutes(10));
 
         Map<Instant, List<Call>> byTime = new TreeMap<>();
         wire.ssm.calls().forEach(c -> byTime.computeIfAbsent(c.at(), t -> new ArrayList<>()).add(c));
-        assertThat(byTime.size()).as("retry rounds").isGreaterThan(4);
-        assertThat(byTime.values()).as("each round: the same two batches of 10 and 2 names")
-                .allSatisfy(round -> assertThat(round).extracting(c -> c.names().size()).containsExactly(10, 2));
+        assertThat(byTime.size()).as("retry rounds").isGreaterThan(2);
+        assertThat(byTime.values()).as("each round: the first batch of 10 is refused, the batch of 2 is not sent")
+                .allSatisfy(round -> assertThat(round).extracting(c -> c.names().size()).containsExactly(10));
 
         wire.ssm.faults().clear();
-        scheduler.advance(Duration.ofMinutes(5));
+        scheduler.advance(Duration.ofMinutes(10));
         assertThat(store.current().secrets()).hasSize(12);
     }
 
@@ -436,7 +496,7 @@ class RefreshEngineTest {
                 (snapshot, changed, complete) -> {
                     changes.add(changed);
                     return true;
-                }, io.ssmsidecar.metrics.Metrics.noop());
+                }, metrics);
         engine.start();
         monotonicScheduler.runDue();
         assertThat(value("DB")).isEqualTo("db-v1");

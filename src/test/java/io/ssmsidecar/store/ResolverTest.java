@@ -149,6 +149,26 @@ class ResolverTest {
     }
 
     @Test
+    void resolve_stopsAtTheFirstThrottledCall_andFailsTheRestAsThrottled() {
+        List<Reference> refs = new ArrayList<>(declare(25));
+        wire.ssm.put("/tree/a", "a", "String");
+        refs.add(ref("TREE", "ssm:///tree/*"));
+        wire.ssm.counters().reset();
+        wire.ssm.faults().failNext(1, "ThrottlingException");
+
+        Resolution r = resolver.resolve(refs);
+
+        // One refused call, not three batches and a path listing: a throttled fleet spends one call per task.
+        assertThat(wire.ssm.counters().total()).isEqualTo(1);
+        assertThat(r.calls()).isEqualTo(1);
+        assertThat(r.secrets()).isEmpty();
+        assertThat(r.failures()).hasSize(26).allSatisfy(f -> {
+            assertThat(f.isThrottling()).isTrue();
+            assertThat(f.isTransient()).isTrue();
+        });
+    }
+
+    @Test
     void resolve_secretsManagerReference_carriesVersionId() {
         String versionId = wire.ssm.putSecret("prod/db", "{\"password\":\"pw-1\"}");
 

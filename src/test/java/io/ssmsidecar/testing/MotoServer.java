@@ -54,6 +54,22 @@ public final class MotoServer {
         return shared;
     }
 
+    /**
+     * A moto_server of the caller's own, with {@code env} added to its environment (e.g. moto's
+     * {@code MOTO_IAM_LOAD_MANAGED_POLICIES=true}, which makes the AWS managed policies attachable but slows every
+     * reset, so the shared server does without); {@link #close()} stops it.
+     */
+    public static MotoServer startDedicated(Map<String, String> env) {
+        MotoServer server = start(env);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "moto-server-stop"));
+        return server;
+    }
+
+    /** Stops a server from {@link #startDedicated(Map)}. */
+    public void close() {
+        stop();
+    }
+
     /** Where {@code moto_server} lives, or an {@link AssertionError} saying how to install it. */
     static Path executable(Map<String, String> env, Path home) {
         String explicit = env.get("MOTO_SERVER");
@@ -86,6 +102,10 @@ public final class MotoServer {
     }
 
     private static MotoServer start() {
+        return start(Map.of());
+    }
+
+    private static MotoServer start(Map<String, String> env) {
         Path exe = executable(System.getenv(), Path.of(System.getProperty("user.home")));
         long started = System.nanoTime();
         IOException last = null;
@@ -96,9 +116,11 @@ public final class MotoServer {
                     port = probe.getLocalPort();
                 }
                 Path log = Files.createTempFile("moto-server-", ".log");
-                Process p = new ProcessBuilder(exe.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
+                ProcessBuilder builder = new ProcessBuilder(exe.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
                         .redirectErrorStream(true).redirectOutput(log.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                builder.environment().putAll(env);
+                Process p = builder.start();
                 MotoServer server = new MotoServer(p, log, URI.create("http://127.0.0.1:" + port));
                 if (server.awaitUp()) {
                     System.out.printf("moto_server (%s) answering on %s after %d ms%n", exe, server.endpoint,
