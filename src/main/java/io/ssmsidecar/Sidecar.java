@@ -6,6 +6,7 @@ import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.output.ChangeNotifier;
 import io.ssmsidecar.output.OutputDirectory;
+import io.ssmsidecar.output.OutputConfigException;
 import io.ssmsidecar.output.OutputException;
 import io.ssmsidecar.source.ParameterSource;
 import io.ssmsidecar.store.OnDemandCache;
@@ -46,6 +47,9 @@ public final class Sidecar implements AutoCloseable {
     private final OnDemandFetcher fetcher;
     /** Whether the files were written once: later writes tell the change receivers. Engine thread only. */
     private boolean filesWritten;
+    /** Completed when the first write fails for a reason only the configuration can fix (a template too large). */
+    private final java.util.concurrent.CompletableFuture<OutputException> startFailure =
+            new java.util.concurrent.CompletableFuture<>();
 
     /**
      * Builds every part; nothing runs until {@link #start()}. Writes the generated token file when no token is set.
@@ -66,14 +70,6 @@ public final class Sidecar implements AutoCloseable {
         this.store = new SnapshotStore(clock);
         this.output = OutputDirectory.open(Wiring.output(settings), metrics);
         this.token = settings.http().token().orElseGet(Sidecar::randomToken);
-        if (settings.http().token().isEmpty()) {
-            try {
-                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.output().fileMode());
-            } catch (OutputException e) {
-                output.close();
-                throw e;
-            }
-        }
         this.refreshScheduler = refreshScheduler;
         this.notifyScheduler = notifyScheduler;
         this.notifier = new ChangeNotifier(Wiring.notifier(settings), notifyScheduler, clock, metrics, random.split());
@@ -90,9 +86,23 @@ public final class Sidecar implements AutoCloseable {
                 Wiring.sdkAccess(settings, source.signingCredentials(), clock));
     }
 
-    /** Starts the API, then the first load. Returns at once. */
+    /**
+     * Starts the API, writes the generated token file, then starts the first load. Returns at once. The token is
+     * written only once the directory is locked (by the constructor) and the port bound: a second sidecar that cannot
+     * bind must not replace the first one's token.
+     *
+     * @throws TokenNotWritten when the generated token cannot be written (the API is stopped again)
+     */
     public Sidecar start() {
         api.start();
+        if (settings.http().token().isEmpty()) {
+            try {
+                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.output().fileMode());
+            } catch (OutputException e) {
+                api.close();
+                throw new TokenNotWritten(e);
+            }
+        }
         LOG.info("listening", "address", settings.http().address(), "port", api.port(),
                 "secrets_declared", settings.references().size(),
                 "token", settings.http().token().isPresent() ? "configured"
@@ -125,6 +135,29 @@ public final class Sidecar implements AutoCloseable {
             }
         } finally {
             store.removeListener(wake);
+        }
+    }
+
+    /**
+     * Completes when the first write failed for a reason no retry can fix (a template that renders past
+     * {@code SIDECAR_TEMPLATE_MAX_BYTES}): {@code run} then exits with the configuration error. A later such failure
+     * only fails that write, keeping the previous files.
+     */
+    public java.util.concurrent.CompletionStage<OutputException> startFailure() {
+        return startFailure;
+    }
+
+    /** The generated token file could not be written; the cause says why. */
+    public static final class TokenNotWritten extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TokenNotWritten(OutputException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        @Override
+        public synchronized OutputException getCause() {
+            return (OutputException) super.getCause();
         }
     }
 
@@ -164,6 +197,9 @@ public final class Sidecar implements AutoCloseable {
         } catch (OutputException ex) {
             LOG.error("writing the output files failed; the previous files are intact", "dir", settings.output().dir(),
                     "reason", ex.getMessage());
+            if (!filesWritten && ex instanceof OutputConfigException) {
+                startFailure.complete(ex);
+            }
             return false;
         }
         boolean first = !filesWritten;

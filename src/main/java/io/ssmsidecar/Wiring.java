@@ -25,7 +25,8 @@ public final class Wiring {
         Settings.Output s = settings.output();
         return new OutputOptions(s.dir(), s.fileMode(), s.fileUid(), s.fileGid(),
                 s.bundles().stream().map(b -> new OutputOptions.Bundle(b.kind(), b.file(), b.mode())).toList(),
-                s.templates().stream().map(t -> new OutputOptions.Template(t.source(), t.dest(), t.mode())).toList());
+                s.templates().stream().map(t -> new OutputOptions.Template(t.source(), t.dest(), t.mode())).toList(),
+                s.templateMaxBytes());
     }
 
     /** How the API listens, with the token the caller resolved (configured or generated). */

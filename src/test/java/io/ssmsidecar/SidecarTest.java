@@ -102,6 +102,26 @@ class SidecarTest {
         }
     }
 
+    /** Issue 18, item 9: the generated token is written only once the port is bound, so a clash leaves none. */
+    @Test
+    void start_onAPortInUse_writesNoTokenFile() throws Exception {
+        try (Sidecar first = new Sidecar(settings(0), wire.source, PrometheusMetrics.create(), Clock.systemUTC())) {
+            first.start();
+            Path second = dir.resolve("second");
+            Map<String, String> env = new HashMap<>(wire.env());
+            env.put("DB_PASSWORD", "ssm:///app/db/password");
+            env.put("SIDECAR_OUTPUT_DIR", second.toString());
+            env.put("SIDECAR_HTTP_PORT", Integer.toString(first.port()));
+            try (SsmParameterSource source = SsmParameterSource.create(wire.env(), Metrics.noop(), LocalWire.FAST);
+                 Sidecar clash = new Sidecar(SettingsLoader.load(List.of(), env), source, PrometheusMetrics.create(),
+                         Clock.systemUTC())) {
+                assertThat(second.resolve(".token")).as("not before the port is bound").doesNotExist();
+                assertThatThrownBy(clash::start).isInstanceOf(UncheckedIOException.class);
+            }
+            assertThat(second.resolve(".token")).doesNotExist();
+        }
+    }
+
     @Test
     void start_onAPortInUse_failsNamingTheAddress_andLoadsNothing() throws Exception {
         try (Sidecar first = new Sidecar(settings(0), wire.source, PrometheusMetrics.create(), Clock.systemUTC())) {

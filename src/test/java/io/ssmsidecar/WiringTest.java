@@ -62,7 +62,7 @@ class WiringTest {
                 Map.entry("SIDECAR_THROTTLE_BACKOFF_CAP", "20m")));
 
         assertThat(Wiring.output(s)).isEqualTo(new OutputOptions(Path.of("/run/app-secrets"), 0400, OptionalInt.of(1000),
-                OptionalInt.empty(), List.of(new OutputOptions.Bundle("env", "app.env", 0400)), List.of()));
+                OptionalInt.empty(), List.of(new OutputOptions.Bundle("env", "app.env", 0400)), List.of(), 4194304));
         assertThat(Wiring.api(s, "t")).isEqualTo(new ApiServer.Options("127.0.0.1", 2999, "t", 12, false,
                 List.of("sidecar")));
         assertThat(Wiring.sdkAccess(s, Optional.empty(), Clock.systemUTC()).mode())

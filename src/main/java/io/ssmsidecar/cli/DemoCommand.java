@@ -2,7 +2,9 @@ package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
 import io.ssmsidecar.Sidecar;
+import io.ssmsidecar.config.ConfigException;
 import io.ssmsidecar.config.Settings;
+import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.localssm.LocalSsm;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -94,8 +96,9 @@ public final class DemoCommand implements Command {
             if (once) {
                 int code = new InitCommand().run(flags, sidecarEnv, out, err);
                 if (code == 0) {
-                    out.println("Files written to " + outputDir(flags, sidecarEnv) + ":");
-                    listFiles(outputDir(flags, sidecarEnv), out);
+                    Path written = outputDir(flags, sidecarEnv);
+                    out.println("Files written to " + written + ":");
+                    listFiles(written, out);
                 }
                 return code;
             }
@@ -162,16 +165,16 @@ public final class DemoCommand implements Command {
                         + " --name /demo/db/password --with-decryption --query Parameter.Value --output text");
     }
 
+    /**
+     * Where {@code init} just wrote, read by the same loader from the same flags and environment (so
+     * {@code --output-dir}, {@code SIDECAR_OUTPUT_DIR} and the config file's key all count, as they do for init).
+     */
     private static Path outputDir(List<String> flags, Map<String, String> env) {
-        for (int i = 0; i < flags.size(); i++) {
-            if (flags.get(i).equals("--output-dir") && i + 1 < flags.size()) {
-                return Path.of(flags.get(i + 1));
-            }
-            if (flags.get(i).startsWith("--output-dir=")) {
-                return Path.of(flags.get(i).substring("--output-dir=".length()));
-            }
+        try {
+            return SettingsLoader.load(flags, env).output().dir();
+        } catch (ConfigException e) {
+            throw new IllegalStateException("init accepted these settings a moment ago", e);
         }
-        return Path.of(env.get("SIDECAR_OUTPUT_DIR"));
     }
 
     private static void listFiles(Path dir, PrintStream out) {

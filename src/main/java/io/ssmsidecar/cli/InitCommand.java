@@ -78,8 +78,8 @@ public final class InitCommand implements Command {
         try {
             output.write(store.publish(r.secrets()));
         } catch (OutputException e) {
-            err.println("ssm-sidecar init: " + e.getMessage());
-            return e instanceof io.ssmsidecar.output.OutputConfigException ? ExitCode.CONFIG : ExitCode.OUTPUT;
+            // CONFIG for a template that would render past SIDECAR_TEMPLATE_MAX_BYTES, OUTPUT for the directory.
+            return CommandSupport.outputFailure(name(), e, err).code();
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         LOG.info("secrets written", "count", r.secrets().size(), "calls", r.calls(), "ms", ms,

@@ -68,8 +68,13 @@ public final class RunCommand implements Command {
                 sidecar.requestRefresh();
             }
         });
+        AtomicReference<OutputException> startFailure = new AtomicReference<>();
         try (Sidecar sidecar = start(settings, env, err)) {
             running.set(sidecar);
+            sidecar.startFailure().thenAccept(e -> {
+                startFailure.set(e);
+                stop.countDown();
+            });
             started.accept(sidecar);
             stop.await();
             running.set(null);
@@ -78,6 +83,9 @@ public final class RunCommand implements Command {
             Thread.currentThread().interrupt();
         }
         LOG.info("stopped");
+        if (startFailure.get() != null) {
+            throw CommandSupport.outputFailure("run", startFailure.get(), err);
+        }
         return ExitCode.OK;
     }
 
@@ -101,6 +109,9 @@ public final class RunCommand implements Command {
             return sidecar.start();
         } catch (RuntimeException e) {
             sidecar.close(); // gives the output directory up, so a retry in this process can take it
+            if (e instanceof Sidecar.TokenNotWritten t) {
+                throw CommandSupport.outputFailure("run", t.getCause(), err);
+            }
             if (isBindFailure(e)) {
                 err.println("ssm-sidecar run: cannot listen on " + settings.http().address() + ":" + settings.http().port()
                         + " (address in use or not available); set SIDECAR_HTTP_PORT / SIDECAR_HTTP_ADDRESS");

@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 enum Option {
     CONFIG_FILE(null, "FILE", "none", "a readable JSON file, at most 1 MiB",
             "JSON config file: settings by config key, plus \"secrets\", \"bundles\" and \"templates\""),
-    OUTPUT_DIR("outputDir", "DIR", "/run/secrets", "an absolute directory path other than /, without .. segments",
+    OUTPUT_DIR("outputDir", "DIR", "/run/secrets",
+            "an absolute directory path other than / and the system directories (/etc, /usr, /tmp, ...), without .. segments",
             "Directory the secret files are written to"),
     FILE_MODE("fileMode", "MODE", "0440", "octal 0400..0777 that lets the owner read",
             "Mode of every file written (per-key files, bundles and templates unless they set their own)"),
@@ -83,6 +84,8 @@ enum Option {
     TEMPLATES("templates", "LIST", "none",
             "src:dest[:mode],... with src a readable file, dest a name following the key rule",
             "Templates rendered into the output directory"),
+    TEMPLATE_MAX_BYTES("templateMaxBytes", "BYTES", "4194304", Range.ints(1024, 64 * 1024 * 1024),
+            "Largest file one template may render to; a larger one is not written (exit 2 at start)"),
     RESTART_ON_CHANGE("restartOnChange", null, "false", "true, false",
             "exec: stay as the command's parent, refresh, and restart the command when a value it received changes"),
     RESTART_SIGNAL("restartSignal", "SIGNAL", "TERM", String.join(", ", Settings.ON_CHANGE_SIGNALS)
@@ -230,7 +233,7 @@ enum Option {
     Set<String> readBy() {
         return switch (this) {
             case CONFIG_FILE, STARTUP_TIMEOUT, LOG_FORMAT, LOG_LEVEL -> Set.of("init", "run", "get", "exec");
-            case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES -> Set.of("init", "run");
+            case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES, TEMPLATE_MAX_BYTES -> Set.of("init", "run");
             case RESTART_ON_CHANGE, RESTART_SIGNAL, RESTART_GRACE, RESTART_MIN_INTERVAL, SIGNAL_ON_CHANGE, RESTART_KEYS,
                  RESTART_ON_EXIT -> Set.of("exec");
             default -> Set.of("run");

@@ -52,9 +52,10 @@ public record Settings(
      * @param fileGid   {@code SIDECAR_FILE_GID}
      * @param bundles   {@code SIDECAR_BUNDLES}: e.g. {@code env:app.env,json:secrets.json}
      * @param templates {@code SIDECAR_TEMPLATES}: {@code src:dest[:mode],...}
+     * @param templateMaxBytes {@code SIDECAR_TEMPLATE_MAX_BYTES}: the most one template may render to
      */
     public record Output(Path dir, int fileMode, OptionalInt fileUid, OptionalInt fileGid, List<Bundle> bundles,
-                         List<Template> templates) {
+                         List<Template> templates, int templateMaxBytes) {
         public Output {
             bundles = List.copyOf(bundles);
             templates = List.copyOf(templates);
@@ -198,7 +199,8 @@ public record Settings(
     public static Settings defaults(List<Reference> references) {
         return new Settings(references,
                 new Output(Path.of(Option.OUTPUT_DIR.defaultText), Integer.parseInt(Option.FILE_MODE.defaultText, 8),
-                        OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of()),
+                        OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of(),
+                        Option.TEMPLATE_MAX_BYTES.intDefault()),
                 new Http(Option.HTTP_ADDRESS.defaultText, Option.HTTP_PORT.intDefault(),
                         Boolean.parseBoolean(Option.HTTP_ALLOW_REMOTE.defaultText), List.of(), Optional.empty(),
                         Option.MAX_CONNECTIONS.intDefault(), choice(SdkEndpoint.values(), Option.SDK_ENDPOINT)),

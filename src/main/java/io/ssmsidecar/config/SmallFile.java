@@ -21,6 +21,10 @@ final class SmallFile {
         if (Files.isDirectory(path)) {
             throw new Refused("it is a directory");
         }
+        // Opening a FIFO with no writer blocks for ever: refuse anything but a regular file before opening it.
+        if (!Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+            throw new Refused("it is not a regular file (a FIFO or a device)");
+        }
         try (InputStream in = Files.newInputStream(path)) {
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {

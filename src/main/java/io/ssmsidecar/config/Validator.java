@@ -39,6 +39,10 @@ final class Validator {
     private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
     private static final Pattern HOST_NAME = Pattern.compile("(?=.{1,253}\\.?$)" + LABEL + "(\\." + LABEL + ")*\\.?");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** Directories the output may not be: the sidecar writes, links, locks and removes its leftovers there. */
+    private static final java.util.Set<String> SYSTEM_DIRS = java.util.Set.of("/bin", "/boot", "/dev", "/etc", "/home",
+            "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv",
+            "/sys", "/tmp", "/usr", "/var");
     private static final Pattern NAME_PREFIX = Pattern.compile("[A-Za-z0-9_.\\-/+=@]{1,2048}");
 
     private final Map<Option, Raw> given;
@@ -61,7 +65,8 @@ final class Validator {
         List<Settings.Template> templates = templates(fileMode);
         outputNames(references, bundles, templates);
         return new Settings(references,
-                new Settings.Output(outputDir, fileMode, id(Option.FILE_UID), id(Option.FILE_GID), bundles, templates),
+                new Settings.Output(outputDir, fileMode, id(Option.FILE_UID), id(Option.FILE_GID), bundles, templates,
+                        integer(Option.TEMPLATE_MAX_BYTES, d.output().templateMaxBytes())),
                 new Settings.Http(httpAddress(allowRemote, d.http().address()),
                         integer(Option.HTTP_PORT, d.http().port()), allowRemote, allowedHosts(), token, integer(Option.MAX_CONNECTIONS, d.http().maxConnections()),
                         choice(Option.SDK_ENDPOINT, Settings.SdkEndpoint.values(), d.http().sdkEndpoint())),
@@ -267,17 +272,27 @@ final class Validator {
             return fallback;
         }
         Optional<Path> path = path(Option.OUTPUT_DIR, text.get());
-        if (path.isPresent() && path.get().getNameCount() == 0) {
-            bad(Option.OUTPUT_DIR, "a directory other than the root", text.get());
+        if (path.isEmpty()) {
             return fallback;
         }
         // Relative paths depend on the working directory and .. walks out of the directory the operator named
         // (/run/secrets/.. is /run): both would put the lock, the cleanup and the secrets somewhere unintended.
-        if (path.isPresent() && (!path.get().isAbsolute() || List.of(text.get().split("/")).contains(".."))) {
+        if (!path.get().isAbsolute() || List.of(text.get().split("/")).contains("..")) {
             bad(Option.OUTPUT_DIR, "an absolute directory path without .. segments (such as /run/secrets)", text.get());
             return fallback;
         }
-        return path.orElse(fallback);
+        // Judged after normalising: /. /./. //. and /.// are the root directory too (issue 18).
+        Path dir = path.get().normalize();
+        if (dir.getNameCount() == 0) {
+            bad(Option.OUTPUT_DIR, "a directory other than the root", text.get());
+            return fallback;
+        }
+        if (SYSTEM_DIRS.contains(dir.toString()) || dir.startsWith("/proc") || dir.startsWith("/sys")) {
+            bad(Option.OUTPUT_DIR, "a directory of its own, not a system directory such as " + dir
+                    + " (the sidecar writes, locks and cleans up in it; use e.g. /run/secrets)", text.get());
+            return fallback;
+        }
+        return dir;
     }
 
     private Optional<Path> pidFile() {

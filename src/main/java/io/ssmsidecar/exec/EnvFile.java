@@ -9,6 +9,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,11 @@ final class EnvFile {
         try {
             // Read at most one byte past the limit, whatever the file claims: /dev/zero, a FIFO or /proc files report
             // size 0, and reading them whole would never end (or end in an OutOfMemoryError).
+            // Opening a FIFO with no writer blocks for ever: refuse anything but a regular file before opening it.
+            if (!Files.readAttributes(file, BasicFileAttributes.class).isRegularFile()) {
+                throw new ExecException(ExitCode.CONFIG, "--env-file " + file + ": not a regular file (a FIFO, device"
+                        + " or directory); give the path of a file");
+            }
             byte[] bytes;
             try (InputStream in = Files.newInputStream(file)) {
                 bytes = in.readNBytes((int) MAX_BYTES + 1);

@@ -350,6 +350,11 @@ final class SdkEndpoint {
                 + "AmazonSSM.GetParametersByPath and secretsmanager.GetSecretValue; call the service itself for anything else");
     }
 
+    /**
+     * A NextToken is the page's state, base64url without padding. {@code localssm.SsmProtocol} encodes its tokens the same way, and the
+     * copy is deliberate: the local SSM endpoint shares nothing with the sidecar but the logger (docs/architecture.md),
+     * and each side only ever decodes tokens it made itself.
+     */
     private static String encodeToken(String state) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(state.getBytes(StandardCharsets.UTF_8));
     }

@@ -416,6 +416,11 @@ final class SsmProtocol {
         return "arn:aws:iam::" + store.account() + ":user/" + (caller.isEmpty() ? "localssm" : caller);
     }
 
+    /**
+     * A NextToken is the page's state, base64url without padding. {@code http.SdkEndpoint} encodes its tokens the same way, and the
+     * copy is deliberate: the local SSM endpoint shares nothing with the sidecar but the logger (docs/architecture.md),
+     * and each side only ever decodes tokens it made itself.
+     */
     private static String encodeToken(String state) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(state.getBytes(StandardCharsets.UTF_8));
     }

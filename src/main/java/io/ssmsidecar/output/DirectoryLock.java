@@ -6,7 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,13 +31,66 @@ final class DirectoryLock implements AutoCloseable {
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final Path file;
+    private final Path path;
     private final FileChannel channel;
     private final FileLock lock;
+    /** The held file's identity (device and inode): the path must still name it before every write. */
+    private final Object heldKey;
 
-    private DirectoryLock(Path file, FileChannel channel, FileLock lock) {
+    private DirectoryLock(Path file, Path path, FileChannel channel, FileLock lock, Object heldKey) {
         this.file = file;
+        this.path = path;
         this.channel = channel;
         this.lock = lock;
+        this.heldKey = heldKey;
+    }
+
+    /**
+     * Checks that {@code <dir>/.lock} still names the file this process holds: after {@code mv .lock elsewhere} a
+     * second sidecar could take the directory with a new lock file, and both would write.
+     *
+     * @throws OutputException when the path names another file or none; nothing should be written then
+     */
+    void requireStillHeld() throws OutputException {
+        Object now;
+        try {
+            now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            now = null;
+        }
+        if (now == null || !now.equals(heldKey)) {
+            throw new OutputException("lock file " + path + " is no longer the one this process holds (moved, removed"
+                    + " or replaced); nothing was written, to leave the directory to whichever sidecar owns it now."
+                    + " Restart this sidecar");
+        }
+    }
+
+    /**
+     * The identity of {@code file} when it is a regular file with one link, or null when it does not exist.
+     *
+     * @throws OutputException when it is anything else: a hard link to another file would be truncated and get a pid
+     */
+    private static Object plainFileKey(Path file) throws OutputException {
+        BasicFileAttributes attrs;
+        int links;
+        try {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            links = (Integer) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            throw new OutputException("lock file " + file + " cannot be inspected: "
+                    + (e instanceof IOException io ? IoReasons.reason(io) : e.getClass().getSimpleName()), e);
+        }
+        if (!attrs.isRegularFile()) {
+            throw new OutputException("lock file " + file + " is not a regular file (a symbolic link, directory or"
+                    + " device); remove it and start again");
+        }
+        if (links != 1) {
+            throw new OutputException("lock file " + file + " has " + links + " hard links, so it is also another"
+                    + " file; remove it and start again");
+        }
+        return attrs.fileKey();
     }
 
     /**
@@ -57,6 +112,12 @@ final class DirectoryLock implements AutoCloseable {
         }
         FileChannel channel = null;
         try {
+            plainFileKey(file);
+        } catch (OutputException e) {
+            HELD.remove(key);
+            throw e;
+        }
+        try {
             // No TRUNCATE before the lock is ours: the holder's pid must survive a refused attempt. NOFOLLOW: a
             // link planted at .lock must not make us create or lock a file elsewhere.
             channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -69,16 +130,31 @@ final class DirectoryLock implements AutoCloseable {
                 HELD.remove(key);
                 throw inUse(dir, holder);
             }
+            // Checked again now that the file is open and locked: the path checked before the open could have
+            // been swapped for a link meanwhile. Only then is it truncated.
+            Object held;
+            try {
+                held = plainFileKey(file);
+            } catch (OutputException e) {
+                closeQuietly(channel);
+                HELD.remove(key);
+                throw e;
+            }
+            if (held == null) {
+                closeQuietly(channel);
+                HELD.remove(key);
+                throw new OutputException("lock file " + file + " was removed while it was being locked; start again");
+            }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-            return new DirectoryLock(key, channel, lock);
+            return new DirectoryLock(key, file, channel, lock, held);
         } catch (IOException | OverlappingFileLockException e) {
             closeQuietly(channel);
             HELD.remove(key);
             String reason = e instanceof IOException io ? IoReasons.reason(io) : "locked by this process";
             String advice = IoReasons.advice(reason);
-            throw new OutputException("output directory " + dir + " is not writable: " + reason
-                    + (advice.isEmpty() ? " (opening its lock file " + file + ")" : "; " + advice), e);
+            throw new OutputException("lock file " + file + " of output directory " + dir + " cannot be opened: "
+                    + reason + (advice.isEmpty() ? "" : "; " + advice), e);
         }
     }
 

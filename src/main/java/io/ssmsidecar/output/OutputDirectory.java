@@ -96,6 +96,7 @@ public final class OutputDirectory implements AutoCloseable {
      */
     public synchronized void write(Snapshot snapshot) throws OutputException {
         try {
+            requireLock();
             List<OutputFile> files = renderer.render(snapshot);
             String version = writer.writeSet(files);
             LOG.info("secrets written", "dir", dir, "files", files.size(), "keys", snapshot.size(),
@@ -106,6 +107,13 @@ public final class OutputDirectory implements AutoCloseable {
             LOG.warn("secrets not written", "dir", dir, "reason", e.getMessage());
             throw e;
         }
+    }
+
+    private void requireLock() throws OutputException {
+        if (lock == null) {
+            throw new OutputException("output directory " + dir + " was given up (closed); nothing was written");
+        }
+        lock.requireStillHeld();
     }
 
     /**
@@ -125,6 +133,7 @@ public final class OutputDirectory implements AutoCloseable {
                     || name.equals(DirectoryLock.NAME)) {
                 throw new OutputException("file name " + name + " in " + dir + " is already used by the secrets set");
             }
+            requireLock();
             writer.writeFile(name, content, mode);
             metrics.fileWrite(true);
         } catch (OutputException e) {

@@ -17,9 +17,13 @@ import java.util.OptionalInt;
  * @param gid       group to give every written file, if any ({@code SIDECAR_FILE_GID})
  * @param bundles   bundle files written with every set ({@code SIDECAR_BUNDLES})
  * @param templates templates rendered with every set ({@code SIDECAR_TEMPLATES})
+ * @param templateMaxBytes the most a template may render to ({@code SIDECAR_TEMPLATE_MAX_BYTES})
  */
 public record OutputOptions(Path dir, int fileMode, OptionalInt uid, OptionalInt gid,
-                            List<Bundle> bundles, List<Template> templates) {
+                            List<Bundle> bundles, List<Template> templates, int templateMaxBytes) {
+
+    /** {@code SIDECAR_TEMPLATE_MAX_BYTES}'s default (declared on its option), for {@link #of}. */
+    static final int DEFAULT_TEMPLATE_MAX_BYTES = 4 * 1024 * 1024;
 
     /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
     public record Bundle(String kind, String file, int mode) { }
@@ -34,28 +38,33 @@ public record OutputOptions(Path dir, int fileMode, OptionalInt uid, OptionalInt
 
     /** Only per-key files in {@code dir}, mode 0440, no owner change. */
     public static OutputOptions of(Path dir) {
-        return new OutputOptions(dir, 0440, OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of());
+        return new OutputOptions(dir, 0440, OptionalInt.empty(), OptionalInt.empty(), List.of(), List.of(),
+                DEFAULT_TEMPLATE_MAX_BYTES);
     }
 
     /** These options plus a bundle of {@code kind} (env, dotenv, properties, json) written to {@code file}. */
     public OutputOptions withBundle(String kind, String file, int mode) {
         List<Bundle> b = new ArrayList<>(bundles);
         b.add(new Bundle(kind, file, mode));
-        return new OutputOptions(dir, fileMode, uid, gid, b, templates);
+        return new OutputOptions(dir, fileMode, uid, gid, b, templates, templateMaxBytes);
     }
 
     /** These options plus the template {@code source} rendered to {@code dest}. */
     public OutputOptions withTemplate(Path source, String dest, int mode) {
         List<Template> t = new ArrayList<>(templates);
         t.add(new Template(source, dest, mode));
-        return new OutputOptions(dir, fileMode, uid, gid, bundles, t);
+        return new OutputOptions(dir, fileMode, uid, gid, bundles, t, templateMaxBytes);
     }
 
     public OutputOptions withFileMode(int mode) {
-        return new OutputOptions(dir, mode, uid, gid, bundles, templates);
+        return new OutputOptions(dir, mode, uid, gid, bundles, templates, templateMaxBytes);
     }
 
     public OutputOptions withOwner(OptionalInt newUid, OptionalInt newGid) {
-        return new OutputOptions(dir, fileMode, newUid, newGid, bundles, templates);
+        return new OutputOptions(dir, fileMode, newUid, newGid, bundles, templates, templateMaxBytes);
+    }
+
+    public OutputOptions withTemplateMaxBytes(int maxBytes) {
+        return new OutputOptions(dir, fileMode, uid, gid, bundles, templates, maxBytes);
     }
 }

@@ -24,8 +24,11 @@ final class SetRenderer {
     private final int fileMode;
     private final List<BundleOut> bundles;
     private final List<TemplateOut> templates;
+    private final int templateMaxBytes;
 
-    private SetRenderer(Path dir, int fileMode, List<BundleOut> bundles, List<TemplateOut> templates) {
+    private SetRenderer(Path dir, int fileMode, List<BundleOut> bundles, List<TemplateOut> templates,
+                        int templateMaxBytes) {
+        this.templateMaxBytes = templateMaxBytes;
         this.dir = dir;
         this.fileMode = fileMode;
         this.bundles = List.copyOf(bundles);
@@ -47,7 +50,7 @@ final class SetRenderer {
         for (OutputOptions.Template t : options.templates()) {
             templates.add(new TemplateOut(Template.load(t.source()), t.dest(), t.mode()));
         }
-        return new SetRenderer(options.dir(), options.fileMode(), bundles, templates);
+        return new SetRenderer(options.dir(), options.fileMode(), bundles, templates, options.templateMaxBytes());
     }
 
     int bundleCount() {
@@ -100,7 +103,7 @@ final class SetRenderer {
             }
         }
         for (TemplateOut t : templates) {
-            files.add(new OutputFile(t.file(), t.template().render(values), t.mode()));
+            files.add(new OutputFile(t.file(), t.template().render(values, templateMaxBytes), t.mode()));
         }
         return files;
     }

@@ -45,7 +45,11 @@ final class Template {
     /** What the template writes, in order. */
     private sealed interface Part permits Text, Placeholder { }
 
-    private record Text(String text) implements Part { }
+    private record Text(String text, int utf8Length) implements Part {
+        Text(String text) {
+            this(text, Template.utf8Length(text));
+        }
+    }
 
     private record Placeholder(int line, String key, String field, List<Filter> filters) implements Part { }
 
@@ -110,7 +114,12 @@ final class Template {
     private static Template read(Path source) throws OutputException {
         byte[] bytes;
         try {
-            // Bounded by what is read, not by the size the file claims (a FIFO or /dev/zero claims 0).
+            // Opening a FIFO with no writer blocks for ever: refuse anything but a regular file before opening it.
+            if (!Files.readAttributes(source, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+                throw new OutputException("template " + source + " is not a regular file (a FIFO, device or"
+                        + " directory); mount the template file into the sidecar and check SIDECAR_TEMPLATES");
+            }
+            // Bounded by what is read, not by the size the file claims (/dev/zero or a /proc file claims 0).
             try (java.io.InputStream in = Files.newInputStream(source)) {
                 bytes = in.readNBytes((int) MAX_SIZE + 1);
             }
@@ -135,6 +144,10 @@ final class Template {
     static Template parse(String source, String text) throws OutputException {
         List<Part> parts = new ArrayList<>();
         int i = 0;
+        // Line numbers are counted as the parse moves forward, never from the start again: a 1 MiB template of
+        // placeholders took minutes when each one rescanned the text before it (issue 18).
+        int line = 1;
+        int counted = 0;
         while (i < text.length()) {
             int open = text.indexOf("{{", i);
             if (open < 0) {
@@ -147,7 +160,8 @@ final class Template {
             if (open > i) {
                 parts.add(new Text(text.substring(i, open)));
             }
-            int line = lineOf(text, open);
+            line += newlines(text, counted, open);
+            counted = open;
             int close = text.indexOf("}}", open + 2);
             if (close < 0) {
                 throw new OutputException("template " + source + " line " + line + ": {{ is never closed by }}");
@@ -187,14 +201,33 @@ final class Template {
         return new Placeholder(line, key, field, filters);
     }
 
-    private static int lineOf(String text, int index) {
-        int line = 1;
-        for (int i = 0; i < index; i++) {
+    private static int newlines(String text, int from, int to) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
             if (text.charAt(i) == '\n') {
-                line++;
+                n++;
             }
         }
-        return line;
+        return n;
+    }
+
+    /** The length of {@code s} in UTF-8, without encoding it. */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /** Where the template came from, for messages. */
@@ -223,21 +256,39 @@ final class Template {
     }
 
     /**
-     * Renders the template with {@code values} to UTF-8.
+     * Renders the template with {@code values} to UTF-8, refusing to build more than {@code maxBytes}.
      *
+     * @throws OutputConfigException when the output would be larger than {@code maxBytes}
+     *                               ({@code SIDECAR_TEMPLATE_MAX_BYTES}): nothing past the limit is built
      * @throws OutputException naming the template, line and key for an unknown key, a missing JSON field or a
      *                         value a filter cannot encode; never the value
      */
     byte[] render(Map<String, SecretValue> values) throws OutputException {
+        return render(values, Integer.MAX_VALUE - 8);
+    }
+
+    byte[] render(Map<String, SecretValue> values, int maxBytes) throws OutputException {
         requireKeys(values.keySet());
         StringBuilder b = new StringBuilder();
+        long bytes = 0;
+        // A field is read once per render, not once per placeholder: each read parses the whole JSON value.
+        Map<String, String> fields = new java.util.HashMap<>();
         for (Part p : parts) {
             if (p instanceof Text t) {
+                bytes += t.utf8Length();
+                if (bytes > maxBytes) {
+                    throw tooLarge(maxBytes, null);
+                }
                 b.append(t.text());
             } else if (p instanceof Placeholder ph) {
                 String value = values.get(ph.key()).reveal();
                 if (ph.field() != null) {
-                    value = field(ph, value);
+                    String raw = value;
+                    value = fields.get(ph.key() + "#" + ph.field());
+                    if (value == null) {
+                        value = field(ph, raw);
+                        fields.put(ph.key() + "#" + ph.field(), value);
+                    }
                 }
                 for (Filter f : ph.filters()) {
                     try {
@@ -246,10 +297,20 @@ final class Template {
                         throw new OutputException("template " + source + " line " + ph.line() + ": " + e.getMessage());
                     }
                 }
+                bytes += utf8Length(value);
+                if (bytes > maxBytes) {
+                    throw tooLarge(maxBytes, ph);
+                }
                 b.append(value);
             }
         }
         return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private OutputConfigException tooLarge(int maxBytes, Placeholder at) {
+        return new OutputConfigException("template " + source + " would render more than " + maxBytes + " bytes"
+                + (at == null ? "" : " (reached at line " + at.line() + ", key " + at.key() + ")")
+                + "; raise SIDECAR_TEMPLATE_MAX_BYTES or make the template smaller", null);
     }
 
     private String field(Placeholder ph, String value) throws OutputException {

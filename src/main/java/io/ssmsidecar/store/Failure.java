@@ -13,9 +13,14 @@ package io.ssmsidecar.store;
 public record Failure(String key, String parameterName, String code, String reason, boolean isTransient,
                       boolean optional) {
 
-    /** True when this failure is about {@code ref} (its key, its requested name or its path). */
+    /**
+     * True when this failure is about {@code ref}: its own key, or for a path reference its path. Never by parameter
+     * name alone: the resolver gives each named reference its own failure, and several references reading other JSON
+     * keys of one parameter must not share one key's failure (issue 18: a bad {@code #nokey} hid a good {@code #password}).
+     */
     boolean concerns(io.ssmsidecar.reference.Reference ref) {
-        return key.equals(ref.key()) || parameterName.equals(ref.requestName()) || parameterName.equals(ref.name() + "/*");
+        return key.equals(ref.key())
+                || ref.kind() == io.ssmsidecar.reference.Reference.Kind.PATH && parameterName.equals(ref.name() + "/*");
     }
 
     /** True when SSM refused the call for rate (ThrottlingException and the like): the quota is shared, back off. */

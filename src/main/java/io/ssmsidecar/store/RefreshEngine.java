@@ -124,6 +124,9 @@ public final class RefreshEngine implements AutoCloseable {
     /** When the pending throttled retry is due (scheduler time), or null: what readiness says while throttled. */
     private volatile Long throttledRetryAt;
     private volatile boolean closed;
+    /** Engine tasks in a row that threw (see {@link #guarded}); 0 once one returns normally. */
+    private int thrownInARow;
+    private Class<?> lastThrown;
 
     private static final class State {
         boolean loaded;
@@ -159,7 +162,7 @@ public final class RefreshEngine implements AutoCloseable {
 
     /** Queues the initial load on the scheduler thread. */
     public void start() {
-        pendingTick = scheduler.schedule(this::initialLoad, Duration.ZERO);
+        pendingTick = scheduler.schedule(() -> guarded("initial load", this::initialLoad), Duration.ZERO);
     }
 
     /** Runs {@code hook} on the engine thread after every full cycle (e.g. refreshing on-demand entries). */
@@ -174,7 +177,7 @@ public final class RefreshEngine implements AutoCloseable {
         }
         scheduler.schedule(() -> {
             refreshQueued.set(false);
-            fullCycle("requested");
+            guarded("requested refresh", () -> fullCycle("requested"));
         }, Duration.ZERO);
     }
 
@@ -205,6 +208,47 @@ public final class RefreshEngine implements AutoCloseable {
     }
 
     // ---- engine thread ----
+
+    /**
+     * Runs one engine task so that nothing it throws stops the loop: a task that throws would otherwise never schedule
+     * the next one, and the sidecar would serve stale values for good. Any {@link Throwable} is caught, an
+     * {@link OutOfMemoryError} from rendering a template included (the heap is free again once the task unwinds).
+     * The failure is logged with its class only (a message may quote a value), counted as a failed refresh, and the
+     * whole cycle is retried with backoff.
+     */
+    private void guarded(String task, Runnable body) {
+        try {
+            body.run();
+        } catch (Throwable t) { // NOPMD: the loop must outlive anything a source, writer or hook throws
+            threw(task, t);
+        }
+    }
+
+    private void threw(String task, Throwable t) {
+        thrownInARow++;
+        // Readiness then reports what is missing instead of "initial load in progress" for good.
+        initialLoadDone = true;
+        Duration retry = options.backoff().delay(thrownInARow - 1, random);
+        if (!t.getClass().equals(lastThrown)) {
+            LOG.error("refresh cycle failed; retrying", "task", task, "error", t.getClass().getName(),
+                    "retry_in_ms", retry.toMillis());
+        } else {
+            LOG.debug("refresh cycle failed again", "task", task, "error", t.getClass().getName(),
+                    "in_a_row", thrownInARow);
+        }
+        lastThrown = t.getClass();
+        try {
+            metrics.refreshCompleted(false, clock.instant());
+            publishStatus();
+        } catch (RuntimeException e) {
+            // Still schedule the retry below.
+        }
+        long retryAt = scheduler.nanoTime() + retry.toNanos();
+        if (retryAt - nextFullAt < 0 || task.equals("initial load")) {
+            nextFullAt = retryAt;
+        }
+        scheduleNext();
+    }
 
     private void initialLoad() {
         long t0 = System.nanoTime();
@@ -246,8 +290,10 @@ public final class RefreshEngine implements AutoCloseable {
         }
         if (!due.isEmpty()) {
             resolveAndApply(due, false);
-        } else if (applyPending) {
-            apply(store.current(), Set.of());
+        } else if (applyPending && apply(store.current(), Set.of()) && Readiness.allRequiredLoaded(references, statusView)
+                && states.values().stream().allMatch(s -> s.errorCode == null)) {
+            // The pass that failed only in its writer has now completed.
+            metrics.refreshCompleted(true, clock.instant());
         }
         scheduleNext();
     }
@@ -288,7 +334,7 @@ public final class RefreshEngine implements AutoCloseable {
         if (pendingTick != null) {
             pendingTick.cancel();
         }
-        pendingTick = scheduler.schedule(this::tick, Duration.ofNanos(Math.max(0, next - now)));
+        pendingTick = scheduler.schedule(() -> guarded("refresh", this::tick), Duration.ofNanos(Math.max(0, next - now)));
     }
 
     private Resolution resolveAndApply(List<Reference> refs, boolean full) {
@@ -349,16 +395,17 @@ public final class RefreshEngine implements AutoCloseable {
         Snapshot published = store.publish(next, !changed.isEmpty());
         metrics.secretsLoaded(published.size());
         boolean allOk = failuresByRef.isEmpty();
+        publishStatus();
+        boolean applied = changed.isEmpty() && !applyPending || apply(published, changed);
+        // Counted once the files are written too: a pass whose writer failed is a failed refresh.
         if (full) {
-            metrics.refreshCompleted(allOk, now);
-        } else if (allOk && states.values().stream().allMatch(s -> s.errorCode == null)) {
+            metrics.refreshCompleted(allOk && applied, now);
+        } else if (allOk && applied && states.values().stream().allMatch(s -> s.errorCode == null)) {
             // The retries brought the last failing reference back: the refresh has now completed successfully.
             metrics.refreshCompleted(true, now);
         }
-        publishStatus();
-        if (!changed.isEmpty() || applyPending) {
-            apply(published, changed);
-        }
+        thrownInARow = 0;
+        lastThrown = null;
         return r;
     }
 
@@ -376,14 +423,15 @@ public final class RefreshEngine implements AutoCloseable {
         return keys;
     }
 
-    private void apply(Snapshot snapshot, Set<String> changed) {
+    /** Tells the listener; false when it failed (then retried soon). */
+    private boolean apply(Snapshot snapshot, Set<String> changed) {
         unapplied.addAll(changed);
         Set<String> keys = Collections.unmodifiableSet(new TreeSet<>(unapplied));
         boolean complete = Readiness.allRequiredLoaded(references, statusView);
         boolean ok;
         try {
             ok = listener.onChange(snapshot, keys, complete);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // NOPMD: an OutOfMemoryError from a template too; retried soon
             LOG.error("applying a change failed", "error", e.getClass().getName());
             ok = false;
         }
@@ -397,6 +445,7 @@ public final class RefreshEngine implements AutoCloseable {
             }
         }
         applyPending = !ok;
+        return ok;
     }
 
     private void succeeded(Reference ref, State state, Instant now) {

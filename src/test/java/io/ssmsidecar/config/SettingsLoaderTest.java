@@ -78,7 +78,7 @@ class SettingsLoaderTest {
     static Stream<Arguments> validValues() {
         return Stream.of(
                 row("SIDECAR_OUTPUT_DIR", "/tmp/out", s -> s.output().dir(), Path.of("/tmp/out")),
-                row("SIDECAR_OUTPUT_DIR", "/run/app..secrets/./x", s -> s.output().dir(), Path.of("/run/app..secrets/./x")),
+                row("SIDECAR_OUTPUT_DIR", "/run/app..secrets/./x", s -> s.output().dir(), Path.of("/run/app..secrets/x")),
                 row("SIDECAR_FILE_MODE", "0400", s -> s.output().fileMode(), 0400),
                 row("SIDECAR_FILE_MODE", "640", s -> s.output().fileMode(), 0640),
                 row("SIDECAR_FILE_MODE", "0777", s -> s.output().fileMode(), 0777),

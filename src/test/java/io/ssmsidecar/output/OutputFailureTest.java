@@ -158,8 +158,8 @@ class OutputFailureTest {
 
         assertThatThrownBy(() -> OutputDirectory.open(OutputOptions.of(dir), metrics))
                 .isInstanceOf(OutputException.class)
-                .hasMessage("output directory " + dir + " is not writable: Read-only file system;"
-                        + " mount the volume read-write in the sidecar container");
+                .hasMessage("lock file " + dir.resolve(".lock") + " of output directory " + dir + " cannot be opened:"
+                        + " Read-only file system; mount the volume read-write in the sidecar container");
     }
 
     @Test

@@ -179,9 +179,17 @@ class TemplateTest {
     }
 
     @Test
-    void load_devZero_readsAtMostOneMebibytePlusOne_andRefusesIt() {
+    void load_devZero_isRefusedAsNotARegularFile() {
         assertThatThrownBy(() -> Template.load(java.nio.file.Path.of("/dev/zero")))
-                .isInstanceOf(OutputException.class)
-                .hasMessage("template /dev/zero is larger than 1 MiB; templates are for config files");
+                .isInstanceOf(OutputConfigException.class)
+                .hasMessageStartingWith("template /dev/zero is not a regular file (a FIFO, device or directory)");
+    }
+
+    @Test
+    void load_aRegularFileOverOneMebibyte_isRefused() throws Exception {
+        Path big = Files.write(tmp.resolve("big.tmpl"), new byte[(int) Template.MAX_SIZE + 1]);
+        assertThatThrownBy(() -> Template.load(big))
+                .isInstanceOf(OutputConfigException.class)
+                .hasMessage("template " + big + " is larger than 1 MiB; templates are for config files");
     }
 }
