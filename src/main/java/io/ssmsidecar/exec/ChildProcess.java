@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * Runs the command as a child of this JVM, for JVMs that cannot replace themselves (JDK 17-21, or native access
- * denied): stdin, stdout and stderr are inherited, the signals {@link SignalForwarder} can catch are sent on, and the
- * child's exit status is returned (Java reports death by signal N as 128+N).
+ * denied): stdin, stdout and stderr are inherited (one the caller closed is {@code /dev/null}), the signals
+ * {@link SignalForwarder} can catch are sent on, and the child's exit status is returned (Java reports death by
+ * signal N as 128+N).
  */
 final class ChildProcess implements Launcher {
     private static final Log LOG = Log.get(ChildProcess.class);
@@ -39,7 +40,8 @@ final class ChildProcess implements Launcher {
         checkEncodable(env);
         List<String> command = new ArrayList<>(argv);
         command.set(0, program.toString());
-        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        ProcessBuilder builder = ProcessReplacer.devNullFor(new ProcessBuilder(command).inheritIO(),
+                ProcessReplacer.notGivenByCaller(ProcessReplacer.openDescriptors()));
         builder.environment().clear();
         builder.environment().putAll(env);
         SignalForwarder forwarder = SignalForwarder.install(signals, err);

@@ -1,18 +1,23 @@
 package io.ssmsidecar.exec;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Array;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The libc calls that replace this process with the command ({@code execve(2)}, {@code sigprocmask(2)} and
- * {@code fcntl(2)}) and the ones that supervise it ({@code kill(2)}, {@code waitpid(2)}, {@code prctl(2)}), bound with the Foreign Function &amp; Memory API (final since JDK 22). The project compiles for
+ * The libc calls that replace this process with the command ({@code execve(2)}, {@code sigprocmask(2)},
+ * {@code fcntl(2)}, and {@code open(2)} with {@code dup2(2)} for a closed standard stream) and the ones that supervise
+ * it ({@code kill(2)}, {@code waitpid(2)}, {@code prctl(2)}), bound with the Foreign Function &amp; Memory API (final
+ * since JDK 22). The project compiles for
  * Java 17, so the API is reached by reflection; {@link #bind()} fails on an older JVM or when native access is denied.
  */
 final class PosixCalls {
@@ -35,6 +40,8 @@ final class PosixCalls {
     private final MethodHandle kill;
     private final MethodHandle waitpid;
     private final MethodHandle prctl;
+    private final MethodHandle open;
+    private final MethodHandle dup2;
     private final boolean linux;
     private final int sigSetmask;
 
@@ -82,6 +89,10 @@ final class PosixCalls {
                 describe.invoke(null, cInt, array(layoutType, cInt, cInt)), array(optionType));
         waitpid = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "waitpid"),
                 describe.invoke(null, cInt, array(layoutType, cInt, pointer, cInt)), array(optionType));
+        open = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "open"),
+                describe.invoke(null, cInt, array(layoutType, pointer, cInt, cInt)), array(optionType, variadicFrom2));
+        dup2 = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "dup2"),
+                describe.invoke(null, cInt, array(layoutType, cInt, cInt)), array(optionType));
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         linux = os.contains("linux");
         Object cLong = valueLayoutType.getField("JAVA_LONG").get(null);
@@ -140,9 +151,37 @@ final class PosixCalls {
      * @return the {@code errno} of the failure
      */
     int execve(byte[] path, List<byte[]> argv, List<byte[]> envp) throws Exception {
+        return execve(path, argv, envp, Set.of());
+    }
+
+    /**
+     * As {@link #execve(byte[], List, List)}, with {@code /dev/null} put on the descriptors {@code devNull} (stdin,
+     * stdout or stderr the caller closed) first. That is done last, just before the call, because those numbers hold
+     * the JVM's own files until then (the module image, the jar the classes are read from).
+     */
+    int execve(byte[] path, List<byte[]> argv, List<byte[]> envp, Set<Integer> devNull) throws Exception {
+        final int oRdwr = 2;
         try (AutoCloseable arena = newArena()) {
             Object errno = allocateLayout.invoke(arena, errnoLayout);
-            execve.invokeWithArguments(errno, cString(arena, path), pointers(arena, argv), pointers(arena, envp));
+            Object cPath = cString(arena, path);
+            Object cArgv = pointers(arena, argv);
+            Object cEnvp = pointers(arena, envp);
+            if (!devNull.isEmpty()) {
+                Object cDevNull = cString(arena, "/dev/null".getBytes(StandardCharsets.US_ASCII));
+                int nullFd = (int) open.invokeWithArguments(cDevNull, oRdwr, 0);
+                if (nullFd < 0) {
+                    throw new IOException("cannot open /dev/null");
+                }
+                for (int fd : devNull) {
+                    if (fd != nullFd && (int) dup2.invokeWithArguments(nullFd, fd) != fd) {
+                        throw new IOException("dup2 onto descriptor " + fd + " failed");
+                    }
+                }
+                if (!devNull.contains(nullFd)) {
+                    setCloseOnExec(nullFd);
+                }
+            }
+            execve.invokeWithArguments(errno, cPath, cArgv, cEnvp);
             return ((ByteBuffer) asByteBuffer.invoke(errno)).order(ByteOrder.nativeOrder()).getInt((int) errnoOffset);
         } catch (Throwable t) {
             throw rethrow(t);

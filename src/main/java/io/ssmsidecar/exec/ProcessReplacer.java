@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * <p>Before the call it undoes what the JVM did to the process that a directly started program would not see: it
  * unblocks every signal (HotSpot blocks SIGQUIT in Java threads, and execve keeps the mask), and marks close-on-exec
  * every descriptor the JVM or this command opened (the jar, the JDK's module image, sockets to SSM), keeping the ones
- * the wrapper inherited. Variables and arguments the wrapper was given pass on as their original bytes.
+ * the wrapper inherited. A standard stream the caller closed (the JVM then got that number for its own files) is
+ * {@code /dev/null} for the command. Variables and arguments the wrapper was given pass on as their original bytes.
  */
 final class ProcessReplacer implements Launcher {
     private static final Map<Integer, String> ERRNO = Map.of(
@@ -67,7 +68,7 @@ final class ProcessReplacer implements Launcher {
                 posix.setCloseOnExec(fd);
             }
             posix.clearSignalMask();
-            errno = posix.execve(path, args, envp);
+            errno = posix.execve(path, args, envp, notGivenByCaller(fdsAtStart));
         } catch (Exception e) {
             throw new ExecException(ExitCode.EXEC_CANNOT_RUN, "cannot run '" + argv.get(0) + "' (" + program
                     + "): the native call failed (" + e.getClass().getSimpleName() + ")");
@@ -83,13 +84,7 @@ final class ProcessReplacer implements Launcher {
      * Of the inherited ones, the JDK's files, jars and random devices are the JVM's.
      */
     private Set<Integer> descriptorsToClose() {
-        Set<Path> classPath = new HashSet<>();
-        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
-            if (!entry.isEmpty()) {
-                classPath.add(realPath(Path.of(entry)));
-            }
-        }
-        return toClose(fdsAtStart, openDescriptors(), realPath(Path.of(System.getProperty("java.home"))), classPath);
+        return toClose(fdsAtStart, openDescriptors(), realPath(Path.of(System.getProperty("java.home"))), classPath());
     }
 
     /** The rule of {@link #descriptorsToClose}, on listings from {@link #openDescriptors}. */
@@ -104,14 +99,62 @@ final class ProcessReplacer implements Launcher {
                 out.add(fd);
                 return;
             }
-            String target = file.substring(file.indexOf(' ') + 1);
-            Path path = target.startsWith("/") ? Path.of(target) : null;
-            if (path != null && (path.startsWith(javaHome) || classPath.contains(path) || JVM_DEVICES.contains(target)
-                    || target.endsWith(".jar"))) {
+            if (jvmFile(file, javaHome, classPath)) {
                 out.add(fd);
             }
         });
         return out;
+    }
+
+    /** Whether a listing entry ({@code "DEV:INODE TARGET"}) is one of the JDK's files, a jar or a random device. */
+    private static boolean jvmFile(String file, Path javaHome, Set<Path> classPath) {
+        String target = file.substring(file.indexOf(' ') + 1);
+        Path path = target.startsWith("/") ? Path.of(target) : null;
+        return path != null && (path.startsWith(javaHome) || classPath.contains(path) || JVM_DEVICES.contains(target)
+                || target.endsWith(".jar"));
+    }
+
+    /**
+     * Which of stdin, stdout and stderr (0-2) the caller did not give: closed ({@code <&-}, {@code >&-}), so the JVM
+     * reused the number for its own files (the module image, the jar) or nothing is open there. The command gets
+     * {@code /dev/null} on those, never a file of the JVM.
+     */
+    static Set<Integer> notGivenByCaller(Map<Integer, String> listing) {
+        Path javaHome = realPath(Path.of(System.getProperty("java.home")));
+        Set<Path> classPath = classPath();
+        Set<Integer> out = new TreeSet<>();
+        for (int fd = 0; fd <= 2; fd++) {
+            String file = listing.get(fd);
+            if (file == null || jvmFile(file, javaHome, classPath)) {
+                out.add(fd);
+            }
+        }
+        return out;
+    }
+
+    private static Set<Path> classPath() {
+        Set<Path> classPath = new HashSet<>();
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                classPath.add(realPath(Path.of(entry)));
+            }
+        }
+        return classPath;
+    }
+
+    /** Redirects from or to {@code /dev/null} the standard streams that {@code notGiven} names; the others inherit. */
+    static ProcessBuilder devNullFor(ProcessBuilder builder, Set<Integer> notGiven) {
+        File devNull = new File("/dev/null");
+        if (notGiven.contains(0)) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(devNull));
+        }
+        if (notGiven.contains(1)) {
+            builder.redirectOutput(ProcessBuilder.Redirect.to(devNull));
+        }
+        if (notGiven.contains(2)) {
+            builder.redirectError(ProcessBuilder.Redirect.to(devNull));
+        }
+        return builder;
     }
 
     private static Path realPath(Path p) {

@@ -12,9 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The command as a child of {@code exec --restart-on-change}, with stdin, stdout and stderr inherited. Java cannot put
- * a child in a process group of its own, so what a process group would give is done on the child's process tree: a
- * stop signal goes to the child and every descendant it has at that moment, and SIGKILL to those and any that appeared
+ * The command as a child of {@code exec --restart-on-change}, with stdin, stdout and stderr inherited (one the
+ * caller closed is {@code /dev/null}). Java cannot put a child in a process group of its own, so what a process group
+ * would give is done on the child's process tree: a stop signal goes to the child and every descendant it has at that moment, and SIGKILL to those and any that appeared
  * since. Signals are sent with {@code kill(2)} where the Foreign Function &amp; Memory API is there (JDK 22+), else
  * with {@code Process.destroy} (TERM), {@code destroyForcibly} (KILL) or the {@code kill} command (others).
  */
@@ -42,7 +42,8 @@ final class SupervisedChild {
             throws ExecException {
         List<String> command = new ArrayList<>(argv);
         command.set(0, program.toString());
-        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        ProcessBuilder builder = ProcessReplacer.devNullFor(new ProcessBuilder(command).inheritIO(),
+                ProcessReplacer.notGivenByCaller(ProcessReplacer.openDescriptors()));
         builder.environment().clear();
         builder.environment().putAll(env);
         try {
