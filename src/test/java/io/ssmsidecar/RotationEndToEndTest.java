@@ -337,8 +337,9 @@ class RotationEndToEndTest {
             assertThat(s.get("lastErrorCode").asText()).isEqualTo("ThrottlingException");
         });
         assertThat(get("/v1/secrets/DB_PASSWORD").body()).isEqualTo(MARK + "-db-2");
-        scheduler.advance(Duration.ofSeconds(1));
-        assertThat(metric("ssm_sidecar_secrets_stale")).isZero();
+        // A throttled refresh doubles the interval (AdaptiveInterval) and a loaded sidecar retries within half of
+        // the stretched interval, with full jitter: here within 5 minutes.
+        advanceUntil(scheduler, interval, () -> metric("ssm_sidecar_secrets_stale") == 0);
 
         // Permanent: the parameter is deleted. Last good value kept everywhere, stale, loud; ready until max staleness.
         ssm.delete("/app/api/key");
@@ -360,9 +361,20 @@ class RotationEndToEndTest {
         assertThat(ready.body()).contains("API_KEY").contains("stale");
 
         ssm.put("/app/api/key", MARK + "-api-2", "SecureString");
-        scheduler.advance(interval.plus(interval.dividedBy(10)).plusSeconds(1));
-        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+        // Still within the stretch the throttling caused: the next cycle lands within 1.5 x the doubled interval.
+        advanceUntil(scheduler, interval.multipliedBy(3).plusSeconds(1), () -> get("/readyz").statusCode() == 200);
         assertThat(file("API_KEY")).isEqualTo(MARK + "-api-2");
         assertThat(metric("ssm_sidecar_secrets_stale")).isZero();
+    }
+
+    /** Advances the virtual clock a second at a time until {@code condition} holds, failing past {@code max}. */
+    private static void advanceUntil(ManualScheduler scheduler, Duration max, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
+        Duration waited = Duration.ZERO;
+        while (!condition.call()) {
+            assertThat(waited).as("virtual time waited for the condition").isLessThan(max);
+            scheduler.advance(Duration.ofSeconds(1));
+            waited = waited.plusSeconds(1);
+        }
     }
 }
