@@ -14,6 +14,7 @@ import io.ssmsidecar.store.SnapshotStore;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +30,8 @@ final class SidecarBackend implements SecretsBackend {
     private final OnDemandFetcher fetcher;
     /** Keys of references that deliver one key of a JSON value ({@code #key}): their parameter is not served whole. */
     private final Set<String> jsonKeyReferences;
+    /** Keys of {@code sm://} references: served by {@link #declaredSecret}, never as Parameter Store parameters. */
+    private final Set<String> secretReferences;
     private volatile Index index = new Index(-1, Map.of());
 
     private record Index(long generation, Map<String, Parameter> byName) { }
@@ -42,6 +45,8 @@ final class SidecarBackend implements SecretsBackend {
         this.fetcher = fetcher;
         this.jsonKeyReferences = references.stream().filter(r -> r.jsonKey() != null).map(Reference::key)
                 .collect(Collectors.toUnmodifiableSet());
+        this.secretReferences = references.stream().filter(r -> r.kind() == Reference.Kind.SECRET)
+                .map(Reference::key).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -97,7 +102,7 @@ final class SidecarBackend implements SecretsBackend {
         }
         Map<String, Parameter> byName = new HashMap<>();
         for (Secret s : snap.secrets().values()) {
-            if (jsonKeyReferences.contains(s.key())) {
+            if (jsonKeyReferences.contains(s.key()) || secretReferences.contains(s.key())) {
                 continue;
             }
             Parameter p = s.parameter();
@@ -112,6 +117,33 @@ final class SidecarBackend implements SecretsBackend {
         }
         index = new Index(snap.generation(), Map.copyOf(byName));
         return byName;
+    }
+
+    /**
+     * A secret declared whole by an {@code sm://} reference, from the snapshot: {@code secretId} its name (for a
+     * secret declared by name), its ARN or its partial ARN; {@code selector} the declared stage or version id
+     * (null or AWSCURRENT for a reference without one).
+     */
+    @Override
+    public Optional<Parameter> declaredSecret(String secretId, String selector) {
+        if (secretReferences.isEmpty()) {
+            return Optional.empty();
+        }
+        for (Secret s : store.current().secrets().values()) {
+            if (!secretReferences.contains(s.key()) || jsonKeyReferences.contains(s.key())) {
+                continue;
+            }
+            Parameter p = s.parameter();
+            boolean sameSelector = Objects.equals(p.selector(), selector)
+                    || (p.selector() == null && "AWSCURRENT".equals(selector));
+            boolean byArn = p.arn() != null && (secretId.equals(p.arn())
+                    || (p.arn().length() == secretId.length() + 7 && p.arn().startsWith(secretId + "-")));
+            boolean byName = !p.requestedName().startsWith("arn:") && secretId.equals(p.name());
+            if (sameSelector && (byArn || byName)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -99,7 +99,8 @@ final class AwsJson {
             Json.writeStringIfPresent(json, "ARN", meta.arn() != null ? meta.arn() : p.arn());
             json.writeStringField("Name", meta.name() != null ? meta.name() : secretId);
             Json.writeStringIfPresent(json, "VersionId", meta.versionId());
-            json.writeStringField("SecretString", p.value().reveal());
+            // A binary secret (sm://) in base64, as Secrets Manager's JSON carries SecretBinary.
+            json.writeStringField(p.value().isBinary() ? "SecretBinary" : "SecretString", p.value().reveal());
             if (!meta.stages().isEmpty()) {
                 json.writeArrayFieldStart("VersionStages");
                 for (String stage : meta.stages()) {

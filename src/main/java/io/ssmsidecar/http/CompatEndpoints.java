@@ -7,6 +7,7 @@ import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.OnDemandFetcher;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -74,7 +75,8 @@ final class CompatEndpoints {
     }
 
     /**
-     * The secret {@code secretId} read through Parameter Store's reference path; shared by the agent's
+     * The secret {@code secretId}: declared by an {@code sm://} reference, from the snapshot (any account's ARN);
+     * else read through Parameter Store's reference path. Shared by the agent's
      * {@code /secretsmanager/get} and the SDK endpoint's {@code secretsmanager.GetSecretValue}. A missing secret or
      * version fails the future with Secrets Manager's {@code ResourceNotFoundException}.
      */
@@ -82,6 +84,10 @@ final class CompatEndpoints {
                                                     String versionStage, boolean refreshNow) {
         // Parameter Store takes one selector; a version id is the narrower one, its stages are checked by secretValue.
         String selector = versionId != null ? versionId : versionStage;
+        Optional<Parameter> declared = backend.declaredSecret(secretId, selector);
+        if (declared.isPresent()) {
+            return CompletableFuture.completedFuture(declared.get());
+        }
         String name = Reference.SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
         return backend.fetchParameter(name, refreshNow).exceptionally(failure -> {
             Throwable e = OnDemandFetcher.cause(failure);

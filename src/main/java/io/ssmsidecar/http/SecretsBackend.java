@@ -46,6 +46,15 @@ public interface SecretsBackend {
     CompletableFuture<Parameter> fetchParameter(String requestName, boolean bypassCache);
 
     /**
+     * A Secrets Manager secret declared whole by an {@code sm://} reference (not only through {@code #key}
+     * references), from the snapshot: {@code secretId} is its name, ARN or partial ARN, {@code selector} the declared
+     * version stage or version id (null for AWSCURRENT). Never blocks.
+     */
+    default Optional<Parameter> declaredSecret(String secretId, String selector) {
+        return Optional.empty();
+    }
+
+    /**
      * The parameter paths declared by path references ({@code ssm:///prod/app/*} declares {@code /prod/app}); every
      * parameter below them is in {@link #snapshot()}, so the SDK endpoint answers {@code GetParametersByPath} on them
      * (or below them) from memory.

@@ -96,9 +96,29 @@ final class ControlApi implements HttpHandler {
         return json.createObjectNode().put("version", version);
     }
 
+    /** A secret version: {@code id} a name or a full ARN, one of secretString or secretBinary (base64), stages. */
     private ObjectNode putSecret(JsonNode request) {
-        checkKeys(request, List.of("id", "secretString"));
-        return json.createObjectNode().put("versionId", ssm.putSecret(text(request, "id"), text(request, "secretString")));
+        checkKeys(request, List.of("id", "secretString", "secretBinary", "stages"));
+        if (request.has("secretString") == request.has("secretBinary")) {
+            throw new IllegalArgumentException("give exactly one of 'secretString' and 'secretBinary'");
+        }
+        byte[] binary = null;
+        if (request.has("secretBinary")) {
+            try {
+                binary = java.util.Base64.getDecoder().decode(text(request, "secretBinary"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'secretBinary' must be base64");
+            }
+        }
+        List<String> stages = new ArrayList<>();
+        if (request.has("stages")) {
+            if (!request.get("stages").isArray()) {
+                throw new IllegalArgumentException("'stages' must be an array of strings");
+            }
+            request.get("stages").forEach(n -> stages.add(n.asText()));
+        }
+        return json.createObjectNode().put("versionId", ssm.putSecret(text(request, "id"),
+                request.has("secretString") ? text(request, "secretString") : null, binary, stages));
     }
 
     private ObjectNode counters() {

@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * A local HTTP endpoint that speaks SSM Parameter Store's AWS JSON 1.1 protocol well enough for the AWS SDKs and
  * the AWS CLI to work against it unchanged (PutParameter, GetParameter, GetParameters, GetParametersByPath,
  * DeleteParameter, LabelParameterVersion, GetParameterHistory, and Secrets Manager secrets through
- * {@code /aws/reference/secretsmanager/}). For tests, the demo and benchmarks: it counts and logs calls and
+ * {@code /aws/reference/secretsmanager/}), and Secrets Manager's own GetSecretValue, BatchGetSecretValue,
+ * DescribeSecret and ListSecrets on the same port, over the same secrets. For tests, the demo and benchmarks: it counts and logs calls and
  * injects faults. Binds 127.0.0.1 only. Thread-safe.
  * <pre>
  * try (LocalSsm ssm = LocalSsm.start(LocalSsm.Options.defaults())) {
@@ -290,6 +291,20 @@ public final class LocalSsm implements AutoCloseable {
     public String putSecret(String id, String secretString) {
         try {
             return store.putSecret(id, secretString, options.clock().instant());
+        } catch (SsmError e) {
+            throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stores a new version of a Secrets Manager secret: {@code id} is a name (this endpoint's account and region) or
+     * a full secret ARN in any account and region; exactly one of {@code secretString} and {@code secretBinary};
+     * {@code stages} the version's staging labels (empty: AWSCURRENT). Readable through Secrets Manager's own
+     * operations, and by name through {@code /aws/reference/secretsmanager/}. Returns the new VersionId.
+     */
+    public String putSecret(String id, String secretString, byte[] secretBinary, List<String> stages) {
+        try {
+            return store.putSecret(id, secretString, secretBinary, stages, options.clock().instant());
         } catch (SsmError e) {
             throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);
         }

@@ -65,7 +65,13 @@ final class ParameterStore {
     }
 
     /** One version of a Secrets Manager secret as a reference-path answer shows it. */
-    record SecretView(String id, String arn, String versionId, String value, List<String> stages, Instant created) {
+    record SecretView(String id, String arn, String versionId, String value, byte[] binary, List<String> stages,
+                      Instant created) {
+        /** The value as Parameter Store's {@code Value} carries it: the string, or the bytes in base64. */
+        String text() {
+            return value != null ? value : Base64.getEncoder().encodeToString(binary);
+        }
+
         @Override
         public String toString() {
             return "SecretView[" + id + ", " + versionId + "]";
@@ -86,17 +92,20 @@ final class ParameterStore {
     private static final class SecretVersion {
         final String versionId;
         final String value;
+        final byte[] binary;
         final Instant created;
         final Set<String> stages = new TreeSet<>();
 
-        SecretVersion(String versionId, String value, Instant created) {
+        SecretVersion(String versionId, String value, byte[] binary, Instant created) {
             this.versionId = versionId;
             this.value = value;
+            this.binary = binary;
             this.created = created;
         }
     }
 
     private static final class Secret {
+        /** The secret's name. */
         final String id;
         final String arn;
         final List<SecretVersion> versions = new ArrayList<>();
@@ -111,7 +120,8 @@ final class ParameterStore {
     private final String account;
     private final java.util.Random random;
     private final TreeMap<String, Param> params = new TreeMap<>();
-    private final Map<String, Secret> secrets = new HashMap<>();
+    /** By ARN: secrets of other accounts and regions may share a name with one of this endpoint's own. */
+    private final Map<String, Secret> secrets = new java.util.LinkedHashMap<>();
 
     ParameterStore(String region, String account, java.util.Random random) {
         this.region = region;
@@ -339,43 +349,153 @@ final class ParameterStore {
 
     /** Stores a new version of a secret: it becomes AWSCURRENT, the old current AWSPREVIOUS. Returns its VersionId. */
     synchronized String putSecret(String id, String value, Instant now) {
-        if (id == null || id.contains(":")) {
+        return putSecret(id, value, null, List.of(), now);
+    }
+
+    /**
+     * Stores a new version of the secret {@code id} (a name in this endpoint's account and region, or a full secret
+     * ARN, with its six-character suffix, in any account and region) holding either {@code value} or {@code binary}.
+     * With no {@code stages} the version becomes AWSCURRENT; a version that gains AWSCURRENT moves the old current
+     * to AWSPREVIOUS, and any stage given is taken from the version that had it. Returns the new VersionId.
+     */
+    synchronized String putSecret(String id, String value, byte[] binary, List<String> stages, Instant now) {
+        if ((value == null) == (binary == null)) {
+            throw SsmError.validation("A secret version holds a SecretString or a SecretBinary: give exactly one");
+        }
+        if (value != null ? value.isEmpty() : binary.length == 0) {
+            throw SsmError.validation("A secret value must not be empty");
+        }
+        String name;
+        String arn;
+        if (id != null && id.startsWith("arn:")) {
+            String[] parts = id.split(":", -1);
+            if (parts.length != 7 || !parts[2].equals("secretsmanager") || !parts[5].equals("secret")
+                    || !parts[4].matches("[0-9]{12}") || !parts[6].matches(".+-[A-Za-z0-9]{6}")) {
+                throw SsmError.validation("Invalid secret ARN '" + id + "': give arn:<partition>:secretsmanager:"
+                        + "<region>:<account>:secret:<name>-<6 characters>");
+            }
+            name = parts[6].substring(0, parts[6].length() - 7);
+            arn = id;
+        } else {
+            name = id;
+            arn = null;
+        }
+        if (name == null || name.contains(":")) {
             throw SsmError.validation("Invalid secret id '" + id + "': letters, digits and /_+=.@- only");
         }
-        Names.parse(Names.SECRETS_PREFIX + id, region, account);
-        if (value == null || value.isEmpty()) {
-            throw SsmError.validation("A secret string must not be empty");
-        }
-        Secret s = secrets.computeIfAbsent(id, k -> new Secret(k, secretArn(k)));
-        for (SecretVersion v : s.versions) {
-            v.stages.remove(PREVIOUS);
-        }
-        for (SecretVersion v : s.versions) {
-            if (v.stages.remove(CURRENT)) {
-                v.stages.add(PREVIOUS);
+        Names.parse(Names.SECRETS_PREFIX + name, region, account);
+        List<String> given = stages.isEmpty() ? List.of(CURRENT) : List.copyOf(stages);
+        Secret s = arn != null ? secrets.computeIfAbsent(arn, k -> new Secret(name, arn))
+                : local(name) != null ? local(name) : put(new Secret(name, secretArn(name)));
+        if (given.contains(CURRENT)) {
+            for (SecretVersion v : s.versions) {
+                v.stages.remove(PREVIOUS);
+            }
+            for (SecretVersion v : s.versions) {
+                if (v.stages.remove(CURRENT)) {
+                    v.stages.add(PREVIOUS);
+                }
             }
         }
+        for (SecretVersion v : s.versions) {
+            v.stages.removeAll(given);
+        }
         s.versions.removeIf(v -> v.stages.isEmpty() && s.versions.size() >= MAX_VERSIONS);
-        SecretVersion next = new SecretVersion(versionId(), value, now);
-        next.stages.add(CURRENT);
+        SecretVersion next = new SecretVersion(versionId(), value, binary == null ? null : binary.clone(), now);
+        next.stages.addAll(given);
         s.versions.add(next);
         return next.versionId;
     }
 
+    private Secret put(Secret s) {
+        secrets.put(s.arn, s);
+        return s;
+    }
+
+    /** The secret named {@code name} in this endpoint's own account and region, or null. */
+    private Secret local(String name) {
+        String own = "arn:aws:secretsmanager:" + region + ":" + account + ":secret:";
+        for (Secret s : secrets.values()) {
+            if (s.id.equals(name) && s.arn.startsWith(own)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The secret {@code secretId} names as Secrets Manager reads it: a name (this account and region), a full ARN,
+     * or a partial ARN (without the six-character suffix); null when there is none.
+     */
+    private Secret find(String secretId) {
+        if (secretId == null || !secretId.startsWith("arn:")) {
+            return local(secretId);
+        }
+        for (Secret s : secrets.values()) {
+            if (s.arn.equals(secretId) || s.arn.substring(0, s.arn.length() - 7).equals(secretId)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     /** The secret version {@code r} names: by staging label (AWSCURRENT when none) or by VersionId. */
     synchronized SecretView secret(Names.Requested r) {
-        Secret s = secrets.get(r.secretId());
+        Secret s = local(r.secretId());
         if (s == null) {
             throw new SsmError("ParameterNotFound", 400, "Secret " + r.primary() + " not found.");
         }
         String selector = r.selector() == null ? CURRENT : r.selector();
         for (SecretVersion v : s.versions) {
             if (v.stages.contains(selector) || v.versionId.equals(selector)) {
-                return new SecretView(s.id, s.arn, v.versionId, v.value, List.copyOf(v.stages), v.created);
+                return view(s, v);
             }
         }
         throw new SsmError("ParameterVersionNotFound", 400, "Secrets Manager can't find the specified secret value "
                 + "for staging label or version: " + selector);
+    }
+
+    /**
+     * Secrets Manager's own read: the version of {@code secretId} with {@code versionId}, else with {@code stage}
+     * (AWSCURRENT when both are null). Throws Secrets Manager's ResourceNotFoundException.
+     */
+    synchronized SecretView secretValue(String secretId, String versionId, String stage) {
+        Secret s = find(secretId);
+        if (s == null) {
+            throw new SsmError("ResourceNotFoundException", 400, "Secrets Manager can't find the specified secret.");
+        }
+        for (SecretVersion v : s.versions) {
+            boolean idMatches = versionId == null || v.versionId.equals(versionId);
+            boolean stageMatches = stage == null ? versionId != null || v.stages.contains(CURRENT) : v.stages.contains(stage);
+            if (idMatches && stageMatches) {
+                return view(s, v);
+            }
+        }
+        throw new SsmError("ResourceNotFoundException", 400, "Secrets Manager can't find the specified secret value "
+                + "for " + (versionId != null ? "VersionId: " + versionId : "staging label: " + stage));
+    }
+
+    /** Every version of {@code secretId}, oldest first; throws ResourceNotFoundException. */
+    synchronized List<SecretView> secretVersions(String secretId) {
+        Secret s = find(secretId);
+        if (s == null) {
+            throw new SsmError("ResourceNotFoundException", 400, "Secrets Manager can't find the specified secret.");
+        }
+        return s.versions.stream().map(v -> view(s, v)).toList();
+    }
+
+    /** The current version of every secret, in the order they were created (for ListSecrets). */
+    synchronized List<SecretView> currentSecrets() {
+        List<SecretView> out = new ArrayList<>();
+        for (Secret s : secrets.values()) {
+            s.versions.stream().filter(v -> v.stages.contains(CURRENT)).findFirst().ifPresent(v -> out.add(view(s, v)));
+        }
+        return out;
+    }
+
+    private static SecretView view(Secret s, SecretVersion v) {
+        return new SecretView(s.id, s.arn, v.versionId, v.value, v.binary == null ? null : v.binary.clone(),
+                List.copyOf(v.stages), v.created);
     }
 
     private String versionId() {

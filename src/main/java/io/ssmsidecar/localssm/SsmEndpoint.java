@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 final class SsmEndpoint implements HttpHandler {
     static final String CONTENT_TYPE = "application/x-amz-json-1.1";
     private static final String TARGET_PREFIX = "AmazonSSM.";
+    private static final String SECRETS_MANAGER_TARGET_PREFIX = "secretsmanager.";
     private static final int MAX_BODY = 1 << 20;
     /** A Host header: a name, a dotted quad or a bracketed IPv6 literal, then an optional port. */
     private static final Pattern HOST = Pattern.compile("(\\[[0-9a-f:.]+\\]|[a-z0-9.-]+)(?::[0-9]{1,5})?");
@@ -41,6 +42,7 @@ final class SsmEndpoint implements HttpHandler {
     }
 
     private final SsmProtocol protocol;
+    private final SecretsManagerProtocol secretsManager;
     private final Faults faults;
     private final Counters counters;
     private final CallLog calls;
@@ -52,6 +54,7 @@ final class SsmEndpoint implements HttpHandler {
     SsmEndpoint(SsmProtocol protocol, Faults faults, Counters counters, CallLog calls, Clock clock, ObjectMapper json,
                 ScheduledExecutorService delays, HttpHandler control) {
         this.protocol = protocol;
+        this.secretsManager = new SecretsManagerProtocol(protocol.store(), faults);
         this.faults = faults;
         this.counters = counters;
         this.calls = calls;
@@ -149,9 +152,9 @@ final class SsmEndpoint implements HttpHandler {
         String requestId = UUID.randomUUID().toString();
         byte[] body = readBody(exchange.getRequestBody());
         String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-        String operation = target != null && target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length()) : null;
+        String operation = operation(target);
         if (!exchange.getRequestMethod().equals("POST") || !exchange.getRequestURI().getPath().equals("/")
-                || operation == null || !SsmProtocol.OPERATIONS.contains(operation)) {
+                || operation == null) {
             send(exchange, requestId, error(new SsmError("UnknownOperationException", 400,
                     "Unknown operation " + (target == null ? "(no X-Amz-Target header)" : target))));
             return;
@@ -192,13 +195,31 @@ final class SsmEndpoint implements HttpHandler {
         }
     }
 
+    /** The operation a target names: SSM's ({@code AmazonSSM.X}) or Secrets Manager's ({@code secretsmanager.X}). */
+    private static String operation(String target) {
+        if (target == null) {
+            return null;
+        }
+        if (target.startsWith(TARGET_PREFIX)) {
+            String op = target.substring(TARGET_PREFIX.length());
+            return SsmProtocol.OPERATIONS.contains(op) ? op : null;
+        }
+        if (target.startsWith(SECRETS_MANAGER_TARGET_PREFIX)) {
+            String op = target.substring(SECRETS_MANAGER_TARGET_PREFIX.length());
+            return SecretsManagerProtocol.OPERATIONS.contains(op) ? op : null;
+        }
+        return null;
+    }
+
     private Answer run(String operation, JsonNode request, Instant now, String caller) {
         String injected = faults.injectedError();
         if (injected != null) {
             return error(SsmError.of(injected, injectedMessage(injected)));
         }
         try {
-            ObjectNode result = protocol.execute(operation, request, now, caller);
+            ObjectNode result = SecretsManagerProtocol.OPERATIONS.contains(operation)
+                    ? secretsManager.execute(operation, request)
+                    : protocol.execute(operation, request, now, caller);
             return new Answer(200, json.writeValueAsBytes(result), null);
         } catch (SsmError e) {
             return error(e);

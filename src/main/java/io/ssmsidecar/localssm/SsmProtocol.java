@@ -52,6 +52,10 @@ final class SsmProtocol {
         this.sourceResultWithSecretString = sourceResultWithSecretString;
     }
 
+    ParameterStore store() {
+        return store;
+    }
+
     /** Runs {@code operation}; returns the answer document or throws {@link SsmError}. */
     ObjectNode execute(String operation, JsonNode request, Instant now, String caller) {
         return switch (operation) {
@@ -80,6 +84,10 @@ final class SsmProtocol {
             }
         } else if (request.path("Name").isTextual()) {
             names.add(request.path("Name").asText());
+        } else if (request.path("SecretId").isTextual()) {
+            names.add(request.path("SecretId").asText());
+        } else if (operation.equals("BatchGetSecretValue")) {
+            request.path("SecretIdList").forEach(n -> names.add(n.asText()));
         }
         return names;
     }
@@ -331,7 +339,7 @@ final class SsmProtocol {
         source.put("name", s.id());
         source.put("versionId", s.versionId());
         if (sourceResultWithSecretString) {
-            source.put("secretString", s.value());
+            source.put("secretString", s.text());
         }
         ArrayNode stages = source.putArray("versionStages");
         s.stages().forEach(stages::add);
@@ -339,7 +347,7 @@ final class SsmProtocol {
         ObjectNode p = NODES.objectNode();
         p.put("Name", r.primary());
         p.put("Type", "SecureString");
-        p.put("Value", s.value());
+        p.put("Value", s.text());
         p.put("Version", 0L);
         if (r.selector() != null) {
             p.put("Selector", ":" + r.selector());

@@ -92,6 +92,12 @@ enum BundleFormat {
     private static byte[] lines(Map<String, SecretValue> values, LineWriter writer) throws OutputException {
         StringBuilder b = new StringBuilder();
         for (Map.Entry<String, SecretValue> e : values.entrySet()) {
+            if (e.getValue().isBinary()) {
+                // Lines of text cannot carry bytes, and base64 here would be read as the value itself.
+                throw new OutputConfigException("secret " + e.getKey() + " is binary (a Secrets Manager SecretBinary), "
+                        + "which env, dotenv and properties bundles cannot carry; read it from its own file, or from "
+                        + "a json bundle (base64)", null);
+            }
             b.append(writer.line(e.getKey(), e.getValue().reveal()));
         }
         return b.toString().getBytes(StandardCharsets.UTF_8);

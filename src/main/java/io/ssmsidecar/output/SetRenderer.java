@@ -96,6 +96,8 @@ final class SetRenderer {
         for (BundleOut b : bundles) {
             try {
                 files.add(new OutputFile(b.file(), b.format().render(values), b.mode()));
+            } catch (OutputConfigException e) {
+                throw new OutputConfigException(b.format().kind() + " bundle " + b.file() + ": " + e.getMessage(), null);
             } catch (OutputException e) {
                 throw new OutputException(b.format().kind() + " bundle " + b.file() + ": " + e.getMessage());
             }

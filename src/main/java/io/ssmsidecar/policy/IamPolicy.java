@@ -23,6 +23,11 @@ import java.util.regex.Pattern;
  *   <li>{@code ssm:GetParameters} on {@code parameter<prefix>*} for each {@code SIDECAR_ALLOW} prefix.</li>
  *   <li>{@code secretsmanager:GetSecretValue} on {@code secret:<id>-??????} for each Secrets Manager reference
  *       (Parameter Store reads the secret as the caller; the six characters are the suffix of the secret's ARN).</li>
+ *   <li>{@code secretsmanager:GetSecretValue} on each {@code sm://} secret: {@code secret:<name>-??????} for a
+ *       name (this account and region), the ARN itself for a full ARN in any account and region (a partial ARN
+ *       gains {@code -??????}); and {@code secretsmanager:BatchGetSecretValue} (which has no resource-level
+ *       permission, so on {@code *}) only when two or more are read at their current version, the one case the
+ *       sidecar batches. Another account's secret also needs that account's resource policy (and key policy).</li>
  *   <li>{@code kms:Decrypt} only through the SSM (and Secrets Manager) endpoints of the regions involved
  *       ({@code kms:ViaService}), on the given key, or on any key when none is given.</li>
  * </ul>
@@ -36,6 +41,10 @@ public final class IamPolicy {
     static final String SID_ALLOWED = "GetParametersUnderAllowedPrefixes";
     static final String SID_SECRETS = "GetSecretsReferencedThroughParameterStore";
     static final String SID_DECRYPT = "DecryptThroughParameterStoreOnly";
+    static final String SID_DIRECT_SECRETS = "GetDeclaredSecrets";
+    static final String SID_BATCH = "BatchGetDeclaredSecrets";
+    /** A full secret ARN ends in the name, a dash and six characters Secrets Manager adds. */
+    private static final Pattern SECRET_SUFFIX = Pattern.compile(".*-[A-Za-z0-9]{6}");
 
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
@@ -84,10 +93,26 @@ public final class IamPolicy {
         private final Set<String> secrets = new LinkedHashSet<>();
         private final Set<String> regions = new LinkedHashSet<>();
         private final Set<String> secretsManagerRegions = new LinkedHashSet<>();
+        private final Set<String> directSecrets = new LinkedHashSet<>();
+        /** The {@code sm://} secrets read at their current version: two or more go in BatchGetSecretValue. */
+        private final Set<String> batched = new LinkedHashSet<>();
 
         /** A declared reference: its parameter (or path and the path's children), or its secret. */
         void declared(Reference ref, Arns arns, List<String> problems) {
-            if (ref.kind() == Reference.Kind.PATH) {
+            if (ref.kind() == Reference.Kind.SECRET) {
+                if (ref.name().startsWith("arn:")) {
+                    String[] parts = ref.name().split(":", 7);
+                    arns.checkPartition(parts[1], ref, problems);
+                    directSecrets.add(SECRET_SUFFIX.matcher(parts[6]).matches() ? ref.name() : ref.name() + "-??????");
+                    secretsManagerRegions.add(parts[3]);
+                } else {
+                    directSecrets.add(arns.secret(ref.name() + "-??????"));
+                    secretsManagerRegions.add(arns.region());
+                }
+                if (ref.selector() == null) {
+                    batched.add(ref.name());
+                }
+            } else if (ref.kind() == Reference.Kind.PATH) {
                 paths.add(arns.parameter(ref.name()));
                 children.add(arns.parameter(ref.name() + "/*"));
                 regions.add(arns.region());
@@ -128,9 +153,13 @@ public final class IamPolicy {
             statement(statements, SID_CHILDREN, "ssm:GetParameters", children);
             statement(statements, SID_ALLOWED, "ssm:GetParameters", allowed);
             statement(statements, SID_SECRETS, "secretsmanager:GetSecretValue", secrets);
+            statement(statements, SID_DIRECT_SECRETS, "secretsmanager:GetSecretValue", directSecrets);
+            if (batched.size() > 1) {
+                statement(statements, SID_BATCH, "secretsmanager:BatchGetSecretValue", Set.of("*"));
+            }
             regions.remove(null);
             secretsManagerRegions.remove(null);
-            if (!regions.isEmpty()) {
+            if (!regions.isEmpty() || !secretsManagerRegions.isEmpty()) {
                 ObjectNode decrypt = statement(statements, SID_DECRYPT, "kms:Decrypt",
                         Set.of(scope.kmsKeyArn().orElse("*")));
                 ArrayNode via = decrypt.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");

@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
  * <pre>
  * ssm://NAME[:SELECTOR][?optional][#JSONKEY]      one parameter (NAME may be an ARN)
  * ssm://PATH/*[?optional]                         every parameter below PATH, recursively
+ * sm://SECRET[:SELECTOR][?optional][#JSONKEY]     one Secrets Manager secret, read directly (SECRET a name or a
+ *                                                 full secret ARN; SELECTOR a version stage or version id)
  * </pre>
  * Only canonical input is accepted, so {@link Reference#format()} of a result gives back the input.
  * A JSON key is one top-level key, taken literally (a dot is part of the key, not a nested path).
@@ -37,6 +39,9 @@ public final class ReferenceParser {
     private static final String PATH_SUFFIX = "/*";
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
+    /** A Secrets Manager version id as the services create them: a UUID. */
+    private static final Pattern VERSION_ID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final String SECRETS_MANAGER_ROOT =
             Reference.SECRETS_MANAGER_PREFIX.substring(0, Reference.SECRETS_MANAGER_PREFIX.length() - 1);
 
@@ -55,7 +60,8 @@ public final class ReferenceParser {
         if (!Reference.isReference(value)) {
             // Not a reference: the value may be anything, even a secret, so it is not shown.
             throw new ReferenceException(Printable.of(key) + ": the value does not start with "
-                    + Reference.SCHEME + " (it is not shown, as it may be a secret)");
+                    + Reference.SCHEME + " or " + Reference.SECRETS_MANAGER_SCHEME
+                    + " (it is not shown, as it may be a secret)");
         }
         String keyProblem = Keys.problem(key).orElse(null);
         if (keyProblem != null) {
@@ -91,7 +97,8 @@ public final class ReferenceParser {
         }
 
         String parse() {
-            String body = raw.substring(Reference.SCHEME.length());
+            boolean secret = raw.startsWith(Reference.SECRETS_MANAGER_SCHEME);
+            String body = raw.substring(secret ? Reference.SECRETS_MANAGER_SCHEME.length() : Reference.SCHEME.length());
             int hash = body.indexOf('#');
             if (hash >= 0) {
                 jsonKey = body.substring(hash + 1);
@@ -109,6 +116,10 @@ public final class ReferenceParser {
                 }
                 optional = true;
                 body = body.substring(0, question);
+            }
+            if (secret) {
+                kind = Reference.Kind.SECRET;
+                return secret(body);
             }
             if (body.isEmpty()) {
                 return "no parameter name after " + Reference.SCHEME;
@@ -204,7 +215,8 @@ public final class ReferenceParser {
             if (!parts[2].equals("ssm")) {
                 return "the ARN's service must be 'ssm', got " + Printable.of(parts[2])
                         + (parts[2].equals("secretsmanager")
-                        ? "; read a Secrets Manager secret as ssm:///aws/reference/secretsmanager/<secret-id>" : "");
+                        ? "; read a Secrets Manager secret as sm://" + Printable.of(body)
+                        + " (or by name as ssm:///aws/reference/secretsmanager/<secret-id>)" : "");
             }
             if (!REGION.matcher(region).matches()) {
                 return "the ARN's region must look like us-east-1, got " + Printable.of(region);
@@ -237,6 +249,103 @@ public final class ReferenceParser {
                 return "the ARN is " + name.length() + " characters long; at most " + MAX_NAME_LENGTH + " are allowed";
             }
             return parts.length == 7 ? selector(parts[6], false) : null;
+        }
+
+        /** {@code sm://} after the scheme, without its options and JSON key. */
+        private String secret(String body) {
+            if (body.isEmpty()) {
+                return "no secret name or ARN after " + Reference.SECRETS_MANAGER_SCHEME;
+            }
+            if (body.endsWith(PATH_SUFFIX) || body.contains(PATH_SUFFIX + ":")) {
+                return "a prefix of secrets (sm://PREFIX/*) is not supported yet; name each secret, as in "
+                        + "sm://prod/db";
+            }
+            if (body.indexOf('*') >= 0) {
+                return "'*' cannot appear in a secret name";
+            }
+            if (body.startsWith("ssm:") || body.startsWith("/aws/reference/secretsmanager/")) {
+                return "write the secret's name after sm://, as in sm://prod/db";
+            }
+            String selectorText;
+            if (body.startsWith("arn:")) {
+                String[] parts = body.split(":", -1);
+                if (parts.length < 7) {
+                    return "a secret ARN has the form arn:aws:secretsmanager:<region>:<account-id>:secret:<name>";
+                }
+                if (parts.length > 8) {
+                    return "only one selector is allowed (found more than one ':' after the ARN's secret name)";
+                }
+                if (!PARTITIONS.contains(parts[1])) {
+                    return "the ARN's partition must be one of " + String.join(", ", PARTITIONS) + ", got "
+                            + Printable.of(parts[1]);
+                }
+                if (!parts[2].equals("secretsmanager")) {
+                    return "the ARN's service must be 'secretsmanager', got " + Printable.of(parts[2])
+                            + (parts[2].equals("ssm") ? "; read a parameter as ssm://" + Printable.of(
+                            String.join(":", List.of(parts).subList(0, Math.min(parts.length, 6)))) : "");
+                }
+                if (!REGION.matcher(parts[3]).matches()) {
+                    return "the ARN's region must look like us-east-1, got " + Printable.of(parts[3]);
+                }
+                String problem = partitionRegionProblem(parts[1], parts[3]);
+                if (problem != null) {
+                    return problem;
+                }
+                if (!ACCOUNT.matcher(parts[4]).matches()) {
+                    return "the ARN's account id must be 12 digits, got " + Printable.of(parts[4]);
+                }
+                if (!parts[5].equals("secret")) {
+                    return "the ARN's resource must be secret:<name>, got " + Printable.of(parts[5]);
+                }
+                problem = secretNameProblem(parts[6]);
+                if (problem != null) {
+                    return problem;
+                }
+                name = String.join(":", List.of(parts).subList(0, 7));
+                selectorText = parts.length == 8 ? parts[7] : null;
+            } else {
+                int colon = body.indexOf(':');
+                name = colon < 0 ? body : body.substring(0, colon);
+                String problem = secretNameProblem(name);
+                if (problem != null) {
+                    return problem;
+                }
+                selectorText = colon < 0 ? null : body.substring(colon + 1);
+            }
+            if (selectorText == null) {
+                return null;
+            }
+            if (selectorText.isEmpty()) {
+                return "nothing follows ':'; give a version stage (:AWSPREVIOUS) or a version id (a UUID)";
+            }
+            if (selectorText.indexOf(':') >= 0) {
+                return "only one selector is allowed (found more than one ':'); a secret name cannot hold ':'";
+            }
+            selector = selectorText;
+            if (allDigits(selectorText)) {
+                return "Secrets Manager has no numbered versions (got " + Printable.of(selectorText)
+                        + "); give a version stage (:AWSPREVIOUS) or a version id (a UUID)";
+            }
+            return isVersionId(selectorText) ? null : stageProblem(selectorText);
+        }
+
+        private static String secretNameProblem(String secretName) {
+            if (secretName.isEmpty()) {
+                return "the secret name is empty";
+            }
+            if (secretName.length() > MAX_SECRET_ID_LENGTH) {
+                return "a secret name is at most " + MAX_SECRET_ID_LENGTH + " characters, got " + secretName.length();
+            }
+            for (int i = 0; i < secretName.length(); i++) {
+                char c = secretName.charAt(i);
+                // '!' only as the services that own a secret spell its name (RDS: rds!db-<uuid>).
+                if (!Keys.isKeyChar(c) && "/+=@!".indexOf(c) < 0) {
+                    return "character " + Printable.character(c) + " at position " + (i + 1)
+                            + " of the secret name is not allowed; secret names use letters, digits and / _ + = . @ -"
+                            + " (and ! in names such as RDS's rds!db-...)";
+                }
+            }
+            return null;
         }
 
         private static String partitionRegionProblem(String partition, String region) {
@@ -352,6 +461,11 @@ public final class ReferenceParser {
             }
             return true;
         }
+    }
+
+    /** True when {@code selector} of an {@code sm://} reference is a version id (a UUID) rather than a stage. */
+    static boolean isVersionId(String selector) {
+        return VERSION_ID.matcher(selector).matches();
     }
 
     /** Why {@code name} is not a parameter name SSM accepts, or null if it is one. */

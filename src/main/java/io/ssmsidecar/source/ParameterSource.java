@@ -29,6 +29,33 @@ public interface ParameterSource extends AutoCloseable {
      */
     List<Parameter> getParametersByPath(String path) throws SourceException;
 
+    /** Secrets Manager's limit on ids in one {@code BatchGetSecretValue} call. */
+    int MAX_SECRETS_PER_BATCH = 20;
+
+    /**
+     * One Secrets Manager {@code GetSecretValue} call ({@code sm://} references).
+     *
+     * @param secretId    a secret name or ARN (any account, any region)
+     * @param versionId   the version id to read, or null
+     * @param versionStage the version stage to read, or null (both null: AWSCURRENT)
+     * @return the secret as a {@link Parameter}: its Secrets Manager name, a value (binary for a
+     *         {@code SecretBinary}), and metadata with its ARN, version id and stages
+     * @throws SourceException when the call fails
+     */
+    default Parameter getSecretValue(String secretId, String versionId, String versionStage) throws SourceException {
+        throw new SourceException("Unsupported", 0, false, "this source does not read Secrets Manager", null);
+    }
+
+    /**
+     * One Secrets Manager {@code BatchGetSecretValue} call by {@code SecretIdList}: the AWSCURRENT version of each.
+     *
+     * @param secretIds 1 to {@value #MAX_SECRETS_PER_BATCH} distinct secret names or ARNs
+     * @throws SourceException when the call fails as a whole
+     */
+    default SecretBatch batchGetSecretValue(List<String> secretIds) throws SourceException {
+        throw new SourceException("Unsupported", 0, false, "this source does not read Secrets Manager", null);
+    }
+
     /**
      * The credentials and region this source signs its calls with, for checking the signature of an app's request
      * (the SDK endpoint's {@code verify} mode); empty for a source that does not sign (test doubles).

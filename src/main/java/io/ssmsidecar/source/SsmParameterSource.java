@@ -22,12 +22,18 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.BatchGetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
 import software.amazon.awssdk.services.ssm.model.GetParametersResponse;
@@ -40,7 +46,9 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * endpoint's SigV4 check through {@link #signingCredentials()}, so that check needs no SDK of its own.
  * Built from an explicit environment map so tests need not touch the process environment:
  * <ul>
- *   <li>endpoint: {@code AWS_ENDPOINT_URL_SSM}, else {@code AWS_ENDPOINT_URL}, else the SDK's regional endpoint;</li>
+ *   <li>endpoint: {@code AWS_ENDPOINT_URL_SSM}, else {@code AWS_ENDPOINT_URL}, else the SDK's regional endpoint;
+ *       for Secrets Manager ({@code sm://} references) {@code AWS_ENDPOINT_URL_SECRETS_MANAGER}, else
+ *       {@code AWS_ENDPOINT_URL}, else the SDK's; its client is built on the first Secrets Manager call;</li>
  *   <li>region: {@code AWS_REGION}, else {@code AWS_DEFAULT_REGION}, else the SDK's region chain;</li>
  *   <li>credentials: {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}[/{@code AWS_SESSION_TOKEN}] from the map,
  *       else the SDK's default chain (environment, web identity, profile, ECS/EKS container credentials).</li>
@@ -86,14 +94,20 @@ public final class SsmParameterSource implements ParameterSource {
     }
 
     private final CompletableFuture<Client> client;
+    private final URI secretsManagerEndpoint;
+    private final Limits limits;
+    private SecretsManagerClient secretsManager;
     private final Region region;
     private final AwsCredentialsProvider credentials;
     private final ScheduledExecutorService timeouts;
     private final Metrics metrics;
 
-    private SsmParameterSource(CompletableFuture<Client> client, Region region, AwsCredentialsProvider credentials,
+    private SsmParameterSource(CompletableFuture<Client> client, URI secretsManagerEndpoint, Limits limits,
+                               Region region, AwsCredentialsProvider credentials,
                                ScheduledExecutorService timeouts, Metrics metrics) {
         this.client = client;
+        this.secretsManagerEndpoint = secretsManagerEndpoint;
+        this.limits = limits;
         this.region = region;
         this.credentials = credentials;
         this.timeouts = timeouts;
@@ -119,7 +133,9 @@ public final class SsmParameterSource implements ParameterSource {
                                      Supplier<Region> regionChain) {
         Objects.requireNonNull(metrics, "metrics");
         Region region = region(env, regionChain);
-        URI endpoint = endpoint(env);
+        URI endpoint = endpoint(env, "AWS_ENDPOINT_URL_SSM", "https://ssm.eu-west-1.amazonaws.com");
+        URI secretsManagerEndpoint = endpoint(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                "https://secretsmanager.eu-west-1.amazonaws.com");
         AwsCredentialsProvider credentials = credentials(env);
         // The SDK enforces the call and attempt timeouts from a scheduler of its own with up to five threads;
         // calls here run one at a time, so one thread does.
@@ -140,27 +156,35 @@ public final class SsmParameterSource implements ParameterSource {
                         .connectionTimeout(limits.connectTimeout())
                         .socketTimeout(limits.socketTimeout())
                         .build();
-                var builder = SsmClient.builder()
-                        .httpClient(http)
-                        .region(region)
-                        .credentialsProvider(credentials)
-                        .overrideConfiguration(o -> o
-                                .scheduledExecutorService(timeouts)
-                                .apiCallAttemptTimeout(limits.attemptTimeout())
-                                .apiCallTimeout(limits.callTimeout())
-                                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-                                        .maxAttempts(limits.maxAttempts()).build()));
-                if (endpoint != null) {
-                    builder.endpointOverride(endpoint);
-                }
-                client.complete(new Client(builder.build(), http));
+                SsmClient ssm = configured(SsmClient.builder(), http, region, credentials, timeouts, limits, endpoint)
+                        .build();
+                client.complete(new Client(ssm, http));
             } catch (RuntimeException | Error e) {
                 client.completeExceptionally(e);
             }
         }, "ssm-sidecar-sdk-init");
         init.setDaemon(true);
         init.start();
-        return new SsmParameterSource(client, region, credentials, timeouts, metrics);
+        return new SsmParameterSource(client, secretsManagerEndpoint, limits, region, credentials, timeouts, metrics);
+    }
+
+    /** One SDK client's settings, the same for SSM and Secrets Manager: HTTP client, timeouts, short retry. */
+    private static <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configured(
+            B builder, SdkHttpClient http, Region region, AwsCredentialsProvider credentials,
+            ScheduledExecutorService timeouts, Limits limits, URI endpoint) {
+        builder.httpClient(http)
+                .region(region)
+                .credentialsProvider(credentials)
+                .overrideConfiguration(o -> o
+                        .scheduledExecutorService(timeouts)
+                        .apiCallAttemptTimeout(limits.attemptTimeout())
+                        .apiCallTimeout(limits.callTimeout())
+                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                                .maxAttempts(limits.maxAttempts()).build()));
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder;
     }
 
     private static Region region(Map<String, String> env, Supplier<Region> chain) {
@@ -182,8 +206,8 @@ public final class SsmParameterSource implements ParameterSource {
                 + "in the AWS profile) to the region of the SSM parameters, e.g. AWS_REGION=eu-west-1");
     }
 
-    private static URI endpoint(Map<String, String> env) {
-        for (String var : List.of("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL")) {
+    private static URI endpoint(Map<String, String> env, String serviceVariable, String example) {
+        for (String var : List.of(serviceVariable, "AWS_ENDPOINT_URL")) {
             String value = env.get(var);
             if (value == null || value.isBlank()) {
                 continue;
@@ -197,7 +221,7 @@ public final class SsmParameterSource implements ParameterSource {
                 // reported below
             }
             throw new IllegalArgumentException(var + " must be an http:// or https:// URL such as "
-                    + "https://ssm.eu-west-1.amazonaws.com, got '" + value + "'");
+                    + example + ", got '" + value + "'");
         }
         return null;
     }
@@ -302,6 +326,81 @@ public final class SsmParameterSource implements ParameterSource {
                 + MAX_PAGES + " pages; narrow the path", null);
     }
 
+    @Override
+    public Parameter getSecretValue(String secretId, String versionId, String versionStage) throws SourceException {
+        Objects.requireNonNull(secretId, "secretId");
+        long start = System.nanoTime();
+        GetSecretValueResponse r;
+        try {
+            r = secretsManager().getSecretValue(b -> b.secretId(secretId).versionId(versionId).versionStage(versionStage));
+        } catch (SdkException e) {
+            throw failed("GetSecretValue", List.of(secretId), e, start);
+        }
+        String selector = versionId != null ? versionId : versionStage;
+        Parameter p;
+        try {
+            p = SecretsManagerAnswers.convert(selector == null ? secretId : secretId + ":" + selector, selector,
+                    r.arn(), r.name(), r.versionId(), r.versionStages(), r.createdDate(), r.secretString(),
+                    r.secretBinary());
+        } catch (SourceException e) {
+            metrics.ssmCall("GetSecretValue", "permanent", since(start));
+            throw e;
+        }
+        metrics.ssmCall("GetSecretValue", "success", since(start));
+        return p;
+    }
+
+    @Override
+    public SecretBatch batchGetSecretValue(List<String> secretIds) throws SourceException {
+        Objects.requireNonNull(secretIds, "secretIds");
+        if (secretIds.isEmpty() || secretIds.size() > MAX_SECRETS_PER_BATCH
+                || new HashSet<>(secretIds).size() != secretIds.size()) {
+            throw new IllegalArgumentException("BatchGetSecretValue takes 1 to " + MAX_SECRETS_PER_BATCH
+                    + " distinct secret ids, got " + secretIds);
+        }
+        long start = System.nanoTime();
+        BatchGetSecretValueResponse r;
+        try {
+            r = secretsManager().batchGetSecretValue(b -> b.secretIdList(secretIds));
+        } catch (SdkException e) {
+            throw failed("BatchGetSecretValue", secretIds, e, start);
+        }
+        List<Parameter> found = new ArrayList<>();
+        Map<String, SourceException> errors = new java.util.HashMap<>();
+        try {
+            for (SecretValueEntry v : r.secretValues()) {
+                String requested = secretIds.stream()
+                        .filter(id -> SecretsManagerAnswers.names(id, v.arn(), v.name())).findFirst().orElse(null);
+                if (requested != null) {
+                    found.add(SecretsManagerAnswers.convert(requested, null, v.arn(), v.name(), v.versionId(),
+                            v.versionStages(), v.createdDate(), v.secretString(), v.secretBinary()));
+                }
+            }
+        } catch (SourceException e) {
+            metrics.ssmCall("BatchGetSecretValue", "permanent", since(start));
+            throw e;
+        }
+        for (var e : r.errors()) {
+            if (e.secretId() != null && secretIds.contains(e.secretId())) {
+                String code = e.errorCode() == null ? "Error" : e.errorCode();
+                boolean isTransient = code.contains("Throttl") || code.equals("InternalServiceError");
+                errors.put(e.secretId(), new SourceException(code, 0, isTransient, "BatchGetSecretValue ["
+                        + e.secretId() + "]: " + code + (e.message() == null ? "" : ": " + e.message()), null));
+            }
+        }
+        metrics.ssmCall("BatchGetSecretValue", "success", since(start));
+        return new SecretBatch(found, errors);
+    }
+
+    /** The Secrets Manager client, built on the first call over the SSM client's HTTP client and settings. */
+    private synchronized SecretsManagerClient secretsManager() {
+        if (secretsManager == null) {
+            secretsManager = configured(SecretsManagerClient.builder(), client().http(), region, credentials, timeouts,
+                    limits, secretsManagerEndpoint).build();
+        }
+        return secretsManager;
+    }
+
     private SourceException failed(String operation, List<String> subjects, SdkException e, long start) {
         SsmErrors.Classified failure = SsmErrors.classify(operation, subjects, e);
         metrics.ssmCall(operation, failure.outcome(), since(start));
@@ -319,6 +418,11 @@ public final class SsmParameterSource implements ParameterSource {
             built = client();
         } catch (RuntimeException e) {
             // the clients never got built: nothing of them to close
+        }
+        synchronized (this) {
+            if (secretsManager != null) {
+                secretsManager.close();
+            }
         }
         if (built != null) {
             built.ssm().close();

@@ -410,7 +410,7 @@ public final class RefreshEngine implements AutoCloseable {
     }
 
     private Set<String> keysFor(Reference ref, Resolution r) {
-        if (ref.kind() == Reference.Kind.PARAMETER) {
+        if (ref.kind() != Reference.Kind.PATH) {
             return r.secrets().containsKey(ref.key()) ? Set.of(ref.key()) : Set.of();
         }
         Set<String> keys = new HashSet<>();

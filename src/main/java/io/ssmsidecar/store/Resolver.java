@@ -7,6 +7,7 @@ import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.source.FetchResult;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.source.SecretBatch;
 import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.source.SourceException;
 import java.time.Clock;
@@ -26,6 +27,9 @@ import java.util.TreeMap;
  * per name, except to isolate which names of a batch SSM refused as a whole (access denied, validation). Once SSM
  * throttles a call, the pass sends no more: the rest fail with the same throttling error and are retried with it, so
  * a throttled fleet spends one refused call per task, not one per batch.
+ * Secrets Manager ({@code sm://}) secrets read as AWSCURRENT go twenty to a {@code BatchGetSecretValue} call (one
+ * alone with {@code GetSecretValue}, which needs no batch permission); those with a stage or version id with
+ * {@code GetSecretValue} each. Secrets Manager has its own quota, so SSM's throttling does not stop these calls.
  * Thread-safe; holds no state between passes.
  */
 public final class Resolver {
@@ -56,12 +60,89 @@ public final class Resolver {
             }
         }
 
+        List<Reference> secretRefs = references.stream().filter(r -> r.kind() == Reference.Kind.SECRET).toList();
+        Map<String, Outcome> bySecret = fetchSecrets(secretRefs, calls);
+        for (Reference ref : secretRefs) {
+            Outcome outcome = bySecret.get(ref.requestName());
+            if (outcome.parameter != null) {
+                toSecret(ref, ref.key(), outcome.parameter, now, secrets, failures);
+            } else if (!(ref.optional() && outcome.notFound())) {
+                failures.add(new Failure(ref.key(), ref.raw(), outcome.error.errorCode(),
+                        outcome.error.getMessage(), outcome.error.isTransient(), ref.optional()));
+            }
+        }
+
         for (Reference ref : references) {
             if (ref.kind() == Reference.Kind.PATH) {
                 resolvePath(ref, now, calls, secrets, failures);
             }
         }
         return new Resolution(secrets, failures, calls.count);
+    }
+
+    /** Every {@code sm://} secret once, by its request name ({@code id} or {@code id:selector}). */
+    private Map<String, Outcome> fetchSecrets(List<Reference> refs, Pass calls) {
+        Map<String, Outcome> out = new HashMap<>();
+        Set<String> current = new LinkedHashSet<>();
+        Map<String, Reference> selected = new java.util.LinkedHashMap<>();
+        for (Reference ref : refs) {
+            if (ref.selector() == null) {
+                current.add(ref.name());
+            } else {
+                selected.putIfAbsent(ref.requestName(), ref);
+            }
+        }
+        List<String> ids = new ArrayList<>(current);
+        if (ids.size() == 1) {
+            out.put(ids.get(0), getSecret(ids.get(0), null, null, calls));
+        } else {
+            for (int i = 0; i < ids.size(); i += ParameterSource.MAX_SECRETS_PER_BATCH) {
+                batchSecrets(ids.subList(i, Math.min(ids.size(), i + ParameterSource.MAX_SECRETS_PER_BATCH)), calls, out);
+            }
+        }
+        for (Reference ref : selected.values()) {
+            boolean versionId = ref.selectorIsVersionId();
+            out.put(ref.requestName(), getSecret(ref.name(), versionId ? ref.selector() : null,
+                    versionId ? null : ref.selector(), calls));
+        }
+        return out;
+    }
+
+    private Outcome getSecret(String id, String versionId, String stage, Pass calls) {
+        try {
+            calls.count++;
+            return new Outcome(source.getSecretValue(id, versionId, stage), null);
+        } catch (SourceException e) {
+            return new Outcome(null, e);
+        }
+    }
+
+    private void batchSecrets(List<String> batch, Pass calls, Map<String, Outcome> out) {
+        try {
+            calls.count++;
+            SecretBatch result = source.batchGetSecretValue(batch);
+            for (Parameter p : result.found()) {
+                out.put(p.requestedName(), new Outcome(p, null));
+            }
+            result.errors().forEach((id, e) -> out.putIfAbsent(id, new Outcome(null, e)));
+            for (String id : batch) {
+                if (!out.containsKey(id)) {
+                    out.put(id, new Outcome(null, new SourceException("ResourceNotFoundException", 400, false,
+                            "Secrets Manager did not return secret " + id, null)));
+                }
+            }
+        } catch (SourceException e) {
+            if (!e.isTransient()) {
+                // Refused as a whole (no secretsmanager:BatchGetSecretValue, say): each secret on its own.
+                for (String id : batch) {
+                    out.put(id, getSecret(id, null, null, calls));
+                }
+                return;
+            }
+            for (String id : batch) {
+                out.put(id, new Outcome(null, e));
+            }
+        }
     }
 
     /** The calls one pass made, and the throttling error that ended it, if any. */
@@ -86,7 +167,8 @@ public final class Resolver {
     private record Outcome(Parameter parameter, SourceException error) {
         boolean notFound() {
             return error != null && !error.isTransient()
-                    && ("ParameterNotFound".equals(error.errorCode()) || "ParameterVersionNotFound".equals(error.errorCode()));
+                    && ("ParameterNotFound".equals(error.errorCode()) || "ParameterVersionNotFound".equals(error.errorCode())
+                    || "ResourceNotFoundException".equals(error.errorCode()));
         }
     }
 
@@ -187,6 +269,11 @@ public final class Resolver {
     private static void toSecret(Reference ref, String key, Parameter p, Instant now, Map<String, Secret> secrets,
                                  List<Failure> failures) {
         SecretValue value = p.value();
+        if (ref.jsonKey() != null && value.isBinary()) {
+            failures.add(new Failure(key, ref.requestName(), "JsonKeyNotFound", "the value is binary (SecretBinary), "
+                    + "so JSON key '" + ref.jsonKey() + "' cannot be read", false, ref.optional()));
+            return;
+        }
         if (ref.jsonKey() != null) {
             try {
                 value = extractJsonKey(p.value(), ref.jsonKey());

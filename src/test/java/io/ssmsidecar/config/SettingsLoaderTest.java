@@ -408,7 +408,7 @@ class SettingsLoaderTest {
 
         assertThat(e.problems()).containsExactly(
                 "secrets in " + config + ": A=ssm://: no parameter name after ssm://",
-                "secrets in " + config + ": B: the value does not start with ssm:// (it is not shown, as it may be a secret)",
+                "secrets in " + config + ": B: the value does not start with ssm:// or sm:// (it is not shown, as it may be a secret)",
                 "C=ssm:///x?bad: unknown option bad after '?'; allowed options: optional");
         assertThat(e.getMessage()).doesNotContain("plain-secret-value");
     }

@@ -125,6 +125,35 @@ class IamDocumentsTest {
     }
 
     @Test
+    void policyForSmReferences_grantsEachSecretAndTheBatch_andPassesCfnLintsIamRules() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DB", "sm://prod/db#password");
+        env.put("DB_OLD", "sm://prod/db:AWSPREVIOUS#password");
+        env.put("SHARED", "sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab");
+        env.put("PARTIAL", "sm://arn:aws:secretsmanager:us-west-2:210987654321:secret:shared/cert");
+        JsonNode withKey = JSON.readTree(policy(env, "--account", ACCOUNT, "--region", REGION, "--kms-key-arn", KEY));
+        JsonNode single = JSON.readTree(policy(Map.of("DB", "sm://prod/db"), "--account", ACCOUNT, "--region", REGION));
+
+        JsonNode statements = withKey.path("Statement");
+        assertThat(statements.get(0).path("Sid").asText()).isEqualTo("GetDeclaredSecrets");
+        assertThat(statements.get(0).path("Action").asText()).isEqualTo("secretsmanager:GetSecretValue");
+        assertThat(statements.get(0).path("Resource").toString()).isEqualTo("[\"arn:aws:secretsmanager:" + REGION + ":"
+                + ACCOUNT + ":secret:prod/db-??????\",\"arn:aws:secretsmanager:us-west-2:210987654321:secret:"
+                + "shared/cert-??????\",\"arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab\"]");
+        assertThat(statements.get(1).path("Action").asText()).isEqualTo("secretsmanager:BatchGetSecretValue");
+        assertThat(statements.get(1).path("Resource").asText()).isEqualTo("*");
+        assertThat(statements.get(2).path("Action").asText()).isEqualTo("kms:Decrypt");
+        assertThat(statements.get(2).toString()).contains("secretsmanager.eu-west-1.amazonaws.com")
+                .contains("secretsmanager.us-west-2.amazonaws.com").doesNotContain("ssm.");
+        assertThat(single.toString()).as("one secret is read with GetSecretValue alone")
+                .doesNotContain("BatchGetSecretValue");
+
+        CfnLint.Result result = CfnLint.check(managedPolicies(List.of(withKey, single), scratch), scratch);
+        assertThat(result.output()).isEmpty();
+        assertThat(result.clean()).isTrue();
+    }
+
+    @Test
     void cfnLintsIamRules_catchABrokenStatement() throws Exception {
         ObjectNode document = (ObjectNode) JSON.readTree(Files.readString(IAM_POLICY));
         ((ObjectNode) document.path("Statement").path(0)).put("Effect", "Allowed");

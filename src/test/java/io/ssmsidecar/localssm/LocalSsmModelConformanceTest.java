@@ -173,6 +173,9 @@ class LocalSsmModelConformanceTest {
         MarshallingType<?> type = field.marshallingType();
         if (type == MarshallingType.STRING) {
             assertThat(value.isTextual()).as(where + " is a string").isTrue();
+        } else if (type == MarshallingType.SDK_BYTES) {
+            assertThat(value.isTextual()).as(where + " is a base64 string").isTrue();
+            assertThat(java.util.Base64.getDecoder().decode(value.asText())).as(where + " decodes").isNotNull();
         } else if (type == MarshallingType.LONG || type == MarshallingType.INTEGER) {
             assertThat(value.isIntegralNumber()).as(where + " is an integer").isTrue();
         } else if (type == MarshallingType.BOOLEAN) {

@@ -158,7 +158,7 @@ class ReferenceParserPropertyTest {
     Arbitrary<String> secretLike() {
         return Arbitraries.oneOf(
                 Hostile.anyString(40).filter(s -> !s.startsWith(Reference.SCHEME)).map(s -> "S3CR3T" + s),
-                Arbitraries.of("sm://x", "SSM://x", "ssm:/x", " ssm://x", "\u017fsm://x").map(s -> s + "-S3CR3T"));
+                Arbitraries.of("sm:/x", "SM://x", "SSM://x", "ssm:/x", " ssm://x", "\u017fsm://x").map(s -> s + "-S3CR3T"));
     }
 
     @Provide

@@ -15,6 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReferenceParserTest {
 
     private static final String ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/prod/x";
+    private static final String SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/db-AbC123";
+    private static final String UUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
 
     static Stream<Arguments> validReferences() {
         return Stream.of(
@@ -65,7 +67,19 @@ class ReferenceParserTest {
                 arguments("ssm:///aws/reference/*", Kind.PATH, "/aws/reference", null, null, false),
                 arguments("ssm:///" + "a/".repeat(14) + "b", Kind.PARAMETER, "/" + "a/".repeat(14) + "b", null, null,
                         false),
-                arguments("ssm:///" + "n".repeat(2047), Kind.PARAMETER, "/" + "n".repeat(2047), null, null, false));
+                arguments("ssm:///" + "n".repeat(2047), Kind.PARAMETER, "/" + "n".repeat(2047), null, null, false),
+                arguments("sm://prod/db", Kind.SECRET, "prod/db", null, null, false),
+                arguments("sm://a+b=c.d@e-f_g", Kind.SECRET, "a+b=c.d@e-f_g", null, null, false),
+                arguments("sm://rds!db-0123abcd-4567-89ef-0123-456789abcdef#password", Kind.SECRET,
+                        "rds!db-0123abcd-4567-89ef-0123-456789abcdef", null, "password", false),
+                arguments("sm://prod/db:AWSPREVIOUS?optional#password", Kind.SECRET, "prod/db", "AWSPREVIOUS",
+                        "password", true),
+                arguments("sm://prod/db:" + UUID, Kind.SECRET, "prod/db", UUID, null, false),
+                arguments("sm://" + SECRET_ARN, Kind.SECRET, SECRET_ARN, null, null, false),
+                arguments("sm://" + SECRET_ARN + ":AWSCURRENT#k", Kind.SECRET, SECRET_ARN, "AWSCURRENT", "k", false),
+                arguments("sm://" + SECRET_ARN + ":" + UUID + "?optional", Kind.SECRET, SECRET_ARN, UUID, null, true),
+                arguments("sm://arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:x-AbCdEf", Kind.SECRET,
+                        "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:x-AbCdEf", null, null, false));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -132,7 +146,7 @@ class ReferenceParserTest {
             ssm://arn:aws:ssm:us-east-1:123456789012:parameter/x:1:2 | only one selector
             ssm://arn:aws-iso:ssm:us-east-1:123456789012:parameter/x | partition must be one of aws, aws-cn, aws-us-gov, got aws-iso
             ssm://arn:aws:sns:us-east-1:123456789012:parameter/x     | service must be 'ssm', got sns
-            ssm://arn:aws:secretsmanager:us-east-1:123456789012:secret:x | ssm:///aws/reference/secretsmanager/<secret-id>
+            ssm://arn:aws:secretsmanager:us-east-1:123456789012:secret:x | read a Secrets Manager secret as sm://arn:aws:secretsmanager:us-east-1:123456789012:secret:x
             ssm://arn:aws:ssm:useast1:123456789012:parameter/x       | region must look like us-east-1, got useast1
             ssm://arn:aws:ssm::123456789012:parameter/x              | region must look like us-east-1
             ssm://arn:aws-cn:ssm:us-east-1:123456789012:parameter/x  | region us-east-1 is not in partition aws-cn
@@ -145,6 +159,25 @@ class ReferenceParserTest {
             ssm://arn:aws:ssm:us-east-1:123456789012:parameter/prod/*  | a path reference cannot be an ARN; write ssm:///prod/*
             ssm://arn:aws:ssm:us-east-1:123456789012:parameter/aws/reference/secretsmanager/x | not as an ARN
             ssm://arn:aws:ssm:us-east-1:123456789012:parameter/a b   | character ' '
+            sm://                                       | no secret name or ARN after sm://
+            sm://?optional#k                            | no secret name or ARN after sm://
+            sm://prod/*                                 | a prefix of secrets (sm://PREFIX/*) is not supported yet
+            sm://prod/app*                              | '*' cannot appear in a secret name
+            sm://prod db                                | of the secret name is not allowed
+            sm://prod/db:                               | nothing follows ':'
+            sm://prod/db:AWSCURRENT:x                   | only one selector is allowed
+            sm://prod/db:3                              | Secrets Manager has no numbered versions
+            sm://prod/db:a b                            | Secrets Manager stage "a b" contains ' '
+            sm://prod/db#                               | nothing follows '#'
+            sm://prod/db?required                       | unknown option required
+            sm:///aws/reference/secretsmanager/x        | write the secret's name after sm://
+            sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret | a secret ARN has the form
+            sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:x-AbC123:AWSCURRENT:1 | only one selector
+            sm://arn:aws:ssm:eu-west-1:210987654321:parameter/x:1:2 | service must be 'secretsmanager', got ssm; read a parameter as ssm://arn:aws:ssm:eu-west-1:210987654321:parameter/x
+            sm://arn:aws:secretsmanager:euwest1:210987654321:secret:x | region must look like us-east-1
+            sm://arn:aws:secretsmanager:eu-west-1:2109876543:secret:x | account id must be 12 digits
+            sm://arn:aws:secretsmanager:eu-west-1:210987654321:key:x  | resource must be secret:<name>, got key
+            sm://arn:aws-cn:secretsmanager:eu-west-1:210987654321:secret:x | not in partition aws-cn
             """)
     void parse_rejects_malformedReference(String value, String reason) {
         assertThatThrownBy(() -> ReferenceParser.parse("DB_PASSWORD", value))
@@ -186,7 +219,7 @@ class ReferenceParserTest {
     void parse_neverShowsAValue_thatIsNotAReference() {
         assertThatThrownBy(() -> ReferenceParser.parse("DB", "hunter2-not-a-reference"))
                 .isInstanceOf(ReferenceException.class)
-                .hasMessage("DB: the value does not start with ssm:// (it is not shown, as it may be a secret)");
+                .hasMessage("DB: the value does not start with ssm:// or sm:// (it is not shown, as it may be a secret)");
     }
 
     @ParameterizedTest

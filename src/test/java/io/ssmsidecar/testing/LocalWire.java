@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The real wire for tests: a {@link LocalSsm} on a free loopback port and the production {@link SsmParameterSource}
- * pointed at it through {@code AWS_ENDPOINT_URL_SSM}, with short SDK timeouts and one attempt per call.
+ * pointed at it through {@code AWS_ENDPOINT_URL_SSM} (and {@code AWS_ENDPOINT_URL_SECRETS_MANAGER}), with short SDK timeouts and one attempt per call.
  */
 public final class LocalWire implements AutoCloseable {
     public static final SsmParameterSource.Limits FAST = new SsmParameterSource.Limits(Duration.ofMillis(500),
@@ -39,7 +39,8 @@ public final class LocalWire implements AutoCloseable {
 
     /** The environment that points the SDK at the local endpoint with static test credentials. */
     public static Map<String, String> env(LocalSsm ssm) {
-        return Map.of("AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString(), "AWS_REGION", "us-east-1",
+        return Map.of("AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString(),
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER", ssm.endpoint().toString(), "AWS_REGION", "us-east-1",
                 "AWS_ACCESS_KEY_ID", "AKIDLOCALWIRE", "AWS_SECRET_ACCESS_KEY", "not-checked");
     }
 
