@@ -217,17 +217,41 @@ class SupervisorTest {
     }
 
     @Test
-    void aRestart_stopsTheCommandsWholeTree_grandchildIncluded() throws Exception {
+    void aRestart_stopsTheCommandsWholeGroup_grandchildAndDoubleForkedDaemonIncluded() throws Exception {
+        // The second sleep is double-forked: its parent subshell exits at once, so it leaves the command's tree
+        // (reparented to init or a subreaper that is not the supervisor) but stays in the command's process group.
         start(START + "sleep 1000 & echo $! > \"$OUT/grandchild.$$\"; "
+                + "(sleep 1001 & echo $! > \"$OUT/away.$$\"); "
                 + "trap 'echo \"term $$\" >> \"$OUT/events\"; exit 0' TERM; wait");
         SupervisedChild first = children.get(0);
         Path recorded = dir.resolve("grandchild." + first.pid());
-        pumpUntil(() -> Files.exists(recorded), "grandchild started");
+        Path recordedAway = dir.resolve("away." + first.pid());
+        pumpUntil(() -> Files.exists(recorded) && Files.exists(recordedAway), "grandchildren started");
         long grandchild = Long.parseLong(Files.readString(recorded).trim());
+        long away = Long.parseLong(Files.readString(recordedAway).trim());
+        Await.until(() -> ProcessHandle.of(first.pid()).map(c -> c.descendants().noneMatch(d -> d.pid() == away))
+                .orElse(true), () -> "the double-forked grandchild " + away + " is still in the tree");
+        assertThat(ProcessHandle.of(away).map(ProcessHandle::isAlive)).as("double-forked grandchild").contains(true);
+        assertThat(SupervisedChild.processGroup(first.pid())).as("the command leads its own process group")
+                .isEqualTo(first.pid()).isNotEqualTo(SupervisedChild.processGroup(ProcessHandle.current().pid()));
+        assertThat(SupervisedChild.processGroup(away)).isEqualTo(first.pid());
         rotate("/app/pw", "pw-two");
         awaitEvents("start", 2);
-        Await.until(() -> ProcessHandle.of(grandchild).map(p -> !p.isAlive() || Reaper.isZombie(grandchild))
-                .orElse(true), () -> "grandchild " + grandchild + " still running");
+        for (long pid : List.of(grandchild, away)) {
+            Await.until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive() || Reaper.isZombie(pid)).orElse(true),
+                    () -> "grandchild " + pid + " still running");
+        }
+    }
+
+    /** {@code setsid} execs the command in the pid Java started (no fork): pid, process group and session agree. */
+    @Test
+    void theCommand_runsInItsOwnProcessGroupAndSession_underThePidJavaStarted() throws Exception {
+        start(START + "ps -o pid=,pgid=,sid= -p $$ > \"$OUT/ids.$$\"; trap 'exit 0' TERM; " + LOOP);
+        SupervisedChild first = children.get(0);
+        Path ids = dir.resolve("ids." + first.pid());
+        pumpUntil(() -> ids.toFile().length() > 0, "ps ran");
+        String pid = Long.toString(first.pid());
+        assertThat(Files.readString(ids).trim().split("\\s+")).containsExactly(pid, pid, pid);
     }
 
     @Test
