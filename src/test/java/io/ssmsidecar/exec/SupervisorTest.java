@@ -226,7 +226,8 @@ class SupervisorTest {
         SupervisedChild first = children.get(0);
         Path recorded = dir.resolve("grandchild." + first.pid());
         Path recordedAway = dir.resolve("away." + first.pid());
-        pumpUntil(() -> Files.exists(recorded) && Files.exists(recordedAway), "grandchildren started");
+        // The shell creates each file before it writes the pid: wait for the whole line.
+        pumpUntil(() -> wholeLine(recorded) && wholeLine(recordedAway), "grandchildren started");
         long grandchild = Long.parseLong(Files.readString(recorded).trim());
         long away = Long.parseLong(Files.readString(recordedAway).trim());
         Await.until(() -> ProcessHandle.of(first.pid()).map(c -> c.descendants().noneMatch(d -> d.pid() == away))
@@ -372,5 +373,13 @@ class SupervisorTest {
         assertThat(exit.join()).isZero();
         assertThat(events("start")).hasSize(1);
         assertThat(log.text()).contains("stopping: forwarding the signal to the command signal=SIGTERM");
+    }
+
+    private static boolean wholeLine(Path file) {
+        try {
+            return Files.readString(file).endsWith("\n");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }
