@@ -71,8 +71,22 @@ final class Http {
             s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
-            out.write(request);
-            out.flush();
+            try {
+                out.write(request);
+                out.flush();
+            } catch (IOException e) {
+                // The server may answer (413, 431) and close before a large request is all written: its answer is
+                // still there to read. Only when there is none does the write's failure stand.
+                try {
+                    Raw answer = read(s.getInputStream());
+                    if (answer.status() > 0) {
+                        return answer;
+                    }
+                } catch (IOException readFailed) {
+                    e.addSuppressed(readFailed);
+                }
+                throw e;
+            }
             return read(s.getInputStream());
         }
     }
