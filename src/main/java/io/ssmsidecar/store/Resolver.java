@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -42,6 +43,20 @@ public final class Resolver {
     }
 
     /** One pass over {@code references}. Never throws for SSM failures: they come back as {@link Failure}s. */
+    /** Each reference's value from its fetched outcome, or its failure (an optional one that is not found is neither). */
+    private void collect(List<Reference> refs, Map<String, Outcome> outcomes, Function<Reference, String> named,
+                         Instant now, Map<String, Secret> secrets, List<Failure> failures) {
+        for (Reference ref : refs) {
+            Outcome outcome = outcomes.get(ref.requestName());
+            if (outcome.parameter != null) {
+                toSecret(ref, ref.key(), outcome.parameter, now, secrets, failures);
+            } else if (!(ref.optional() && outcome.notFound())) {
+                failures.add(new Failure(ref.key(), named.apply(ref), outcome.error.errorCode(),
+                        outcome.error.getMessage(), outcome.error.isTransient(), ref.optional()));
+            }
+        }
+    }
+
     public Resolution resolve(List<Reference> references) {
         Instant now = clock.instant();
         Pass calls = new Pass();
@@ -49,28 +64,10 @@ public final class Resolver {
         List<Failure> failures = new ArrayList<>();
 
         List<Reference> named = references.stream().filter(r -> r.kind() == Reference.Kind.PARAMETER).toList();
-        Map<String, Outcome> byName = fetchNamed(named, calls);
-        for (Reference ref : named) {
-            Outcome outcome = byName.get(ref.requestName());
-            if (outcome.parameter != null) {
-                toSecret(ref, ref.key(), outcome.parameter, now, secrets, failures);
-            } else if (!(ref.optional() && outcome.notFound())) {
-                failures.add(new Failure(ref.key(), ref.requestName(), outcome.error.errorCode(),
-                        outcome.error.getMessage(), outcome.error.isTransient(), ref.optional()));
-            }
-        }
-
+        collect(named, fetchNamed(named, calls), Reference::requestName, now, secrets, failures);
         List<Reference> secretRefs = references.stream().filter(r -> r.kind() == Reference.Kind.SECRET).toList();
-        Map<String, Outcome> bySecret = fetchSecrets(secretRefs, calls);
-        for (Reference ref : secretRefs) {
-            Outcome outcome = bySecret.get(ref.requestName());
-            if (outcome.parameter != null) {
-                toSecret(ref, ref.key(), outcome.parameter, now, secrets, failures);
-            } else if (!(ref.optional() && outcome.notFound())) {
-                failures.add(new Failure(ref.key(), ref.raw(), outcome.error.errorCode(),
-                        outcome.error.getMessage(), outcome.error.isTransient(), ref.optional()));
-            }
-        }
+        // A secret's failure names the reference as written: its request name alone does not say sm://.
+        collect(secretRefs, fetchSecrets(secretRefs, calls), Reference::raw, now, secrets, failures);
 
         for (Reference ref : references) {
             if (ref.kind() == Reference.Kind.PATH) {
