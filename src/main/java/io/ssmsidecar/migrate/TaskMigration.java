@@ -327,7 +327,9 @@ public final class TaskMigration {
         notes.add("container '" + container + "' now starts " + SupervisingExecWrapper.JAVA + ": its image must hold "
                 + "the supervisor (docs/exec.md, 'In an ECS task'). In its Dockerfile: "
                 + SupervisingExecWrapper.dockerfile(image) + ". The task role now reads the secrets from this "
-                + "container");
+                + "container. The supervisor passes values in the locale's charset: unless the image sets a UTF-8 "
+                + "LANG, add LANG=C.UTF-8 to the environment when a secret has non-ASCII characters (else exec "
+                + "refuses to start the app, exit 2)");
         String lower = c.path("image").asText().toLowerCase(Locale.ROOT);
         if (lower.contains("alpine") || lower.contains("busybox") || lower.contains("musl")) {
             notes.add("container '" + container + "' runs image '" + c.path("image").asText() + "', which looks "
