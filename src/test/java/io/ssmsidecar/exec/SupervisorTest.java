@@ -441,6 +441,24 @@ class SupervisorTest {
     }
 
     @Test
+    void execHttp_withAConfiguredToken_writesNoTokenFile_andSigtermStopsTheApiWithTheCommand() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("secrets"));
+        extraEnv.put("SIDECAR_OUTPUT_DIR", out.toString());
+        extraEnv.put("SIDECAR_HTTP_PORT", "0");
+        extraEnv.put("SIDECAR_TOKEN", "configured-token-42");
+        start(POLITE, "--exec-http");
+        int port = run.apiPort();
+        assertThat(get(port, "/v1/secrets/PW", "configured-token-42").body()).isEqualTo("pw-one");
+        assertThat(out.resolve(".token")).doesNotExist();
+        handlers.get("TERM").run();
+        pumpUntil(exit::isDone, "supervisor done");
+        assertThat(exit.join()).isZero();
+        assertThat(events("term")).hasSize(1);
+        assertThat(listening(port)).isFalse();
+        assertThat(log.text()).contains("token=configured").doesNotContain("configured-token-42");
+    }
+
+    @Test
     void withoutExecHttp_nothingListens_andNoTokenIsWritten() throws Exception {
         int port;
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
