@@ -371,15 +371,15 @@ public final class RefreshEngine implements AutoCloseable {
                         next.put(key, old.withFetchedAt(fresh.fetchedAt()));
                     }
                 }
-                if (ref.kind() == Reference.Kind.PATH) {
-                    // A parameter deleted below a path is a change: its key goes away.
+                if (ref.isPrefix()) {
+                    // A parameter deleted below a path (a secret under a prefix) is a change: its key goes away.
                     for (String gone : keysOfReference.getOrDefault(ref.key(), Set.of())) {
                         if (!keys.contains(gone) && next.remove(gone) != null) {
                             changed.add(gone);
                         }
                     }
                 }
-                if (ref.kind() == Reference.Kind.PATH || !keys.isEmpty()) {
+                if (ref.isPrefix() || !keys.isEmpty()) {
                     keysOfReference.put(ref.key(), keys);
                 }
                 succeeded(ref, state, now);
@@ -410,7 +410,7 @@ public final class RefreshEngine implements AutoCloseable {
     }
 
     private Set<String> keysFor(Reference ref, Resolution r) {
-        if (ref.kind() != Reference.Kind.PATH) {
+        if (!ref.isPrefix()) {
             return r.secrets().containsKey(ref.key()) ? Set.of(ref.key()) : Set.of();
         }
         Set<String> keys = new HashSet<>();
