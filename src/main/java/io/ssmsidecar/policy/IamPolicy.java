@@ -268,10 +268,7 @@ public final class IamPolicy {
     public static OwnerPolicy resourcePolicy(List<Reference> references, Scope scope) throws PolicyException {
         Owner owner = owner(references, scope);
         ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
-        ObjectNode statement = document.putArray("Statement").addObject().put("Sid", SID_CROSS_ACCOUNT)
-                .put("Effect", "Allow");
-        statement.putObject("Principal").put("AWS", owner.role());
-        statement.put("Action", "secretsmanager:GetSecretValue").put("Resource", "*");
+        ownerStatement(document, SID_CROSS_ACCOUNT, owner.role(), "secretsmanager:GetSecretValue");
         return new OwnerPolicy(document, owner.secrets());
     }
 
@@ -283,15 +280,19 @@ public final class IamPolicy {
     public static OwnerPolicy keyPolicy(List<Reference> references, Scope scope) throws PolicyException {
         Owner owner = owner(references, scope);
         ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
-        ObjectNode statement = document.putArray("Statement").addObject().put("Sid", SID_KEY_POLICY)
-                .put("Effect", "Allow");
-        statement.putObject("Principal").put("AWS", owner.role());
-        statement.put("Action", "kms:Decrypt").put("Resource", "*");
+        ObjectNode statement = ownerStatement(document, SID_KEY_POLICY, owner.role(), "kms:Decrypt");
         ArrayNode via = statement.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
         Set<String> regions = new LinkedHashSet<>();
         owner.secrets().forEach(arn -> regions.add(arn.split(":")[3]));
         regions.forEach(r -> via.add("secretsmanager." + r + "." + dnsSuffix(r)));
         return new OwnerPolicy(document, owner.secrets());
+    }
+
+    /** The one statement of a resource or key policy: {@code action} for {@code role} on the resource it is attached to. */
+    private static ObjectNode ownerStatement(ObjectNode document, String sid, String role, String action) {
+        ObjectNode statement = document.putArray("Statement").addObject().put("Sid", sid).put("Effect", "Allow");
+        statement.putObject("Principal").put("AWS", role);
+        return statement.put("Action", action).put("Resource", "*");
     }
 
     /** A policy the owning account of cross-account secrets applies, and the secret ARNs it is for. */
