@@ -66,6 +66,7 @@ public final class Sidecar implements AutoCloseable {
         this.notifier = new ChangeNotifier(Wiring.notifier(settings), notifyScheduler, clock, metrics, random.split());
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
                 refreshScheduler, clock, random.split(), Wiring.refresh(settings), this::apply, metrics);
+        engine.checkValues(output::cannotCarry);
         this.api = new LocalApi(settings, settings.references(), source, store, engine, metrics, clock);
     }
 
