@@ -4,6 +4,7 @@ import io.ssmsidecar.http.SecretsBackend;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.store.KeyStatus;
+import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.OnDemandCache;
 import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.Readiness;
@@ -88,6 +89,43 @@ final class SidecarBackend implements SecretsBackend {
             engine.requestRefresh();
             return fresh;
         });
+    }
+
+    /**
+     * A secret declared by an {@code sm://} reference comes from the snapshot, or with {@code bypassCache} from a
+     * fresh {@code GetSecretValue} on the on-demand capacity (then a refresh cycle is asked for, so the files follow:
+     * as {@code refreshNow} does for a declared parameter). A secret declared through Parameter Store's reference path
+     * is served as that parameter. An undeclared one is read from Secrets Manager directly when an {@code sm://}
+     * entry of {@code SIDECAR_ALLOW} covers it, else through Parameter Store's reference path (its
+     * {@code /aws/reference/secretsmanager/} entries, as before).
+     */
+    @Override
+    public CompletableFuture<Parameter> fetchSecret(String secretId, String versionId, String versionStage,
+                                                    boolean bypassCache) {
+        String selector = versionId != null ? versionId : versionStage;
+        Optional<Parameter> declared = declaredSecret(secretId, selector);
+        if (declared.isPresent()) {
+            if (!bypassCache) {
+                return CompletableFuture.completedFuture(declared.get());
+            }
+            return fetcher.fetchSecret(secretId, versionId, versionStage).thenApply(fresh -> {
+                engine.requestRefresh();
+                return fresh;
+            });
+        }
+        String throughParameterStore = Reference.SECRETS_MANAGER_PREFIX + secretId
+                + (selector == null ? "" : ":" + selector);
+        if (!declaredIndex().containsKey(throughParameterStore)) {
+            if (onDemand.allowsSecret(secretId)) {
+                return onDemand.getSecret(secretId, versionId, versionStage, bypassCache);
+            }
+            if (!onDemand.allowed(throughParameterStore)) {
+                return CompletableFuture.failedFuture(new NotAllowedException(secretId, "no SIDECAR_ALLOW entry covers"
+                        + " it (sm://" + (secretId.startsWith("arn:") ? "<ARN prefix>" : "<name prefix>")
+                        + " reads Secrets Manager directly)"));
+            }
+        }
+        return fetchParameter(throughParameterStore, bypassCache);
     }
 
     /**
