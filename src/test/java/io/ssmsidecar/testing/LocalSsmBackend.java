@@ -32,8 +32,13 @@ final class LocalSsmBackend implements SsmBackend {
     }
 
     @Override
-    public void putSecret(String id, String secretString) {
-        ssm.putSecret(id, secretString);
+    public String putSecret(String id, String secretString) {
+        return ssm.putSecret(id, secretString);
+    }
+
+    @Override
+    public String putBinarySecret(String id, byte[] secretBinary) {
+        return ssm.putSecret(id, null, secretBinary, java.util.List.of());
     }
 
     @Override

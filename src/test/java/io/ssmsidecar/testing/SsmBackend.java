@@ -13,7 +13,10 @@ import java.util.Map;
 public interface SsmBackend extends AutoCloseable {
     String name();
 
-    /** {@code AWS_ENDPOINT_URL_SSM}, region and static dummy credentials for the sidecar's SDK. */
+    /**
+     * {@code AWS_ENDPOINT_URL_SSM} and {@code AWS_ENDPOINT_URL_SECRETS_MANAGER}, region and static dummy credentials
+     * for the sidecar's SDK.
+     */
     Map<String, String> env();
 
     /** Stores a new version of a parameter (overwriting); its version number. */
@@ -22,8 +25,14 @@ public interface SsmBackend extends AutoCloseable {
     /** Moves {@code label} to {@code version} of {@code name}. */
     void label(String name, long version, String label);
 
-    /** Creates a Secrets Manager secret, or gives it a new current version when it exists. */
-    void putSecret(String id, String secretString);
+    /**
+     * Creates a Secrets Manager secret, or gives it a new current version when it exists (the old one becomes
+     * AWSPREVIOUS). Returns the new version's id.
+     */
+    String putSecret(String id, String secretString);
+
+    /** Creates a Secrets Manager secret whose value is {@code SecretBinary}; returns its version id. */
+    String putBinarySecret(String id, byte[] secretBinary);
 
     void delete(String name);
 
