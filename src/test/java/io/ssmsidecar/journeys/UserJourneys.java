@@ -401,6 +401,25 @@ abstract class UserJourneys {
     }
 
     @Test
+    void init_anotherAccountsSecret_byArn_withTheOwnersResourcePolicy() {
+        String arn = ssm.putSharedSecret("210987654321", "shared/api", MARK + "-shared");
+        env.put("SHARED", "sm://" + arn);
+
+        int exit = init();
+
+        if (!ssm.has(SsmBackend.Gap.OTHER_ACCOUNTS_SECRETS_NOT_FOUND)) {
+            assertThat(exit).as(output()).isZero();
+            assertThat(file("SHARED")).isEqualTo(MARK + "-shared");
+        } else {
+            // moto 5.2.1 looks an ARN up in the caller's own account only: the sidecar fails closed, naming it.
+            assertThat(exit).as(output()).isEqualTo(ExitCode.SECRETS.code());
+            assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("SHARED (sm://" + arn + ")")
+                    .contains("ResourceNotFoundException");
+            assertThat(out.resolve("SHARED")).doesNotExist();
+        }
+    }
+
+    @Test
     void init_aBinarySecretReadAlone_isRawBytesInItsFile() {
         ssm.putBinarySecret("prod/cert", BINARY);
         env.put("CERT", "sm://prod/cert");

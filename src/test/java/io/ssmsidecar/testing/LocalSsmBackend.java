@@ -42,6 +42,14 @@ final class LocalSsmBackend implements SsmBackend {
     }
 
     @Override
+    public String putSharedSecret(String account, String name, String secretString) {
+        // local-ssm keeps no resource policies: a secret stored under another account's ARN is readable by it.
+        String arn = "arn:aws:secretsmanager:" + ssm.region() + ":" + account + ":secret:" + name + "-Sh4r3d";
+        ssm.putSecret(arn, secretString, null, java.util.List.of());
+        return arn;
+    }
+
+    @Override
     public void delete(String name) {
         ssm.delete(name);
     }

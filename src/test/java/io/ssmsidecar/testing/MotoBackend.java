@@ -60,6 +60,17 @@ final class MotoBackend implements SsmBackend {
     }
 
     @Override
+    public String putSharedSecret(String account, String name, String secretString) {
+        String arn = moto.callAs(account, "secretsmanager", "secretsmanager.CreateSecret",
+                Map.of("Name", name, "SecretString", secretString)).get("ARN").asText();
+        String policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+                + "\"arn:aws:iam::" + ACCOUNT + ":root\"},\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}";
+        moto.callAs(account, "secretsmanager", "secretsmanager.PutResourcePolicy",
+                Map.of("SecretId", name, "ResourcePolicy", policy));
+        return arn;
+    }
+
+    @Override
     public void delete(String name) {
         moto.call("ssm", "AmazonSSM.DeleteParameter", Map.of("Name", name));
     }

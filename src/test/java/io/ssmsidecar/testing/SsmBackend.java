@@ -34,6 +34,12 @@ public interface SsmBackend extends AutoCloseable {
     /** Creates a Secrets Manager secret whose value is {@code SecretBinary}; returns its version id. */
     String putBinarySecret(String id, byte[] secretBinary);
 
+    /**
+     * Creates the secret {@code name} in another account ({@code account}, this backend's region) with a resource
+     * policy that lets this backend's own account read it, as a central security account shares a secret; its ARN.
+     */
+    String putSharedSecret(String account, String name, String secretString);
+
     void delete(String name);
 
     /** The parameter's ARN in this backend's account and region. */
@@ -44,7 +50,12 @@ public interface SsmBackend extends AutoCloseable {
         /** {@code GetParameters} lists parameter ARNs as invalid instead of resolving them. */
         ARNS_NOT_RESOLVED,
         /** A secret reference's {@code SourceResult} has no {@code VersionId} / {@code VersionStages}. */
-        NO_SECRET_VERSION_METADATA
+        NO_SECRET_VERSION_METADATA,
+        /**
+         * Another account's secret read by its ARN is {@code ResourceNotFoundException}, even with a resource
+         * policy that allows the caller: each account's secrets are visible to that account's callers only.
+         */
+        OTHER_ACCOUNTS_SECRETS_NOT_FOUND
     }
 
     /** Whether this backend has {@code gap}: the tests check the backend's own answer there, by name. */
