@@ -96,6 +96,14 @@ class SecretsManagerDropInTest {
 
     private record Answer(int status, JsonNode body) { }
 
+    private String agentValue(String query) {
+        try {
+            return agent(query).body().path("SecretString").asText();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private long calls(String operation) {
         return ssm.counters().byOperation().getOrDefault(operation, 0L);
     }
@@ -161,6 +169,11 @@ class SecretsManagerDropInTest {
         assertThat(calls("GetSecretValue") - before).as("refreshNow read it again").isEqualTo(1);
         assertThat(agent("secretId=" + FOREIGN_ARN).body().get("SecretString").asText())
                 .as("and the cache holds the fresh value").isEqualTo(MARK + "-foreign-3");
+        ssm.putSecret(FOREIGN_ARN, MARK + "-foreign-4", null, List.of());
+        sidecar.refresh();
+        // A cached secret is answered from the cache, so the new value can only come from the cycle's re-read.
+        Await.until(Duration.ofSeconds(20), () -> (MARK + "-foreign-4").equals(agentValue("secretId=" + FOREIGN_ARN)),
+                () -> "a refresh cycle re-read the cached secret");
 
         assertThat(agent("secretId=team/db").body().get("SecretString").asText()).isEqualTo(MARK + "-team");
 

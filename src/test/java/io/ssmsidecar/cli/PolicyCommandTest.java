@@ -82,6 +82,21 @@ class PolicyCommandTest {
     }
 
     @Test
+    void smEntriesOfAllow_getSecretValueOnTheirPrefix_notAParameterArn() throws Exception {
+        env.put("SIDECAR_ALLOW", "sm://prod/,sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/");
+        env.put("AWS_REGION", "us-east-1");
+
+        assertThat(policy("--account", "123456789012")).as(stderr()).isZero();
+
+        JsonNode statements = document().path("Statement");
+        assertThat(statements.get(0).path("Action").asText()).isEqualTo("secretsmanager:GetSecretValue");
+        assertThat(statements.get(0).path("Resource").toString()).isEqualTo("[\"arn:aws:secretsmanager:us-east-1:"
+                + "123456789012:secret:prod/*\",\"arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/*\"]");
+        assertThat(document().toString()).doesNotContain("parameter/sm:").doesNotContain("ssm:GetParameters")
+                .contains("secretsmanager.eu-west-1.amazonaws.com");
+    }
+
+    @Test
     void policy_makesNoAwsCall_evenWithAnEndpointAndCredentialsAtHand() throws Exception {
         try (LocalSsm ssm = LocalSsm.start()) {
             ssm.put("/prod/db/password", "pw-CANARY-7", "SecureString");
