@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
+import io.ssmsidecar.testing.AppSsmClient;
 import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.SdkSidecar;
 import java.io.File;
@@ -23,11 +24,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.BatchGetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 
 /**
  * The drop-in endpoints reading Secrets Manager directly (issue 20): the Secrets Manager Agent's documented request
@@ -245,6 +255,52 @@ class SecretsManagerDropInTest {
         assertThat(r.get("batchShapeErrors").asText()).isEmpty();
         assertThat(r.get("filters").asText()).isEqualTo("ValidationException");
         assertThat(calls("GetParameters")).as("never through Parameter Store").isZero();
+    }
+
+    private SecretsManagerClient javaSdk(AwsCredentials credentials) {
+        return SecretsManagerClient.builder().endpointOverride(sidecar.endpoint()).region(Region.of(AppSsmClient.REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(credentials))
+                .httpClient(UrlConnectionHttpClient.create()).build();
+    }
+
+    private static String code(Runnable call) {
+        try {
+            call.run();
+            return "no error";
+        } catch (SecretsManagerException e) {
+            return e.awsErrorDetails().errorCode() + " " + e.statusCode();
+        } catch (SdkException e) {
+            return e.getClass().getSimpleName();
+        }
+    }
+
+    @Test
+    void theJavaSdk_batchGetsTwentyIds_refusesTwentyOne_aNextToken_andAnotherCaller() {
+        try (SecretsManagerClient sm = javaSdk(AppSsmClient.shared());
+             SecretsManagerClient stranger = javaSdk(AppSsmClient.other())) {
+            List<String> twenty = new ArrayList<>(IntStream.range(0, 18).mapToObj(i -> FOREIGN_PREFIX + "n" + i)
+                    .toList());
+            twenty.add(FOREIGN_ARN);
+            twenty.add("team/db");
+            BatchGetSecretValueResponse r = sm.batchGetSecretValue(b -> b.secretIdList(twenty));
+            assertThat(r.secretValues()).hasSize(2);
+            assertThat(r.secretValues().get(0).arn()).isEqualTo(FOREIGN_ARN);
+            assertThat(r.secretValues().get(1).secretString()).isEqualTo(MARK + "-team");
+            assertThat(r.errors()).hasSize(18).allSatisfy(e -> assertThat(e.errorCode())
+                    .isEqualTo("ResourceNotFoundException"));
+
+            List<String> twentyOne = new ArrayList<>(twenty);
+            twentyOne.add("team/other");
+            assertThat(code(() -> sm.batchGetSecretValue(b -> b.secretIdList(twentyOne))))
+                    .isEqualTo("ValidationException 400");
+            assertThat(code(() -> sm.batchGetSecretValue(b -> b.secretIdList("team/db").nextToken("x"))))
+                    .isEqualTo("InvalidNextTokenException 400");
+            long before = ssm.counters().total();
+            assertThat(code(() -> stranger.batchGetSecretValue(b -> b.secretIdList("team/db"))))
+                    .as("verify: another credential is refused, as for the other operations")
+                    .isEqualTo("AccessDeniedException 403");
+            assertThat(ssm.counters().total()).isEqualTo(before);
+        }
     }
 
     @Test
