@@ -78,8 +78,10 @@ class SecretsManagerDropInTest {
         ssm.putSecret("team/db", MARK + "-team", null, List.of());
         ssm.putSecret("declared/db", MARK + "-declared-1", null, List.of());
         ssm.putSecret("other/x", MARK + "-other", null, List.of());
+        ssm.putSecret("apps/one", MARK + "-apps-one", null, List.of());
         Map<String, String> env = new HashMap<>();
         env.put("DECLARED", "sm://declared/db");
+        env.put("APPS", "sm://apps/*");
         env.put("SIDECAR_ALLOW", "sm://" + FOREIGN_PREFIX + ",sm://team/");
         sidecar = SdkSidecar.start(ssm, tmp.resolve("out"), "verify", Clock.systemUTC(), env);
         ssm.counters().reset();
@@ -204,6 +206,19 @@ class SecretsManagerDropInTest {
             assertThat(a.body().get("message").asText()).contains("SIDECAR_ALLOW").contains("sm://");
         }
         assertThat(ssm.counters().total()).as("refused without a call").isEqualTo(before);
+    }
+
+    @Test
+    void aSecretLoadedByAPrefix_isServedFromTheSnapshot_asASecret_notAsAParameter() throws Exception {
+        Answer one = agent("secretId=apps/one");
+        assertThat(one.status()).as(one.body().toString()).isEqualTo(200);
+        assertThat(one.body().get("SecretString").asText()).isEqualTo(MARK + "-apps-one");
+        assertThat(one.body().get("Name").asText()).isEqualTo("apps/one");
+        String parameter = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                "X-Aws-Parameters-Secrets-Token: " + SdkSidecar.TOKEN,
+                sidecar.endpoint() + "/systemsmanager/parameters/get?name=apps/one&withDecryption=true"), Map.of());
+        assertThat(parameter).as("a Secrets Manager secret is no Parameter Store parameter").isEqualTo("403");
+        assertThat(ssm.counters().total()).isZero();
     }
 
     @Test
