@@ -41,7 +41,8 @@ enum Option {
     MAX_CONNECTIONS("maxConnections", "N", "800", Range.ints(1, 10_000),
             "Requests waiting at once, per kind (long-polls; on-demand fetches), before 429"),
     ALLOW("allow", "PREFIXES", "none: declared secrets only",
-            "comma-separated prefixes of letters, digits and _ . - / + = @ (a JSON array in the file)",
+            "comma-separated prefixes of letters, digits and _ . - / + = @; sm:// and a secret name or ARN prefix"
+                    + " for Secrets Manager read directly (a JSON array in the file)",
             "Names the AWS-compatible endpoints may fetch on demand"),
     SDK_ENDPOINT("sdkEndpoint", "MODE", "off", "off, verify (SigV4 checked with the sidecar's credentials),"
             + " trust-loopback (any loopback caller)",

@@ -145,7 +145,8 @@ public final class SettingsLoader {
                     problems.add("unknown setting " + Printable.of(name) + Suggestions.hint(name, known)
                             + "; a variable that declares a secret has a value starting with ssm://");
                 }
-            } else if (reference) {
+            } else if (reference && option != Option.ALLOW) {
+                // SIDECAR_ALLOW may start with an sm:// entry: the prefixes read from Secrets Manager directly.
                 problems.add(name + " is a setting, so its value cannot be an ssm:// reference");
             } else if (!e.getValue().isEmpty()) {
                 // An empty variable counts as unset: templates often render VAR= for "no value".

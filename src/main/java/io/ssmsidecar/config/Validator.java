@@ -44,6 +44,12 @@ final class Validator {
             "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv",
             "/sys", "/tmp", "/usr", "/var");
     private static final Pattern NAME_PREFIX = Pattern.compile("[A-Za-z0-9_.\\-/+=@]{1,2048}");
+    /**
+     * A {@code SIDECAR_ALLOW} entry read from Secrets Manager directly: {@code sm://} and a secret name prefix (maybe
+     * empty), or {@code sm://} and a secret ARN prefix that names its partition, region and account in full.
+     */
+    private static final Pattern SECRET_PREFIX = Pattern.compile("sm://(arn:aws(-cn|-us-gov)?:secretsmanager:"
+            + "[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:secret:)?[A-Za-z0-9_.\\-/+=@]{0,512}");
 
     private final Map<Option, Raw> given;
     private final List<String> problems;
@@ -438,9 +444,12 @@ final class Validator {
     private List<String> allow() {
         List<String> prefixes = new ArrayList<>();
         for (Object item : items(Option.ALLOW)) {
-            if (!(item instanceof String prefix) || !NAME_PREFIX.matcher(prefix).matches()) {
-                bad(Option.ALLOW, "a list of parameter name prefixes (letters, digits and _ . - / + = @),"
-                        + " such as /prod/app/,/aws/reference/secretsmanager/prod-", String.valueOf(item));
+            if (!(item instanceof String prefix)
+                    || !NAME_PREFIX.matcher(prefix).matches() && !SECRET_PREFIX.matcher(prefix).matches()) {
+                bad(Option.ALLOW, "a list of parameter name prefixes (letters, digits and _ . - / + = @), or secret"
+                        + " name or ARN prefixes after sm:// (an ARN up to its account and 'secret:'), such as"
+                        + " /prod/app/,sm://prod/,sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/",
+                        String.valueOf(item));
             } else if (!prefixes.contains(prefix)) {
                 prefixes.add(prefix);
             }

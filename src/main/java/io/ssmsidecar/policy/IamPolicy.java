@@ -161,6 +161,14 @@ public final class IamPolicy {
 
         /** A {@code SIDECAR_ALLOW} prefix: every parameter under it, and the secrets under it where it names some. */
         void onDemand(String prefix, Arns arns) {
+            if (prefix.startsWith("sm://")) {
+                // Read from Secrets Manager directly: a secret name prefix in the policy's account and region, or
+                // an ARN prefix that names its own.
+                String id = prefix.substring("sm://".length());
+                directSecrets.add(id.startsWith("arn:") ? id + "*" : arns.secret(id + "*"));
+                secretsManagerRegions.add(id.startsWith("arn:") ? id.split(":", 5)[3] : arns.region());
+                return;
+            }
             allowed.add(arns.parameter((prefix.startsWith("/") ? "" : "/") + prefix + "*"));
             regions.add(arns.region());
             if (prefix.startsWith(Reference.SECRETS_MANAGER_PREFIX) || Reference.SECRETS_MANAGER_PREFIX.startsWith(prefix)) {

@@ -374,11 +374,12 @@ public final class SsmParameterSource implements ParameterSource {
         Map<String, SourceException> errors = new java.util.HashMap<>();
         try {
             for (SecretValueEntry v : r.secretValues()) {
-                String requested = secretIds.stream()
-                        .filter(id -> SecretsManagerAnswers.names(id, v.arn(), v.name())).findFirst().orElse(null);
-                if (requested != null) {
-                    found.add(SecretsManagerAnswers.convert(requested, null, v.arn(), v.name(), v.versionId(),
-                            v.versionStages(), v.createdDate(), v.secretString(), v.secretBinary()));
+                // Every id the entry names: a batch may ask for one secret by name and by ARN, answered once.
+                for (String requested : secretIds) {
+                    if (SecretsManagerAnswers.names(requested, v.arn(), v.name())) {
+                        found.add(SecretsManagerAnswers.convert(requested, null, v.arn(), v.name(), v.versionId(),
+                                v.versionStages(), v.createdDate(), v.secretString(), v.secretBinary()));
+                    }
                 }
             }
         } catch (SourceException e) {
