@@ -134,6 +134,7 @@ public final class LocalSsm implements AutoCloseable {
     private final ParameterStore store;
     private final Faults faults;
     private final Counters counters = new Counters();
+    private final Identities identities = new Identities();
     private final CallLog calls;
     private final ExecutorService workers;
     private final ScheduledExecutorService delays;
@@ -167,7 +168,7 @@ public final class LocalSsm implements AutoCloseable {
         this.delays = Executors.newSingleThreadScheduledExecutor(threads("localssm-delay"));
         SsmProtocol protocol = new SsmProtocol(store, faults, json, options.sourceResultWithSecretString());
         this.endpoint = new SsmEndpoint(protocol, faults, counters, calls, options.clock(), json, delays,
-                new ControlApi(this, json));
+                new ControlApi(this, json), identities);
         this.port = options.port();
     }
 
@@ -308,6 +309,29 @@ public final class LocalSsm implements AutoCloseable {
         } catch (SsmError e) {
             throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Declares a role STS {@code AssumeRole} may assume (any other is AccessDenied): {@code externalId} the one it
+     * demands (null: none); {@code sessionLength} how long its sessions last (null: the DurationSeconds asked for,
+     * else 1 h). A call signed with a session key past its expiry is answered ExpiredTokenException.
+     */
+    public void declareRole(String roleArn, String externalId, Duration sessionLength) {
+        identities.declareRole(roleArn, externalId, sessionLength);
+    }
+
+    /**
+     * From now on only {@code principals} may read the Secrets Manager secrets of {@code account} (ARNs in it): role
+     * ARNs (calls signed with a session of that role) or access key ids (the caller's own key: what a resource policy
+     * naming the task role allows). Others get AccessDeniedException.
+     */
+    public void guardAccount(String account, List<String> principals) {
+        identities.guard(account, principals);
+    }
+
+    /** The secret access keys and session tokens AssumeRole handed out (the latest 1,000): for leak searches. */
+    public List<String> issuedSessionSecrets() {
+        return identities.issuedSecrets();
     }
 
     /** Loads a seed file (format in docs/local-ssm.md) on top of what is stored. */
