@@ -1,6 +1,7 @@
 package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.Wiring;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.policy.IamPolicy;
@@ -78,8 +79,14 @@ public final class PolicyCommand implements Command {
                     .or(() -> nonBlank(env.get("AWS_REGION"))).or(() -> nonBlank(env.get("AWS_DEFAULT_REGION")));
             IamPolicy.Scope scope = new IamPolicy.Scope(region, Optional.ofNullable(own.get("--account")),
                     Optional.ofNullable(own.get("--kms-key-arn")));
-            String document = IamPolicy.print(
-                    IamPolicy.document(settings.references(), settings.onDemand().allow(), scope));
+            List<String> roles = Wiring.routing(settings).roles();
+            String document = IamPolicy.print(IamPolicy.withAssumeRole(
+                    IamPolicy.document(settings.references(), settings.onDemand().allow(), scope), roles));
+            if (!roles.isEmpty()) {
+                err.println("ssm-sidecar policy: note: the references read through a role (SIDECAR_ROLE_ARN*) need their"
+                        + " grants in that role's policy too, and its trust policy must let this task role assume it"
+                        + " (see docs/secrets-manager.md).");
+            }
             if (scope.kmsKeyArn().isEmpty()) {
                 err.println("ssm-sidecar policy: note: no --kms-key-arn, so kms:Decrypt is granted on any key (\"*\"), "
                         + "only through SSM and Secrets Manager (kms:ViaService). Give the customer managed key's ARN "

@@ -13,6 +13,7 @@ import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
 import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.source.Routing;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Failure;
@@ -58,7 +59,7 @@ public final class Exec {
      * Throws {@link IllegalStateException} or {@link IllegalArgumentException} for a configuration it cannot use.
      */
     interface SourceFactory {
-        ParameterSource create(Map<String, String> env);
+        ParameterSource create(Map<String, String> env, Routing routing);
     }
 
     /** Installs a handler for a signal by name (TERM, INT, HUP, USR1, USR2); false when the JVM refuses it. */
@@ -101,7 +102,8 @@ public final class Exec {
      */
     public static int run(ExecRequest request, Map<String, String> env, PrintStream err, SignalHandlers signals) {
         Map<Integer, String> descriptorsAtStart = ProcessReplacer.openDescriptors();
-        Exec exec = new Exec(e -> SsmParameterSource.create(e, Metrics.noop()),
+        Exec exec = new Exec((e, routing) -> SsmParameterSource.create(e, Metrics.noop(),
+                        SsmParameterSource.Limits.defaults(), routing),
                 () -> Launcher.forThisJvm(descriptorsAtStart, err, signals), Clock.systemUTC(),
                 d -> Thread.sleep(d.toMillis()), new SplittableRandom(), signals);
         return exec.execute(request, env, err);
@@ -149,7 +151,7 @@ public final class Exec {
     }
 
     private Map<String, String> resolve(Prepared p, ExecRequest request, PrintStream err) throws ExecException {
-        try (ParameterSource source = source(p.merged())) {
+        try (ParameterSource source = source(p)) {
             StartupLoader.Result resolution = load(source, p, request);
             return new ChildEnvironment(p.merged(), p.references(), request.noFail())
                     .initial(resolution, request.command().get(0), err);
@@ -161,7 +163,7 @@ public final class Exec {
      * parent; see {@link Supervisor}.
      */
     private int supervise(Prepared p, ExecRequest request, PrintStream err) throws ExecException {
-        ParameterSource source = p.references().isEmpty() ? null : source(p.merged());
+        ParameterSource source = p.references().isEmpty() ? null : source(p);
         try {
             ChildEnvironment envs = new ChildEnvironment(p.merged(), p.references(), request.noFail());
             StartupLoader.Result loaded = source == null ? null : load(source, p, request);
@@ -221,9 +223,9 @@ public final class Exec {
         }
     }
 
-    private ParameterSource source(Map<String, String> merged) throws ExecException {
+    private ParameterSource source(Prepared p) throws ExecException {
         try {
-            return sources.create(merged);
+            return sources.create(p.merged(), Wiring.routing(p.settings()));
         } catch (IllegalStateException | IllegalArgumentException e) {
             // No region, half a key pair, a bad endpoint URL: the source's messages name the variable, never a key.
             throw new ExecException(ExitCode.CONFIG, e.getMessage());

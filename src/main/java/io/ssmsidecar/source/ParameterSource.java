@@ -57,6 +57,14 @@ public interface ParameterSource extends AutoCloseable {
     }
 
     /**
+     * Which ids may share one batch call ({@code GetParameters}, {@code BatchGetSecretValue}): ids with equal groups
+     * are served by one client (one region, one set of credentials). A source with one client answers one group.
+     */
+    default String batchGroup(String id) {
+        return "";
+    }
+
+    /**
      * The credentials and region this source signs its calls with, for checking the signature of an app's request
      * (the SDK endpoint's {@code verify} mode); empty for a source that does not sign (test doubles).
      */

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
 import software.amazon.awssdk.services.ssm.model.GetParametersResponse;
+import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
@@ -89,24 +91,38 @@ public final class SsmParameterSource implements ParameterSource {
 
     private static final int MAX_PAGES = 10_000;
 
-    /** The SDK client and its HTTP client, built on a thread of their own started by {@link #create}: see there. */
-    private record Client(SsmClient ssm, SdkHttpClient http) {
+    /** Where and as whom one client's calls go: a region, and the role assumed (null: the task's credentials). */
+    private record Route(Region region, String role) {
+        @Override
+        public String toString() {
+            return region.id() + (role == null ? "" : " as " + role);
+        }
     }
 
-    private final CompletableFuture<Client> client;
+    /** The HTTP client every SDK client shares, built on a thread of its own started by {@link #create}: see there. */
+    private final CompletableFuture<SdkHttpClient> http = new CompletableFuture<>();
+    private final Routing routing;
+    private final URI ssmEndpoint;
     private final URI secretsManagerEndpoint;
+    private final URI stsEndpoint;
     private final Limits limits;
-    private SecretsManagerClient secretsManager;
     private final Region region;
     private final AwsCredentialsProvider credentials;
     private final ScheduledExecutorService timeouts;
     private final Metrics metrics;
+    /** One client per route and service, built on first use; guarded by {@code this}. */
+    private final Map<Route, SsmClient> ssmClients = new HashMap<>();
+    private final Map<Route, SecretsManagerClient> secretsManagers = new HashMap<>();
+    private final Map<String, AssumedRole> roles = new HashMap<>();
+    private StsClient sts;
 
-    private SsmParameterSource(CompletableFuture<Client> client, URI secretsManagerEndpoint, Limits limits,
-                               Region region, AwsCredentialsProvider credentials,
+    private SsmParameterSource(Routing routing, URI ssmEndpoint, URI secretsManagerEndpoint, URI stsEndpoint,
+                               Limits limits, Region region, AwsCredentialsProvider credentials,
                                ScheduledExecutorService timeouts, Metrics metrics) {
-        this.client = client;
+        this.routing = routing;
+        this.ssmEndpoint = ssmEndpoint;
         this.secretsManagerEndpoint = secretsManagerEndpoint;
+        this.stsEndpoint = stsEndpoint;
         this.limits = limits;
         this.region = region;
         this.credentials = credentials;
@@ -126,16 +142,28 @@ public final class SsmParameterSource implements ParameterSource {
 
     /** As {@link #create(Map, Metrics)}, with explicit timeouts and attempts (tests use short ones). */
     public static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits) {
-        return create(env, metrics, limits, () -> new DefaultAwsRegionProviderChain().getRegion());
+        return create(env, metrics, limits, Routing.none());
+    }
+
+    /** As {@link #create(Map, Metrics, Limits)}, with assumed roles, failover regions and endpoints by region. */
+    public static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits, Routing routing) {
+        return create(env, metrics, limits, () -> new DefaultAwsRegionProviderChain().getRegion(), routing);
     }
 
     static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits,
                                      Supplier<Region> regionChain) {
+        return create(env, metrics, limits, regionChain, Routing.none());
+    }
+
+    static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits,
+                                     Supplier<Region> regionChain, Routing routing) {
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(routing, "routing");
         Region region = region(env, regionChain);
         URI endpoint = endpoint(env, "AWS_ENDPOINT_URL_SSM", "https://ssm.eu-west-1.amazonaws.com");
         URI secretsManagerEndpoint = endpoint(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER",
                 "https://secretsmanager.eu-west-1.amazonaws.com");
+        URI stsEndpoint = endpoint(env, "AWS_ENDPOINT_URL_STS", "https://sts.eu-west-1.amazonaws.com");
         AwsCredentialsProvider credentials = credentials(env);
         // The SDK enforces the call and attempt timeouts from a scheduler of its own with up to five threads;
         // calls here run one at a time, so one thread does.
@@ -145,27 +173,34 @@ public final class SsmParameterSource implements ParameterSource {
             return t;
         });
         timeouts.setRemoveOnCancelPolicy(true);
+        SsmParameterSource source = new SsmParameterSource(routing, endpoint, secretsManagerEndpoint, stsEndpoint,
+                limits, region, credentials, timeouts, metrics);
         // Building the clients loads and links about a thousand SDK and TLS classes (~100 ms and more before the JIT
         // warms up). Everything that can be wrong with the configuration was checked above, so they are built on a
         // thread of their own while the caller goes on (the sidecar starts its HTTP API meanwhile); the first call
         // waits for them.
-        CompletableFuture<Client> client = new CompletableFuture<>();
-        Thread init = new Thread(() -> {
-            try {
-                SdkHttpClient http = UrlConnectionHttpClient.builder()
-                        .connectionTimeout(limits.connectTimeout())
-                        .socketTimeout(limits.socketTimeout())
-                        .build();
-                SsmClient ssm = configured(SsmClient.builder(), http, region, credentials, timeouts, limits, endpoint)
-                        .build();
-                client.complete(new Client(ssm, http));
-            } catch (RuntimeException | Error e) {
-                client.completeExceptionally(e);
-            }
-        }, "ssm-sidecar-sdk-init");
+        Thread init = new Thread(source::init, "ssm-sidecar-sdk-init");
         init.setDaemon(true);
         init.start();
-        return new SsmParameterSource(client, secretsManagerEndpoint, limits, region, credentials, timeouts, metrics);
+        return source;
+    }
+
+    /** Builds the HTTP client, then the SSM client of the primary region (the one every name-only reference uses). */
+    private void init() {
+        try {
+            http.complete(UrlConnectionHttpClient.builder()
+                    .connectionTimeout(limits.connectTimeout())
+                    .socketTimeout(limits.socketTimeout())
+                    .build());
+        } catch (RuntimeException | Error e) {
+            http.completeExceptionally(e);
+            return;
+        }
+        try {
+            ssm(new Route(region, routing.roleArn().orElse(null)));
+        } catch (RuntimeException e) {
+            // the first call builds it again and reports why
+        }
     }
 
     /** One SDK client's settings, the same for SSM and Secrets Manager: HTTP client, timeouts, short retry. */
@@ -257,7 +292,25 @@ public final class SsmParameterSource implements ParameterSource {
         if (new HashSet<>(names).size() != names.size()) {
             throw new IllegalArgumentException("GetParameters names must be distinct, got " + names);
         }
-        SsmAnswers.Matched matched = call(names);
+        Map<Route, List<String>> groups = byRoute(names);
+        if (groups.size() == 1) {
+            return getParameters(groups.keySet().iterator().next(), names);
+        }
+        // Names served by different clients (accounts, regions): one call each. The Resolver groups its batches by
+        // batchGroup() first, so this is for other callers; a group that fails fails the whole call, as one
+        // GetParameters would, and the caller isolates the names.
+        List<Parameter> found = new ArrayList<>();
+        List<String> invalid = new ArrayList<>();
+        for (Map.Entry<Route, List<String>> group : groups.entrySet()) {
+            FetchResult part = getParameters(group.getKey(), group.getValue());
+            found.addAll(part.parameters());
+            invalid.addAll(part.invalid());
+        }
+        return new FetchResult(found, invalid);
+    }
+
+    private FetchResult getParameters(Route route, List<String> names) throws SourceException {
+        SsmAnswers.Matched matched = call(route, names);
         if (matched.ambiguous().isEmpty()) {
             return matched.result();
         }
@@ -266,18 +319,18 @@ public final class SsmParameterSource implements ParameterSource {
         List<Parameter> found = new ArrayList<>(matched.result().parameters());
         List<String> invalid = new ArrayList<>(matched.result().invalid());
         for (String name : matched.ambiguous()) {
-            FetchResult alone = call(List.of(name)).result();
+            FetchResult alone = call(route, List.of(name)).result();
             found.addAll(alone.parameters());
             invalid.addAll(alone.invalid());
         }
         return new FetchResult(found, invalid);
     }
 
-    private SsmAnswers.Matched call(List<String> names) throws SourceException {
+    private SsmAnswers.Matched call(Route route, List<String> names) throws SourceException {
         long start = System.nanoTime();
         GetParametersResponse response;
         try {
-            response = ssm().getParameters(r -> r.names(names).withDecryption(true));
+            response = ssm(route).getParameters(r -> r.names(names).withDecryption(true));
         } catch (SdkException e) {
             throw failed("GetParameters", names, e, start);
         }
@@ -303,7 +356,7 @@ public final class SsmParameterSource implements ParameterSource {
             long start = System.nanoTime();
             GetParametersByPathResponse response;
             try {
-                response = ssm().getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
+                response = ssm(route(path)).getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
                         .maxResults(MAX_NAMES_PER_CALL).nextToken(next));
             } catch (SdkException e) {
                 throw failed("GetParametersByPath", List.of(path), e, start);
@@ -332,7 +385,7 @@ public final class SsmParameterSource implements ParameterSource {
         long start = System.nanoTime();
         GetSecretValueResponse r;
         try {
-            r = secretsManager().getSecretValue(b -> b.secretId(secretId).versionId(versionId).versionStage(versionStage));
+            r = secretsManager(route(secretId)).getSecretValue(b -> b.secretId(secretId).versionId(versionId).versionStage(versionStage));
         } catch (SdkException e) {
             throw failed("GetSecretValue", List.of(secretId), e, start);
         }
@@ -358,10 +411,30 @@ public final class SsmParameterSource implements ParameterSource {
             throw new IllegalArgumentException("BatchGetSecretValue takes 1 to " + MAX_SECRETS_PER_BATCH
                     + " distinct secret ids, got " + secretIds);
         }
+        Map<Route, List<String>> groups = byRoute(secretIds);
+        if (groups.size() == 1) {
+            return batchGetSecretValue(groups.keySet().iterator().next(), secretIds);
+        }
+        // Ids served by different clients: one call each; a group that fails as a whole fails each of its ids.
+        List<Parameter> found = new ArrayList<>();
+        Map<String, SourceException> errors = new java.util.HashMap<>();
+        for (Map.Entry<Route, List<String>> group : groups.entrySet()) {
+            try {
+                SecretBatch part = batchGetSecretValue(group.getKey(), group.getValue());
+                found.addAll(part.found());
+                errors.putAll(part.errors());
+            } catch (SourceException e) {
+                group.getValue().forEach(id -> errors.put(id, e));
+            }
+        }
+        return new SecretBatch(found, errors);
+    }
+
+    private SecretBatch batchGetSecretValue(Route route, List<String> secretIds) throws SourceException {
         long start = System.nanoTime();
         BatchGetSecretValueResponse r;
         try {
-            r = secretsManager().batchGetSecretValue(b -> b.secretIdList(secretIds));
+            r = secretsManager(route).batchGetSecretValue(b -> b.secretIdList(secretIds));
         } catch (SdkException e) {
             throw failed("BatchGetSecretValue", secretIds, e, start);
         }
@@ -392,13 +465,70 @@ public final class SsmParameterSource implements ParameterSource {
         return new SecretBatch(found, errors);
     }
 
-    /** The Secrets Manager client, built on the first call over the SSM client's HTTP client and settings. */
-    private synchronized SecretsManagerClient secretsManager() {
-        if (secretsManager == null) {
-            secretsManager = configured(SecretsManagerClient.builder(), client().http(), region, credentials, timeouts,
-                    limits, secretsManagerEndpoint).build();
+    /** The batch group of an id: ids of one group are served by one client (one region, one set of credentials). */
+    @Override
+    public String batchGroup(String id) {
+        return route(id).toString();
+    }
+
+    /**
+     * The route of an id: the region of its ARN (else the primary region), and the role of its ARN's account (else
+     * {@code SIDECAR_ROLE_ARN}, else none).
+     */
+    private Route route(String id) {
+        String arnRegion = Routing.arnField(id, 3);
+        return new Route(arnRegion == null ? region : Region.of(arnRegion), routing.roleFor(id).orElse(null));
+    }
+
+    private Map<Route, List<String>> byRoute(List<String> ids) {
+        Map<Route, List<String>> groups = new java.util.LinkedHashMap<>();
+        ids.forEach(id -> groups.computeIfAbsent(route(id), r -> new ArrayList<>()).add(id));
+        return groups;
+    }
+
+    /** The endpoint of a service in a region: {@code SIDECAR_ENDPOINT_URL_<REGION>}, else the service's override. */
+    private URI endpoint(Route route, URI serviceOverride) {
+        URI regional = routing.regionEndpoints().get(route.region().id());
+        return regional != null ? regional : serviceOverride;
+    }
+
+    private synchronized SsmClient ssm(Route route) {
+        SsmClient c = ssmClients.get(route);
+        if (c == null) {
+            c = configured(SsmClient.builder(), httpClient(), route.region(), credentials(route), timeouts, limits,
+                    endpoint(route, ssmEndpoint)).build();
+            ssmClients.put(route, c);
         }
-        return secretsManager;
+        return c;
+    }
+
+    /** The Secrets Manager client of a route, built on its first call over the shared HTTP client and settings. */
+    private synchronized SecretsManagerClient secretsManager(Route route) {
+        SecretsManagerClient c = secretsManagers.get(route);
+        if (c == null) {
+            c = configured(SecretsManagerClient.builder(), httpClient(), route.region(), credentials(route), timeouts,
+                    limits, endpoint(route, secretsManagerEndpoint)).build();
+            secretsManagers.put(route, c);
+        }
+        return c;
+    }
+
+    /** The task's credentials, or the route's assumed role (one provider per role, whatever the region). */
+    private synchronized AwsCredentialsProvider credentials(Route route) {
+        if (route.role() == null) {
+            return credentials;
+        }
+        AssumedRole role = roles.get(route.role());
+        if (role == null) {
+            if (sts == null) {
+                // STS is called with the task's own credentials, in the primary region.
+                sts = configured(StsClient.builder(), httpClient(), region, credentials, timeouts, limits, stsEndpoint)
+                        .build();
+            }
+            role = new AssumedRole(sts, route.role(), routing.sessionName(), routing.externalId().orElse(null));
+            roles.put(route.role(), role);
+        }
+        return role;
     }
 
     private SourceException failed(String operation, List<String> subjects, SdkException e, long start) {
@@ -413,20 +543,22 @@ public final class SsmParameterSource implements ParameterSource {
 
     @Override
     public void close() {
-        Client built = null;
+        SdkHttpClient built = null;
         try {
-            built = client();
+            built = httpClient();
         } catch (RuntimeException e) {
             // the clients never got built: nothing of them to close
         }
         synchronized (this) {
-            if (secretsManager != null) {
-                secretsManager.close();
+            secretsManagers.values().forEach(SdkAutoCloseable::close);
+            ssmClients.values().forEach(SdkAutoCloseable::close);
+            roles.values().forEach(AssumedRole::close);
+            if (sts != null) {
+                sts.close();
             }
         }
         if (built != null) {
-            built.ssm().close();
-            built.http().close();
+            built.close();
         }
         if (credentials instanceof SdkAutoCloseable closeable) {
             closeable.close();
@@ -479,13 +611,9 @@ public final class SsmParameterSource implements ParameterSource {
         return "SsmParameterSource[" + region + "]";
     }
 
-    private SsmClient ssm() {
-        return client().ssm();
-    }
-
-    private Client client() {
+    private SdkHttpClient httpClient() {
         try {
-            return client.join();
+            return http.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
