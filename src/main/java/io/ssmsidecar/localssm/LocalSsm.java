@@ -103,6 +103,11 @@ public final class LocalSsm implements AutoCloseable {
                     sourceResultWithSecretString, callLogLimit);
         }
 
+        public Options withRegion(String value) {
+            return new Options(port, clock, value, accountId, pageSize, seed, threads, randomSeed,
+                    sourceResultWithSecretString, callLogLimit);
+        }
+
         public Options withClock(Clock value) {
             return new Options(port, value, region, accountId, pageSize, seed, threads, randomSeed,
                     sourceResultWithSecretString, callLogLimit);
@@ -368,14 +373,19 @@ public final class LocalSsm implements AutoCloseable {
         calls.clear();
     }
 
-    synchronized void refuseConnections() {
+    /**
+     * Stops listening (connections are refused, the port kept) until {@link #acceptConnections()}: a region that
+     * went away, for failover tests. What is stored stays.
+     */
+    public synchronized void refuseConnections() {
         if (server != null) {
             server.stop(0);
             server = null;
         }
     }
 
-    synchronized void acceptConnections() {
+    /** Listens again on the same port after {@link #refuseConnections()}. */
+    public synchronized void acceptConnections() {
         if (server == null && !closed) {
             try {
                 bind();

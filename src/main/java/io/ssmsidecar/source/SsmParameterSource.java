@@ -115,6 +115,9 @@ public final class SsmParameterSource implements ParameterSource {
     private final Map<Route, SecretsManagerClient> secretsManagers = new HashMap<>();
     private final Map<String, AssumedRole> roles = new HashMap<>();
     private StsClient sts;
+    /** The region that last served each route, for one log line per change of region. */
+    private final Map<Route, String> servedFrom = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final io.ssmsidecar.log.Log LOG = io.ssmsidecar.log.Log.get(SsmParameterSource.class);
 
     private SsmParameterSource(Routing routing, URI ssmEndpoint, URI secretsManagerEndpoint, URI stsEndpoint,
                                Limits limits, Region region, AwsCredentialsProvider credentials,
@@ -294,7 +297,7 @@ public final class SsmParameterSource implements ParameterSource {
         }
         Map<Route, List<String>> groups = byRoute(names);
         if (groups.size() == 1) {
-            return getParameters(groups.keySet().iterator().next(), names);
+            return getParametersFailingOver(groups.keySet().iterator().next(), names);
         }
         // Names served by different clients (accounts, regions): one call each. The Resolver groups its batches by
         // batchGroup() first, so this is for other callers; a group that fails fails the whole call, as one
@@ -302,11 +305,20 @@ public final class SsmParameterSource implements ParameterSource {
         List<Parameter> found = new ArrayList<>();
         List<String> invalid = new ArrayList<>();
         for (Map.Entry<Route, List<String>> group : groups.entrySet()) {
-            FetchResult part = getParameters(group.getKey(), group.getValue());
+            FetchResult part = getParametersFailingOver(group.getKey(), group.getValue());
             found.addAll(part.parameters());
             invalid.addAll(part.invalid());
         }
         return new FetchResult(found, invalid);
+    }
+
+    private FetchResult getParametersFailingOver(Route route, List<String> names) throws SourceException {
+        Served<FetchResult> served = withFailover(route, names, this::getParameters);
+        if (served.renamed() == null) {
+            return served.result();
+        }
+        return new FetchResult(served.result().parameters().stream().map(served::original).toList(),
+                served.result().invalid().stream().map(served::original).toList());
     }
 
     private FetchResult getParameters(Route route, List<String> names) throws SourceException {
@@ -348,6 +360,10 @@ public final class SsmParameterSource implements ParameterSource {
     @Override
     public List<Parameter> getParametersByPath(String path) throws SourceException {
         Objects.requireNonNull(path, "path");
+        return withFailover(route(path), List.of(path), (route, in) -> getParametersByPath(route, path)).result();
+    }
+
+    private List<Parameter> getParametersByPath(Route route, String path) throws SourceException {
         List<Parameter> all = new ArrayList<>();
         Set<String> tokens = new HashSet<>();
         String token = null;
@@ -356,7 +372,7 @@ public final class SsmParameterSource implements ParameterSource {
             long start = System.nanoTime();
             GetParametersByPathResponse response;
             try {
-                response = ssm(route(path)).getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
+                response = ssm(route).getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
                         .maxResults(MAX_NAMES_PER_CALL).nextToken(next));
             } catch (SdkException e) {
                 throw failed("GetParametersByPath", List.of(path), e, start);
@@ -382,10 +398,17 @@ public final class SsmParameterSource implements ParameterSource {
     @Override
     public Parameter getSecretValue(String secretId, String versionId, String versionStage) throws SourceException {
         Objects.requireNonNull(secretId, "secretId");
+        Served<Parameter> served = withFailover(route(secretId), List.of(secretId),
+                (route, ids) -> getSecretValue(route, ids.get(0), versionId, versionStage));
+        return served.renamed() == null ? served.result() : served.original(served.result());
+    }
+
+    private Parameter getSecretValue(Route route, String secretId, String versionId, String versionStage)
+            throws SourceException {
         long start = System.nanoTime();
         GetSecretValueResponse r;
         try {
-            r = secretsManager(route(secretId)).getSecretValue(b -> b.secretId(secretId).versionId(versionId).versionStage(versionStage));
+            r = secretsManager(route).getSecretValue(b -> b.secretId(secretId).versionId(versionId).versionStage(versionStage));
         } catch (SdkException e) {
             throw failed("GetSecretValue", List.of(secretId), e, start);
         }
@@ -413,14 +436,14 @@ public final class SsmParameterSource implements ParameterSource {
         }
         Map<Route, List<String>> groups = byRoute(secretIds);
         if (groups.size() == 1) {
-            return batchGetSecretValue(groups.keySet().iterator().next(), secretIds);
+            return batchFailingOver(groups.keySet().iterator().next(), secretIds);
         }
         // Ids served by different clients: one call each; a group that fails as a whole fails each of its ids.
         List<Parameter> found = new ArrayList<>();
         Map<String, SourceException> errors = new java.util.HashMap<>();
         for (Map.Entry<Route, List<String>> group : groups.entrySet()) {
             try {
-                SecretBatch part = batchGetSecretValue(group.getKey(), group.getValue());
+                SecretBatch part = batchFailingOver(group.getKey(), group.getValue());
                 found.addAll(part.found());
                 errors.putAll(part.errors());
             } catch (SourceException e) {
@@ -428,6 +451,16 @@ public final class SsmParameterSource implements ParameterSource {
             }
         }
         return new SecretBatch(found, errors);
+    }
+
+    private SecretBatch batchFailingOver(Route route, List<String> secretIds) throws SourceException {
+        Served<SecretBatch> served = withFailover(route, secretIds, this::batchGetSecretValue);
+        if (served.renamed() == null) {
+            return served.result();
+        }
+        Map<String, SourceException> errors = new java.util.HashMap<>();
+        served.result().errors().forEach((id, e) -> errors.put(served.original(id), e));
+        return new SecretBatch(served.result().found().stream().map(served::original).toList(), errors);
     }
 
     private SecretBatch batchGetSecretValue(Route route, List<String> secretIds) throws SourceException {
@@ -463,6 +496,91 @@ public final class SsmParameterSource implements ParameterSource {
         }
         metrics.ssmCall("BatchGetSecretValue", "success", since(start));
         return new SecretBatch(found, errors);
+    }
+
+    /** One call in one region: {@code ids} are the ids as that region knows them (ARNs carry its region). */
+    private interface RegionCall<T> {
+        T in(Route route, List<String> ids) throws SourceException;
+    }
+
+    /**
+     * What a call returned, and, when a failover region served it, the ids as sent there mapped back to the ids
+     * asked for ({@code renamed}: sent id to asked id), so answers are keyed by what the caller asked.
+     */
+    private record Served<T>(T result, Map<String, String> renamed) {
+        String original(String sent) {
+            for (Map.Entry<String, String> e : renamed.entrySet()) {
+                // A requested name may carry a selector after the id (id:AWSPREVIOUS).
+                if (sent.equals(e.getKey()) || sent.startsWith(e.getKey() + ":")) {
+                    return e.getValue() + sent.substring(e.getKey().length());
+                }
+            }
+            return sent;
+        }
+
+        Parameter original(Parameter p) {
+            return new Parameter(original(p.requestedName()), p.name(), p.type(), p.value(), p.version(),
+                    p.selector(), p.secretMetadata(), p.lastModified(), p.arn(), p.dataType());
+        }
+    }
+
+    /**
+     * Runs {@code call} in the route's own region; when that fails with a transient error (timeouts, connection
+     * failures, 5xx, throttling past the SDK's retries; never access denied or not found, and not a role that cannot
+     * be assumed), runs it in each {@code SIDECAR_FAILOVER_REGIONS} region in turn, a secret ARN's region field
+     * rewritten (replicas keep the name). Every call tries the own region first, so the first call after it answers
+     * again is served there: no state decides to stay away, and a refused connection costs milliseconds (a silent
+     * region costs the connect timeout) once per call. When every region fails, the own region's error is thrown.
+     */
+    private <T> Served<T> withFailover(Route route, List<String> ids, RegionCall<T> call) throws SourceException {
+        SourceException primaryFailure;
+        try {
+            T result = call.in(route, ids);
+            served(route, route.region().id());
+            return new Served<>(result, null);
+        } catch (SourceException e) {
+            if (!e.isTransient() || SsmErrors.ASSUME_ROLE_FAILED.equals(e.errorCode())
+                    || routing.failoverRegions().isEmpty()) {
+                throw e;
+            }
+            primaryFailure = e;
+        }
+        for (String region : routing.failoverRegions()) {
+            if (region.equals(route.region().id())) {
+                continue;
+            }
+            Map<String, String> renamed = new java.util.LinkedHashMap<>();
+            ids.forEach(id -> renamed.put(Routing.inRegion(id, region), id));
+            try {
+                T result = call.in(new Route(Region.of(region), route.role()), List.copyOf(renamed.keySet()));
+                served(route, region);
+                return new Served<>(result, renamed);
+            } catch (SourceException e) {
+                if (!e.isTransient()) {
+                    // This region answered (the secret is not replicated there, say): the own region's error stands.
+                    break;
+                }
+            }
+        }
+        throw primaryFailure;
+    }
+
+    /** Records (metric, one log line per change) which region served a route's call. */
+    private void served(Route route, String region) {
+        boolean failover = !region.equals(route.region().id());
+        metrics.sourceRegion(region, failover);
+        if (routing.failoverRegions().isEmpty()) {
+            return;
+        }
+        String before = servedFrom.put(route, region);
+        if (!region.equals(before == null ? route.region().id() : before)) {
+            if (failover) {
+                LOG.warn("region failed with a transient error: serving from a failover region", "region",
+                        route.region().id(), "servedFrom", region);
+            } else {
+                LOG.info("region answers again: serving from it", "region", region, "wasServedFrom", before);
+            }
+        }
     }
 
     /** The batch group of an id: ids of one group are served by one client (one region, one set of credentials). */
