@@ -75,6 +75,7 @@ public final class Sidecar implements AutoCloseable {
         this.notifier = new ChangeNotifier(Wiring.notifier(settings), notifyScheduler, clock, metrics, random.split());
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
                 refreshScheduler, clock, random.split(), Wiring.refresh(settings), this::apply, metrics);
+        engine.checkValues(output::cannotCarry);
         metrics.readiness(() -> engine.readiness().ready());
         this.onDemandWaitScheduler = Scheduler.system("ssm-sidecar-on-demand-wait");
         this.fetcher = new OnDemandFetcher(source, Wiring.onDemand(settings), clock, onDemandWaitScheduler, metrics);

@@ -650,7 +650,7 @@ final class Validator {
     private void outputNames(List<Reference> references, List<Settings.Bundle> bundles,
                              List<Settings.Template> templates) {
         Map<String, String> owners = new LinkedHashMap<>();
-        references.stream().filter(r -> r.kind() != Reference.Kind.PATH)
+        references.stream().filter(r -> !r.isPrefix())
                 .forEach(r -> owners.put(r.key(), "the secret " + r.key()));
         claim(owners, bundles, Settings.Bundle::file, "bundle file");
         claim(owners, templates, Settings.Template::dest, "template destination");
