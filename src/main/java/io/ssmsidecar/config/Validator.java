@@ -185,7 +185,8 @@ final class Validator {
                 duration(Option.RESTART_GRACE, d.restartGrace()),
                 duration(Option.RESTART_MIN_INTERVAL, d.restartMinInterval()),
                 signalName(Option.SIGNAL_ON_CHANGE), keys,
-                choice(Option.RESTART_ON_EXIT, Settings.RestartOnExit.values(), d.restartOnExit()));
+                choice(Option.RESTART_ON_EXIT, Settings.RestartOnExit.values(), d.restartOnExit()),
+                bool(Option.EXEC_HTTP, d.http()));
     }
 
     /** A signal of {@link #SIGNALS}, in any case and with or without {@code SIG}, as its bare upper-case name. */
