@@ -154,6 +154,38 @@ class FailoverTest {
         assertThat(reads.get()).isGreaterThan(readsWhileFailedOver);
     }
 
+    /**
+     * Through a role, the failover region is read with a session of its own, assumed through that region's STS (here
+     * both regions' STS is the us-west-2 endpoint, AWS_ENDPOINT_URL_STS), so a primary region that is down entirely,
+     * its STS included, does not stop the failover.
+     */
+    @Test
+    void throughARole_theFailoverRegionGetsASessionOfItsOwn() throws Exception {
+        String role = "arn:aws:iam::123456789012:role/reader";
+        west.declareRole(role, null, null);
+        Map<String, String> env = Map.of("AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "AKIDFAILOVER",
+                "AWS_SECRET_ACCESS_KEY", "not-checked", "SIDECAR_FAILOVER_REGIONS", "us-west-2",
+                "SIDECAR_ENDPOINT_URL_US_EAST_1", east.endpoint().toString(),
+                "SIDECAR_ENDPOINT_URL_US_WEST_2", west.endpoint().toString(),
+                "AWS_ENDPOINT_URL_STS", west.endpoint().toString(), "SIDECAR_ROLE_ARN", role);
+        try (SsmParameterSource source = SsmParameterSource.create(env, io.ssmsidecar.metrics.Metrics.noop(),
+                LocalWire.FAST, Wiring.routing(SettingsLoader.load(List.of(), env)))) {
+            assertThat(source.getSecretValue("prod/db", null, null).arn()).contains(":us-east-1:");
+            east.refuseConnections();
+
+            io.ssmsidecar.source.Parameter p = source.getSecretValue("prod/db", null, null);
+
+            assertThat(p.arn()).contains(":us-west-2:");
+            assertThat(p.requestedName()).isEqualTo("prod/db");
+            assertThat(west.calls("AssumeRole")).hasSize(2).allSatisfy(c -> assertThat(c.succeeded()).isTrue());
+            assertThat(west.calls("GetSecretValue")).singleElement()
+                    .satisfies(c -> assertThat(c.accessKeyId()).startsWith("ASIA"));
+        }
+        for (String secret : west.issuedSessionSecrets()) {
+            assertThat(log.text()).doesNotContain(secret);
+        }
+    }
+
     /** Not found in the primary is an answer, not an outage: no failover. */
     @Test
     void aPermanentErrorInThePrimary_isNotFailedOver() throws Exception {

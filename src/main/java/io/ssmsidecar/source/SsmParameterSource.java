@@ -119,7 +119,8 @@ public final class SsmParameterSource implements ParameterSource {
     private final Map<Route, SsmClient> ssmClients = new HashMap<>();
     private final Map<Route, SecretsManagerClient> secretsManagers = new HashMap<>();
     private final Map<String, AssumedRole> roles = new HashMap<>();
-    private StsClient sts;
+    /** One STS client per region, built on the first role assumed there; guarded by {@code this}. */
+    private final Map<Region, StsClient> stsClients = new HashMap<>();
     /** The region that last served each route, for one log line per change of region. */
     private final Map<Route, String> servedFrom = new java.util.concurrent.ConcurrentHashMap<>();
     private static final io.ssmsidecar.log.Log LOG = io.ssmsidecar.log.Log.get(SsmParameterSource.class);
@@ -650,8 +651,8 @@ public final class SsmParameterSource implements ParameterSource {
 
     /**
      * Runs {@code call} in the route's own region; when that fails with a transient error (timeouts, connection
-     * failures, 5xx, throttling past the SDK's retries; never access denied or not found, and not a role that cannot
-     * be assumed), runs it in each {@code SIDECAR_FAILOVER_REGIONS} region in turn, a secret ARN's region field
+     * failures, 5xx, throttling past the SDK's retries, STS unreachable; never access denied or not found, nor a role
+     * STS refused), runs it in each {@code SIDECAR_FAILOVER_REGIONS} region in turn, a secret ARN's region field
      * rewritten (replicas keep the name). Every call tries the own region first, so the first call after it answers
      * again is served there: no state decides to stay away, and a refused connection costs milliseconds (a silent
      * region costs the connect timeout) once per call. When every region fails, the own region's error is thrown.
@@ -663,8 +664,7 @@ public final class SsmParameterSource implements ParameterSource {
             served(route, route.region().id());
             return new Served<>(result, null);
         } catch (SourceException e) {
-            if (!e.isTransient() || SsmErrors.ASSUME_ROLE_FAILED.equals(e.errorCode())
-                    || routing.failoverRegions().isEmpty()) {
+            if (!e.isTransient() || routing.failoverRegions().isEmpty()) {
                 throw e;
             }
             primaryFailure = e;
@@ -755,20 +755,23 @@ public final class SsmParameterSource implements ParameterSource {
         return c;
     }
 
-    /** The task's credentials, or the route's assumed role (one provider per role, whatever the region). */
+    /**
+     * The task's credentials, or the route's assumed role: one session per role and region, assumed through STS in
+     * that region (STS sessions are valid in every region; a region's own STS keeps a failover working while the
+     * primary region, its STS included, is down).
+     */
     private synchronized AwsCredentialsProvider credentials(Route route) {
         if (route.role() == null) {
             return credentials;
         }
-        AssumedRole role = roles.get(route.role());
+        String key = route.role() + " in " + route.region().id();
+        AssumedRole role = roles.get(key);
         if (role == null) {
-            if (sts == null) {
-                // STS is called with the task's own credentials, in the primary region.
-                sts = configured(StsClient.builder(), httpClient(), region, credentials, timeouts, limits, stsEndpoint)
-                        .build();
-            }
+            // STS is called with the task's own credentials.
+            StsClient sts = stsClients.computeIfAbsent(route.region(), r -> configured(StsClient.builder(),
+                    httpClient(), r, credentials, timeouts, limits, stsEndpoint).build());
             role = new AssumedRole(sts, route.role(), routing.sessionName(), routing.externalId().orElse(null));
-            roles.put(route.role(), role);
+            roles.put(key, role);
         }
         return role;
     }
@@ -795,9 +798,7 @@ public final class SsmParameterSource implements ParameterSource {
             secretsManagers.values().forEach(SdkAutoCloseable::close);
             ssmClients.values().forEach(SdkAutoCloseable::close);
             roles.values().forEach(AssumedRole::close);
-            if (sts != null) {
-                sts.close();
-            }
+            stsClients.values().forEach(SdkAutoCloseable::close);
         }
         if (built != null) {
             built.close();
