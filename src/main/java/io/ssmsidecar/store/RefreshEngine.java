@@ -433,7 +433,9 @@ public final class RefreshEngine implements AutoCloseable {
                         changed.add(key);
                         next.put(key, fresh);
                     } else {
-                        next.put(key, old.withFetchedAt(fresh.fetchedAt()));
+                        // The same value and version: kept, but with the fresh answer's metadata (the region that
+                        // answered it changes on a failover and back).
+                        next.put(key, old.withFetchedAt(fresh.fetchedAt(), fresh.parameter()));
                     }
                 }
                 if (ref.isPrefix()) {

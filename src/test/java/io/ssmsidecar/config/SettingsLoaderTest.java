@@ -631,7 +631,9 @@ class SettingsLoaderTest {
         for (Option o : Option.values()) {
             if (o != Option.CONFIG_FILE && o != Option.TOKEN_FILE) {
                 // SIDECAR_TOKEN has no config key (a token belongs in no file); it is the field http.token.
-                String key = o == Option.TOKEN ? "token" : o.configKey;
+                // A family of variables (one per account or region) has no config key: it is one map field.
+                String key = o == Option.TOKEN ? "token" : o == Option.ROLE_ARN_ACCOUNT ? "accountRoles"
+                        : o == Option.ENDPOINT_URL_REGION ? "regionEndpoints" : o.configKey;
                 // A field named exactly as the key wins over one named by the key's last words (restartSignal is
                 // supervision.restartSignal, not onChange.signal).
                 List<String> exact = fields.stream().filter(f -> key.equals(f.substring(f.indexOf('.') + 1))).toList();
@@ -639,7 +641,7 @@ class SettingsLoaderTest {
                         : fields.stream().filter(f -> names(key, f.substring(f.indexOf('.') + 1))).toList();
                 assertThat(of).as(o.name()).hasSize(1);
                 matched.addAll(of);
-                if (o != Option.TOKEN) {
+                if (o != Option.TOKEN && o.familyPrefix() == null) {
                     assertThat(configKeyOf(o.env())).isEqualTo(o.configKey);
                 }
             }
