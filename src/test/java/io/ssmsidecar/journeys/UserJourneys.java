@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.ExitCode;
 import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.Sidecar;
+import io.ssmsidecar.Wiring;
+import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.log.CapturedLog;
 import io.ssmsidecar.log.Log;
@@ -62,6 +64,10 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class UserJourneys {
     private static final String TOKEN = "journeys-token-0123456789abcdef";
     private static final String MARK = "jrny";
+    /** The central security account whose secrets are read through its reader role. */
+    private static final String CENTRAL = "111111111111";
+    private static final String READER_ROLE = "arn:aws:iam::" + CENTRAL + ":role/secrets-reader";
+    private static final String EXTERNAL_ID = "ext-4Kq9";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Parameters under the path: more than one page of 10. */
     private static final int PATH_SIZE = 13;
@@ -244,8 +250,9 @@ abstract class UserJourneys {
         env.put("SIDECAR_HTTP_PORT", "0");
         env.put("SIDECAR_TOKEN", TOKEN);
         PrometheusMetrics metrics = PrometheusMetrics.create();
-        sidecar = new Sidecar(SettingsLoader.load(List.of(), env),
-                SsmParameterSource.create(ssm.env(), metrics, LocalWire.FAST), metrics, Clock.systemUTC()).start();
+        Settings settings = SettingsLoader.load(List.of(), env);
+        sidecar = new Sidecar(settings, SsmParameterSource.create(ssm.env(), metrics, LocalWire.FAST,
+                Wiring.routing(settings)), metrics, Clock.systemUTC()).start();
         assertThat(sidecar.awaitReady(Duration.ofSeconds(20))).as(sidecar.readinessReason()).isTrue();
         this.metrics = metrics;
     }
@@ -416,6 +423,67 @@ abstract class UserJourneys {
             assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("SHARED (sm://" + arn + ")")
                     .contains("ResourceNotFoundException");
             assertThat(out.resolve("SHARED")).doesNotExist();
+        }
+    }
+
+    /**
+     * The central security account's secret read through the reader role it trusts: SIDECAR_ROLE_ARN_<ACCOUNT> with
+     * an external id, the secret named by its ARN (moto: the role's session key maps to account 111111111111, where
+     * the secret was created; the default account cannot see it, {@link SsmBackend.Gap#OTHER_ACCOUNTS_SECRETS_NOT_FOUND}),
+     * and the owner's rotation reaching the file at the next refresh while the own account's secret stays as it was.
+     */
+    @Test
+    void run_anotherAccountsSecret_byArn_throughItsAccountsRole_andItsRotation() throws Exception {
+        String arn = ssm.putSecretBehindRole(CENTRAL, READER_ROLE, EXTERNAL_ID, "central/db",
+                "{\"password\":\"" + MARK + "-central-1\"}");
+        assertThat(arn).startsWith("arn:aws:secretsmanager:us-east-1:" + CENTRAL + ":secret:central/db-");
+        env.put("CENTRAL_DB", "sm://" + arn + "#password");
+        env.put("DB_PASSWORD", "sm://prod/db#password");
+        env.put("SIDECAR_ROLE_ARN_" + CENTRAL, READER_ROLE);
+        env.put("SIDECAR_ROLE_EXTERNAL_ID", EXTERNAL_ID);
+        env.put("SIDECAR_ROLE_SESSION_NAME", "journeys");
+        run();
+        assertThat(file("CENTRAL_DB")).isEqualTo(MARK + "-central-1");
+        assertThat(file("DB_PASSWORD")).isEqualTo(MARK + "-smpw");
+
+        ssm.putSecretBehindRole(CENTRAL, READER_ROLE, EXTERNAL_ID, "central/db",
+                "{\"password\":\"" + MARK + "-central-2\"}");
+        refresh();
+
+        // The store publishes the refreshed snapshot first and the file writer follows it: await the file.
+        Await.until(() -> file("CENTRAL_DB").equals(MARK + "-central-2"), () -> "the rotated value in CENTRAL_DB: "
+                + sidecar.store().current().get("CENTRAL_DB").isPresent());
+        assertThat(file("DB_PASSWORD")).isEqualTo(MARK + "-smpw");
+        assertThat(log.text()).doesNotContain("could not assume role");
+    }
+
+    /**
+     * Without the account's role the task's own key cannot read the secret on either backend; with a wrong external
+     * id local-ssm refuses the AssumeRole (a per-key failure naming the role), where moto hands out a session anyway
+     * ({@link SsmBackend.Gap#ROLE_TRUST_NOT_ENFORCED}) and the read succeeds.
+     */
+    @Test
+    void init_anotherAccountsSecret_withoutItsRole_isRefused_andAWrongExternalIdWhereTheBackendChecksIt() {
+        String arn = ssm.putSecretBehindRole(CENTRAL, READER_ROLE, EXTERNAL_ID, "central/api", MARK + "-api");
+        env.put("CENTRAL_API", "sm://" + arn);
+
+        assertThat(init()).as(output()).isEqualTo(ExitCode.SECRETS.code());
+        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("CENTRAL_API (sm://" + arn + ")")
+                .containsAnyOf("AccessDeniedException", "ResourceNotFoundException");
+        assertThat(out.resolve("CENTRAL_API")).doesNotExist();
+
+        stderr.reset();
+        env.put("SIDECAR_ROLE_ARN_" + CENTRAL, READER_ROLE);
+        env.put("SIDECAR_ROLE_EXTERNAL_ID", "not-" + EXTERNAL_ID);
+        int exit = init();
+        if (!ssm.has(SsmBackend.Gap.ROLE_TRUST_NOT_ENFORCED)) {
+            assertThat(exit).as(output()).isEqualTo(ExitCode.SECRETS.code());
+            assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("CENTRAL_API (sm://" + arn + ")")
+                    .contains("could not assume role " + READER_ROLE);
+            assertThat(out.resolve("CENTRAL_API")).doesNotExist();
+        } else {
+            assertThat(exit).as(output()).isZero();
+            assertThat(file("CENTRAL_API")).isEqualTo(MARK + "-api");
         }
     }
 

@@ -18,7 +18,9 @@ final class LocalSsmBackend implements SsmBackend {
 
     @Override
     public Map<String, String> env() {
-        return LocalWire.env(ssm);
+        Map<String, String> env = new java.util.HashMap<>(LocalWire.env(ssm));
+        env.put("AWS_ENDPOINT_URL_STS", ssm.endpoint().toString());
+        return Map.copyOf(env);
     }
 
     @Override
@@ -46,6 +48,18 @@ final class LocalSsmBackend implements SsmBackend {
         // local-ssm keeps no resource policies: a secret stored under another account's ARN is readable by it.
         String arn = "arn:aws:secretsmanager:" + ssm.region() + ":" + account + ":secret:" + name + "-Sh4r3d";
         ssm.putSecret(arn, secretString, null, java.util.List.of());
+        return arn;
+    }
+
+    @Override
+    public String putSecretBehindRole(String account, String role, String externalId, String name,
+                                      String secretString) {
+        // The role is local-ssm's to declare (POST /_localssm/roles) and the account admits its sessions only
+        // (POST /_localssm/accounts): the task's own key is refused there, a wrong external id fails AssumeRole.
+        ssm.declareRole(role, externalId, null);
+        ssm.guardAccount(account, java.util.List.of(role));
+        String arn = "arn:aws:secretsmanager:" + ssm.region() + ":" + account + ":secret:" + name + "-R0le5s";
+        ssm.putSecret(arn, secretString);
         return arn;
     }
 

@@ -20,7 +20,8 @@ final class MotoBackend implements SsmBackend {
     @Override
     public Map<String, String> env() {
         return Map.of("AWS_ENDPOINT_URL_SSM", moto.endpoint().toString(),
-                "AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.endpoint().toString(), "AWS_REGION", "us-east-1",
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.endpoint().toString(),
+                "AWS_ENDPOINT_URL_STS", moto.endpoint().toString(), "AWS_REGION", "us-east-1",
                 "AWS_ACCESS_KEY_ID", "AKIDMOTO", "AWS_SECRET_ACCESS_KEY", "not-checked");
     }
 
@@ -47,16 +48,30 @@ final class MotoBackend implements SsmBackend {
     }
 
     private String putSecretValue(String id, String member, String value) {
+        return putSecretValueAs(null, id, member, value).get("VersionId").asText();
+    }
+
+    /** CreateSecret in {@code account} (null: the default one), else PutSecretValue when it exists; moto's answer. */
+    private com.fasterxml.jackson.databind.JsonNode putSecretValueAs(String account, String id, String member,
+                                                                     String value) {
         try {
-            return moto.call("secretsmanager", "secretsmanager.CreateSecret", Map.of("Name", id, member, value))
-                    .get("VersionId").asText();
+            return moto.callAs(account, "secretsmanager", "secretsmanager.CreateSecret",
+                    Map.of("Name", id, member, value));
         } catch (IllegalStateException exists) {
             if (!exists.getMessage().contains("ResourceExistsException")) {
                 throw exists;
             }
-            return moto.call("secretsmanager", "secretsmanager.PutSecretValue", Map.of("SecretId", id, member, value))
-                    .get("VersionId").asText();
+            return moto.callAs(account, "secretsmanager", "secretsmanager.PutSecretValue",
+                    Map.of("SecretId", id, member, value));
         }
+    }
+
+    @Override
+    public String putSecretBehindRole(String account, String role, String externalId, String name,
+                                      String secretString) {
+        // Nothing to declare: moto's STS assumes any role (Gap.ROLE_TRUST_NOT_ENFORCED), and a session of a role in
+        // `account` reads that account's secrets, which is where x-moto-account-id puts this one.
+        return putSecretValueAs(account, name, "SecretString", secretString).get("ARN").asText();
     }
 
     @Override

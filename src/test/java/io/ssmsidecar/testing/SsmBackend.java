@@ -14,7 +14,7 @@ public interface SsmBackend extends AutoCloseable {
     String name();
 
     /**
-     * {@code AWS_ENDPOINT_URL_SSM} and {@code AWS_ENDPOINT_URL_SECRETS_MANAGER}, region and static dummy credentials
+     * {@code AWS_ENDPOINT_URL_SSM}, {@code AWS_ENDPOINT_URL_SECRETS_MANAGER} and {@code AWS_ENDPOINT_URL_STS}, region and static dummy credentials
      * for the sidecar's SDK.
      */
     Map<String, String> env();
@@ -40,6 +40,14 @@ public interface SsmBackend extends AutoCloseable {
      */
     String putSharedSecret(String account, String name, String secretString);
 
+    /**
+     * Creates the secret {@code name} in another account ({@code account}, this backend's region), or gives it a new
+     * current version when it exists, for callers that assume {@code role} (with {@code externalId}) to read, as a
+     * central security account hands its secrets to a reader role; its ARN. local-ssm declares the role and lets only
+     * its sessions into the account; moto cannot say who may assume what ({@link Gap#ROLE_TRUST_NOT_ENFORCED}).
+     */
+    String putSecretBehindRole(String account, String role, String externalId, String name, String secretString);
+
     void delete(String name);
 
     /** The parameter's ARN in this backend's account and region. */
@@ -55,7 +63,13 @@ public interface SsmBackend extends AutoCloseable {
          * Another account's secret read by its ARN is {@code ResourceNotFoundException}, even with a resource
          * policy that allows the caller: each account's secrets are visible to that account's callers only.
          */
-        OTHER_ACCOUNTS_SECRETS_NOT_FOUND
+        OTHER_ACCOUNTS_SECRETS_NOT_FOUND,
+        /**
+         * STS {@code AssumeRole} issues a session for any role ARN: the role need not exist, no trust policy is
+         * evaluated and the external id is not checked (a wrong one is accepted); the session then reads its role's
+         * account (moto maps the session's access key to that account).
+         */
+        ROLE_TRUST_NOT_ENFORCED
     }
 
     /** Whether this backend has {@code gap}: the tests check the backend's own answer there, by name. */
