@@ -43,6 +43,8 @@ public final class PolicyCommand implements Command {
                 + "  ssm:GetParametersByPath on each declared path and ssm:GetParameters on its children,\n"
                 + "  ssm:GetParameters on each SIDECAR_ALLOW prefix, secretsmanager:GetSecretValue on each\n"
                 + "  /aws/reference/secretsmanager/ secret, and kms:Decrypt only through SSM and Secrets Manager.\n"
+                + "With SIDECAR_FAILOVER_REGIONS set, each grant is repeated in every failover region (the same names;\n"
+                + "a secret's replica keeps its name and suffix) and kms:Decrypt goes through those regions' services.\n"
                 + "Valid for: aws iam create-policy --policy-name my-app-ssm-sidecar --policy-document file://policy.json\n\n"
                 + "  --account ID        the 12-digit account of names that are not ARNs (needed when there are any)\n"
                 + "  --region REGION     their region; default AWS_REGION, then AWS_DEFAULT_REGION. The partition\n"
@@ -92,8 +94,9 @@ public final class PolicyCommand implements Command {
             }
             Optional<String> region = Optional.ofNullable(own.get("--region"))
                     .or(() -> nonBlank(env.get("AWS_REGION"))).or(() -> nonBlank(env.get("AWS_DEFAULT_REGION")));
+            io.ssmsidecar.source.Routing routing = Wiring.routing(settings);
             IamPolicy.Scope scope = new IamPolicy.Scope(region, Optional.ofNullable(own.get("--account")), keys,
-                    Optional.ofNullable(own.get("--task-role-arn")));
+                    Optional.ofNullable(own.get("--task-role-arn")), routing.failoverRegions());
             String what = own.getOrDefault("--for", FOR.get(0));
             if (!FOR.contains(what)) {
                 err.println("ssm-sidecar policy: --for must be one of " + String.join(", ", FOR) + ", got '" + what + "'");
@@ -115,7 +118,7 @@ public final class PolicyCommand implements Command {
                 out.flush();
                 return ExitCode.OK.code();
             }
-            List<String> roles = Wiring.routing(settings).roles();
+            List<String> roles = routing.roles();
             String document = IamPolicy.print(IamPolicy.withAssumeRole(
                     IamPolicy.document(settings.references(), settings.onDemand().allow(), scope), roles));
             if (!roles.isEmpty()) {

@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
  *       on that region's keys through that region's endpoints (a key is used only through its own region's
  *       services, so a cross-region reference's key matches there).</li>
  * </ul>
+ * With failover regions ({@code SIDECAR_FAILOVER_REGIONS}) every grant is repeated in each of them: the same ARN with
+ * its region field replaced (Secrets Manager replicas keep the name and suffix; Parameter Store parameters are
+ * replicated by their users under the same names), and {@code kms:Decrypt} through those regions' services.
  * For another account's secrets, {@link #resourcePolicy} and {@link #keyPolicy} write what the owning account adds.
  */
 public final class IamPolicy {
@@ -72,11 +75,20 @@ public final class IamPolicy {
      * @param kmsKeyArns  the customer managed keys' ARNs, any regions; empty grants {@code kms:Decrypt} on {@code *},
      *                    still only through SSM and Secrets Manager
      * @param taskRoleArn the role the sidecar runs as, for the owning account's resource and key policies
+     * @param failoverRegions {@code SIDECAR_FAILOVER_REGIONS}: every grant is repeated there (same names, same
+     *                    account; a secret's replica keeps its name and suffix), and their keys' statements follow
      */
     public record Scope(Optional<String> region, Optional<String> account, List<String> kmsKeyArns,
-                        Optional<String> taskRoleArn) {
+                        Optional<String> taskRoleArn, List<String> failoverRegions) {
         public Scope {
             kmsKeyArns = List.copyOf(kmsKeyArns);
+            failoverRegions = List.copyOf(failoverRegions);
+        }
+
+        /** No failover regions. */
+        public Scope(Optional<String> region, Optional<String> account, List<String> kmsKeyArns,
+                     Optional<String> taskRoleArn) {
+            this(region, account, kmsKeyArns, taskRoleArn, List.of());
         }
 
         /** One key or none, no task role. */
@@ -160,6 +172,31 @@ public final class IamPolicy {
             }
         }
 
+        /**
+         * The failover regions read the same names as the primary: each grant's ARN again with its region field
+         * replaced by each failover region (a Secrets Manager replica keeps its name and suffix; Parameter Store
+         * users replicate the parameters under the same names), and those regions' services for kms:Decrypt.
+         */
+        void failover(List<String> failoverRegions) {
+            if (failoverRegions.isEmpty()) {
+                return;
+            }
+            for (Set<String> grants : List.of(parameters, children, paths, allowed, secrets, directSecrets)) {
+                List<String> primary = List.copyOf(grants);
+                for (String region : failoverRegions) {
+                    primary.forEach(arn -> grants.add(inRegion(arn, region)));
+                }
+            }
+            regions.remove(null);
+            secretsManagerRegions.remove(null);
+            if (!regions.isEmpty()) {
+                regions.addAll(failoverRegions);
+            }
+            if (!secretsManagerRegions.isEmpty()) {
+                secretsManagerRegions.addAll(failoverRegions);
+            }
+        }
+
         /** A {@code SIDECAR_ALLOW} prefix: every parameter under it, and the secrets under it where it names some. */
         void onDemand(String prefix, Arns arns) {
             if (prefix.startsWith("sm://")) {
@@ -183,6 +220,7 @@ public final class IamPolicy {
 
         /** One statement per kind of grant that has resources, and kms:Decrypt through the services used. */
         ObjectNode document(Scope scope) {
+            failover(scope.failoverRegions());
             ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
             ArrayNode statements = document.putArray("Statement");
             statement(statements, SID_PARAMETERS, "ssm:GetParameters", parameters);
@@ -250,11 +288,18 @@ public final class IamPolicy {
         Grants grants = new Grants();
         references.forEach(ref -> grants.declared(ref, arns, problems));
         allow.forEach(prefix -> grants.onDemand(prefix, arns));
+        grants.failover(scope.failoverRegions());
         Set<String> used = new java.util.TreeSet<>();
         grants.regions.stream().filter(java.util.Objects::nonNull).forEach(used::add);
         grants.secretsManagerRegions.stream().filter(java.util.Objects::nonNull).forEach(used::add);
         scope.kmsKeyArns().forEach(key -> used.remove(key.split(":")[3]));
         return List.copyOf(used);
+    }
+
+    /** {@code arn} with its region field (the fourth) replaced by {@code region}. */
+    private static String inRegion(String arn, String region) {
+        String[] parts = arn.split(":", 5);
+        return parts[0] + ":" + parts[1] + ":" + parts[2] + ":" + region + ":" + parts[4];
     }
 
     /** {@code eu-west-1} as a statement id part: {@code EuWest1} (Sids are letters and digits only). */

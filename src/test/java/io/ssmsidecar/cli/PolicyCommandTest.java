@@ -123,6 +123,89 @@ class PolicyCommandTest {
         assertThat(stderr()).isEmpty();
     }
 
+    /**
+     * SIDECAR_FAILOVER_REGIONS: the same names are read in each failover region, so every grant is repeated there
+     * (a secret's replica keeps its name and suffix, another account's ARN keeps its account), and the failover
+     * region's key gets its own statement through that region's SSM and Secrets Manager.
+     */
+    @Test
+    void failoverRegions_repeatEveryGrantThere_andTheirKeysDecryptThroughTheirOwnServices() throws Exception {
+        String westKey = "arn:aws:kms:us-west-2:123456789012:key/mrk-0123456789abcdef0123456789abcdef";
+        String shared = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab";
+        env.put("DB", "sm://prod/db");
+        env.put("SHARED", "sm://" + shared);
+        env.put("P", "ssm:///prod/p");
+        env.put("APP", "ssm:///prod/app/*");
+        env.put("REF", "ssm:///aws/reference/secretsmanager/prod/ref");
+        env.put("AWS_REGION", "us-east-1");
+        env.put("SIDECAR_FAILOVER_REGIONS", "us-west-2,eu-central-1");
+
+        assertThat(policy("--account", "123456789012", "--kms-key-arn", KEY, "--kms-key-arn", westKey)).as(stderr())
+                .isZero();
+
+        Map<String, JsonNode> bySid = new HashMap<>();
+        document().path("Statement").forEach(st -> bySid.put(st.path("Sid").asText(), st));
+        String ssm = "arn:aws:ssm:%s:123456789012:parameter";
+        assertThat(bySid.get("GetDeclaredParameters").path("Resource").toString()).isEqualTo(json(
+                String.format(ssm, "us-east-1") + "/prod/p",
+                String.format(ssm, "us-east-1") + "/aws/reference/secretsmanager/prod/ref",
+                String.format(ssm, "us-west-2") + "/prod/p",
+                String.format(ssm, "us-west-2") + "/aws/reference/secretsmanager/prod/ref",
+                String.format(ssm, "eu-central-1") + "/prod/p",
+                String.format(ssm, "eu-central-1") + "/aws/reference/secretsmanager/prod/ref"));
+        assertThat(bySid.get("GetDeclaredPaths").path("Resource").toString()).isEqualTo(json(
+                String.format(ssm, "us-east-1") + "/prod/app", String.format(ssm, "us-west-2") + "/prod/app",
+                String.format(ssm, "eu-central-1") + "/prod/app"));
+        assertThat(bySid.get("GetParametersBelowDeclaredPaths").path("Resource").toString()).isEqualTo(json(
+                String.format(ssm, "us-east-1") + "/prod/app/*", String.format(ssm, "us-west-2") + "/prod/app/*",
+                String.format(ssm, "eu-central-1") + "/prod/app/*"));
+        assertThat(bySid.get("GetSecretsReferencedThroughParameterStore").path("Resource").toString()).isEqualTo(json(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/ref-??????",
+                "arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/ref-??????",
+                "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/ref-??????"));
+        assertThat(bySid.get("GetDeclaredSecrets").path("Resource").toString()).isEqualTo(json(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????", shared,
+                "arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-??????",
+                "arn:aws:secretsmanager:us-west-2:210987654321:secret:shared/api-Xy12Ab",
+                "arn:aws:secretsmanager:eu-central-1:123456789012:secret:prod/db-??????",
+                "arn:aws:secretsmanager:eu-central-1:210987654321:secret:shared/api-Xy12Ab"));
+        JsonNode east = bySid.get("DecryptThroughParameterStoreOnlyUsEast1");
+        assertThat(east.path("Resource").asText()).isEqualTo(KEY);
+        assertThat(east.at("/Condition/StringEquals/kms:ViaService").toString())
+                .isEqualTo(json("ssm.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"));
+        JsonNode west = bySid.get("DecryptThroughParameterStoreOnlyUsWest2");
+        assertThat(west.path("Resource").asText()).isEqualTo(westKey);
+        assertThat(west.at("/Condition/StringEquals/kms:ViaService").toString())
+                .isEqualTo(json("ssm.us-west-2.amazonaws.com", "secretsmanager.us-west-2.amazonaws.com"));
+        assertThat(bySid).hasSize(8);
+        // The regions read without a key given: named on stderr, the failover region eu-central-1 among them.
+        assertThat(stderr()).contains("no --kms-key-arn in eu-central-1").contains("no --kms-key-arn in eu-west-1")
+                .doesNotContain("no --kms-key-arn in us-west-2");
+    }
+
+    /** Without a key, kms:Decrypt on any key goes through the failover regions' services as well. */
+    @Test
+    void failoverRegions_withoutAKey_decryptThroughTheirServicesToo() throws Exception {
+        env.put("DB", "sm://prod/db");
+        env.put("AWS_REGION", "us-east-1");
+        env.put("SIDECAR_FAILOVER_REGIONS", "us-west-2");
+
+        assertThat(policy("--account", "123456789012")).as(stderr()).isZero();
+
+        JsonNode statements = document().path("Statement");
+        assertThat(statements.get(0).path("Resource").toString()).isEqualTo(json(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????",
+                "arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-??????"));
+        JsonNode decrypt = statements.get(statements.size() - 1);
+        assertThat(decrypt.path("Resource").asText()).isEqualTo("*");
+        assertThat(decrypt.at("/Condition/StringEquals/kms:ViaService").toString())
+                .isEqualTo(json("secretsmanager.us-east-1.amazonaws.com", "secretsmanager.us-west-2.amazonaws.com"));
+    }
+
+    private static String json(String... items) {
+        return JSON.valueToTree(java.util.List.of(items)).toString();
+    }
+
     @Test
     void secretPrefix_grantsItsSecrets_theBatch_andListSecrets_whichNamedSecretsDoNotNeed() throws Exception {
         env.put("APP", "sm://prod/app/*?tag=team=pay");

@@ -156,6 +156,27 @@ class IamDocumentsTest {
     }
 
     @Test
+    void policyWithFailoverRegions_andTheirKeys_passesCfnLintsIamRules() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DB", "sm://prod/db#password");
+        env.put("SHARED", "sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab");
+        env.put("P", "ssm:///prod/p");
+        env.put("APP", "ssm:///prod/app/*");
+        env.put("SIDECAR_FAILOVER_REGIONS", "us-west-2");
+        String westKey = "arn:aws:kms:us-west-2:" + ACCOUNT + ":key/mrk-0123456789abcdef0123456789abcdef";
+        JsonNode withKeys = JSON.readTree(policy(env, "--account", ACCOUNT, "--region", REGION, "--kms-key-arn", KEY,
+                "--kms-key-arn", westKey));
+        JsonNode withoutKey = JSON.readTree(policy(env, "--account", ACCOUNT, "--region", REGION));
+
+        assertThat(withKeys.toString()).contains("arn:aws:secretsmanager:us-west-2:210987654321:secret:shared/api-Xy12Ab")
+                .contains("arn:aws:ssm:us-west-2:" + ACCOUNT + ":parameter/prod/p")
+                .contains("secretsmanager.us-west-2.amazonaws.com");
+        CfnLint.Result result = CfnLint.check(managedPolicies(List.of(withKeys, withoutKey), scratch), scratch);
+        assertThat(result.output()).isEmpty();
+        assertThat(result.clean()).isTrue();
+    }
+
+    @Test
     void policyForSecretPrefixes_repeatedKeys_andTheOwningAccountsPolicies_passCfnLintsRules() throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("APP", "sm://prod/app/*?tag=team=pay");
