@@ -1,7 +1,6 @@
 package io.ssmsidecar;
 
 import io.ssmsidecar.config.Settings;
-import io.ssmsidecar.http.ApiServer;
 import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.output.ChangeNotifier;
@@ -9,17 +8,14 @@ import io.ssmsidecar.output.OutputDirectory;
 import io.ssmsidecar.output.OutputConfigException;
 import io.ssmsidecar.output.OutputException;
 import io.ssmsidecar.source.ParameterSource;
-import io.ssmsidecar.store.OnDemandCache;
-import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
 import io.ssmsidecar.schedule.Scheduler;
 import io.ssmsidecar.store.Snapshot;
 import io.ssmsidecar.store.SnapshotStore;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -30,7 +26,7 @@ import java.util.SplittableRandom;
  */
 public final class Sidecar implements AutoCloseable {
     private static final Log LOG = Log.get(Sidecar.class);
-    static final String TOKEN_FILE = ".token";
+    static final String TOKEN_FILE = LocalApi.TOKEN_FILE;
 
     private final Settings settings;
     private final ParameterSource source;
@@ -38,13 +34,9 @@ public final class Sidecar implements AutoCloseable {
     private final OutputDirectory output;
     private final Scheduler refreshScheduler;
     private final Scheduler notifyScheduler;
-    private final Scheduler onDemandWaitScheduler;
     private final ChangeNotifier notifier;
     private final RefreshEngine engine;
-    private final ApiServer api;
-    private final String token;
-    /** SSM calls on behalf of HTTP requests, on capacity of their own (see {@code SIDECAR_ON_DEMAND_CALLS}). */
-    private final OnDemandFetcher fetcher;
+    private final LocalApi api;
     /** Whether the files were written once: later writes tell the change receivers. Engine thread only. */
     private boolean filesWritten;
     /** Completed when the first write fails for a reason only the configuration can fix (a template too large). */
@@ -69,21 +61,13 @@ public final class Sidecar implements AutoCloseable {
         this.source = source;
         this.store = new SnapshotStore(clock);
         this.output = OutputDirectory.open(Wiring.output(settings), metrics);
-        this.token = settings.http().token().orElseGet(Sidecar::randomToken);
         this.refreshScheduler = refreshScheduler;
         this.notifyScheduler = notifyScheduler;
         this.notifier = new ChangeNotifier(Wiring.notifier(settings), notifyScheduler, clock, metrics, random.split());
         this.engine = new RefreshEngine(settings.references(), new io.ssmsidecar.store.Resolver(source, clock), store,
                 refreshScheduler, clock, random.split(), Wiring.refresh(settings), this::apply, metrics);
-        metrics.readiness(() -> engine.readiness().ready());
-        this.onDemandWaitScheduler = Scheduler.system("ssm-sidecar-on-demand-wait");
-        this.fetcher = new OnDemandFetcher(source, Wiring.onDemand(settings), clock, onDemandWaitScheduler, metrics);
-        OnDemandCache onDemand = new OnDemandCache(source, fetcher, settings.onDemand().allow(),
-                settings.onDemand().cacheSize());
-        engine.addCycleHook(onDemand::refreshAll);
-        SidecarBackend backend = new SidecarBackend(settings.references(), store, engine, onDemand, fetcher);
-        this.api = ApiServer.create(Wiring.api(settings, token), backend, metrics,
-                Wiring.sdkAccess(settings, source.signingCredentials(), clock));
+        engine.checkValues(output::cannotCarry);
+        this.api = new LocalApi(settings, settings.references(), source, store, engine, metrics, clock);
     }
 
     /**
@@ -94,15 +78,7 @@ public final class Sidecar implements AutoCloseable {
      * @throws TokenNotWritten when the generated token cannot be written (the API is stopped again)
      */
     public Sidecar start() {
-        api.start();
-        if (settings.http().token().isEmpty()) {
-            try {
-                output.writeFile(TOKEN_FILE, token.getBytes(StandardCharsets.UTF_8), settings.output().fileMode());
-            } catch (OutputException e) {
-                api.close();
-                throw new TokenNotWritten(e);
-            }
-        }
+        api.start(Optional.of(output));
         LOG.info("listening", "address", settings.http().address(), "port", api.port(),
                 "secrets_declared", settings.references().size(),
                 "token", settings.http().token().isPresent() ? "configured"
@@ -176,7 +152,7 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public String token() {
-        return token;
+        return api.token();
     }
 
     public void requestRefresh() {
@@ -212,12 +188,6 @@ public final class Sidecar implements AutoCloseable {
         return true;
     }
 
-    static String randomToken() {
-        byte[] b = new byte[32];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
     /**
      * Stops accepting, lets in-flight requests finish, stops refreshing and notifying. Each component stops its own
      * work; the schedulers are closed here, by whoever created them (the rule in {@link Scheduler}).
@@ -225,8 +195,6 @@ public final class Sidecar implements AutoCloseable {
     @Override
     public void close() {
         api.close();
-        fetcher.close();
-        onDemandWaitScheduler.close();
         engine.close();
         refreshScheduler.close();
         notifier.close();

@@ -68,7 +68,7 @@ final class SidecarBackend implements SecretsBackend {
             }
         }
         for (Reference r : references) {
-            if (r.kind() == Reference.Kind.PATH && (r.key().equals("_") || key.startsWith(r.key() + "_"))) {
+            if (r.isPrefix() && (r.key().equals("_") || key.startsWith(r.key() + "_"))) {
                 return r.key();
             }
         }

@@ -17,7 +17,7 @@ import java.util.Optional;
 public final class ExecCommand implements Command {
     private static final String FLAGS = "-with-decryption, -no-fail, --env-file FILE, --timeout DURATION, -V, "
             + "--restart-on-change, --restart-signal SIG, --restart-grace DURATION, --restart-min-interval DURATION, "
-            + "--signal-on-change SIG, --restart-keys K1,K2, --restart-on-exit POLICY, --";
+            + "--signal-on-change SIG, --restart-keys K1,K2, --restart-on-exit POLICY, --exec-http, --";
     /** The supervising mode's flags: settings (SIDECAR_RESTART_* and SIDECAR_SIGNAL_ON_CHANGE), passed on as such. */
     private static final List<String> SUPERVISION_FLAGS = List.of("restart-signal", "restart-grace",
             "restart-min-interval", "signal-on-change", "restart-keys", "restart-on-exit");
@@ -68,6 +68,10 @@ public final class ExecCommand implements Command {
                   --restart-keys K1,K2         only these variables count (SIDECAR_RESTART_KEYS)
                   --restart-on-exit POLICY     never (default: COMMAND's exit ends exec), on-failure or always
                                                (SIDECAR_RESTART_ON_EXIT)
+                  --exec-http                  also serve the HTTP API while supervising, as run does (the
+                                               SIDECAR_HTTP_* settings; a token from SIDECAR_TOKEN(_FILE) or
+                                               generated into SIDECAR_OUTPUT_DIR). Off by default: nothing
+                                               listens (SIDECAR_EXEC_HTTP)
 
                 SIDECAR_* variables are checked as for every command (an unknown one is an error). Only
                 variables are resolved: secrets declared in a config file are not exported.
@@ -121,13 +125,13 @@ public final class ExecCommand implements Command {
                                 + " (a SecureString's ciphertext is of no use to the command)");
                     }
                 }
-                case "restart-on-change" -> {
+                case "restart-on-change", "exec-http" -> {
                     Boolean on = inline == null ? Boolean.TRUE : bool(inline);
                     if (on == null) {
                         err.println("ssm-sidecar exec: --" + name + " takes true or false, got '" + inline + "'");
                         return ExitCode.CONFIG.code();
                     }
-                    settingsFlags.add("--restart-on-change=" + on);
+                    settingsFlags.add("--" + name + "=" + on);
                 }
                 case "env-file", "timeout", "startup-timeout", "restart-signal", "restart-grace",
                      "restart-min-interval", "signal-on-change", "restart-keys", "restart-on-exit" -> {

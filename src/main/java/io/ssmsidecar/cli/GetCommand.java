@@ -69,7 +69,7 @@ public final class GetCommand implements Command {
                     return CommandSupport.reportLoadFailure(name(), r, settings.refresh().startupTimeout(),
                             "Nothing was printed to stdout.", err).code();
                 }
-                if (ref.kind() != Reference.Kind.PATH) {
+                if (!ref.isPrefix()) {
                     Secret s = r.secrets().get(ref.key());
                     if (s == null) {
                         err.println("ssm-sidecar get: optional secret " + ref.raw() + " does not exist");

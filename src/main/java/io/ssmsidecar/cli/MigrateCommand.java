@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  */
 public final class MigrateCommand implements Command {
     private static final List<String> FLAGS = List.of("--task-definition", "--image", "--region", "--account",
-            "--kms-key-arn", "--policy");
+            "--kms-key-arn", "--policy", "--mode");
 
     private final Supplier<InputStream> stdin;
 
@@ -53,7 +53,7 @@ public final class MigrateCommand implements Command {
     @Override
     public String help() {
         return "Usage: ssm-sidecar migrate --task-definition FILE|- [--image URI] [--region R] [--account ID]\n"
-                + "                           [--kms-key-arn ARN] [--policy FILE]\n\n"
+                + "                           [--kms-key-arn ARN] [--policy FILE] [--mode bundle|supervise]\n\n"
                 + "Reads an ECS task definition (the register-task-definition input, or what describe-task-definition\n"
                 + "answers) and prints to stdout the same task with the sidecar, for\n"
                 + "aws ecs register-task-definition --cli-input-json file://migrated.json:\n"
@@ -61,6 +61,10 @@ public final class MigrateCommand implements Command {
                 + "  and writes them to an env bundle, /run/secrets/secrets.env, on a shared volume); each app container\n"
                 + "  mounts the volume, waits for the sidecar to be HEALTHY, and sources the bundle in its entry point\n"
                 + "  before exec'ing its own argv unchanged.\n"
+                + "With --mode supervise, no sidecar container: each app container gets its own secrets as ssm://\n"
+                + "  references in its environment, and its entry point runs 'exec --restart-on-change --' in front\n"
+                + "  of its own argv (unchanged), so the app is restarted with the new value after a rotation. Its\n"
+                + "  image must hold the supervisor (/opt/jre and /app copied from the sidecar's image; a note says how).\n"
                 + "On stderr: the task role's policy (as 'policy' prints it), what the execution role no longer needs,\n"
                 + "and a note for every change that may not work as before (an entry point the task does not show,\n"
                 + "an image without a shell, the user that reads the bundle, memory).\n\n"
@@ -73,6 +77,9 @@ public final class MigrateCommand implements Command {
                 + "  --kms-key-arn ARN       the customer managed key, for the policy's kms:Decrypt (see 'policy --help')\n"
                 + "  --policy FILE           also write the task role's policy to FILE (aws iam create-policy\n"
                 + "                          --policy-document file://FILE)\n"
+                + "  --mode MODE             bundle (default: the sidecar container writes an env bundle the app\n"
+                + "                          sources at start) or supervise (the supervising exec in the app's\n"
+                + "                          container restarts it on rotation; see docs/exec.md)\n"
                 + "Exit codes: 0 printed; 2 bad flag, unreadable or invalid JSON, or an entry that cannot be carried\n"
                 + "exactly (each named: another region or account, a Secrets Manager version-id, a name the\n"
                 + "sidecar cannot declare); nothing is printed to stdout then. No AWS call is made.\n";
@@ -120,8 +127,19 @@ public final class MigrateCommand implements Command {
             return ExitCode.CONFIG.code();
         }
         Optional<String> envRegion = nonBlank(env.get("AWS_REGION")).or(() -> nonBlank(env.get("AWS_DEFAULT_REGION")));
+        TaskMigration.Mode mode;
+        switch (flags.getOrDefault("--mode", "bundle")) {
+            case "bundle" -> mode = TaskMigration.Mode.BUNDLE;
+            case "supervise" -> mode = TaskMigration.Mode.SUPERVISE;
+            default -> {
+                err.println("ssm-sidecar migrate: --mode must be bundle or supervise, got "
+                        + io.ssmsidecar.reference.Printable.of(flags.get("--mode")));
+                return ExitCode.CONFIG.code();
+            }
+        }
         TaskMigration.Options options = new TaskMigration.Options(flags.getOrDefault("--image", TaskMigration.SIDECAR),
-                Optional.ofNullable(flags.get("--region")), Optional.ofNullable(flags.get("--account")), envRegion);
+                Optional.ofNullable(flags.get("--region")), Optional.ofNullable(flags.get("--account")), envRegion,
+                mode);
         TaskMigration.Result result;
         try {
             result = TaskMigration.migrate(input, options);
@@ -152,14 +170,15 @@ public final class MigrateCommand implements Command {
         }
         out.print(Jackson.indented(result.task()));
         out.flush();
-        report(result, policy, policyProblem, flags.containsKey("--kms-key-arn"), err);
+        report(result, mode, policy, policyProblem, flags.containsKey("--kms-key-arn"), err);
         return ExitCode.OK.code();
     }
 
-    private static void report(TaskMigration.Result result, String policy, String policyProblem, boolean keyGiven,
-                               PrintStream err) {
-        err.println("ssm-sidecar migrate: " + result.references().size() + " secret(s) moved to the "
-                + TaskMigration.SIDECAR + " container; register the task printed on stdout.");
+    private static void report(TaskMigration.Result result, TaskMigration.Mode mode, String policy,
+                               String policyProblem, boolean keyGiven, PrintStream err) {
+        err.println("ssm-sidecar migrate: " + result.references().size() + " secret(s) moved to "
+                + (mode == TaskMigration.Mode.SUPERVISE ? "the app containers' environment, under the supervising exec"
+                : "the " + TaskMigration.SIDECAR + " container") + "; register the task printed on stdout.");
         err.println();
         if (policy != null) {
             err.println("IAM, task role" + result.task().path("taskRoleArn").asText("").transform(a -> a.isEmpty()

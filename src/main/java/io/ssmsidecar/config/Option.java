@@ -106,6 +106,9 @@ enum Option {
     RESTART_ON_EXIT("restartOnExit", "POLICY", "never", "never, on-failure, always",
             "exec --restart-on-change: whether the command's own exit ends exec (never) or restarts the command"
                     + " with backoff (on-failure: a non-zero exit or a death by signal; always)"),
+    EXEC_HTTP("execHttp", null, "false", "true, false",
+            "exec --restart-on-change: also serve the HTTP API (the SIDECAR_HTTP_* settings, as run) while supervising;"
+                    + " off, nothing listens and no HTTP server class is loaded"),
     LOG_FORMAT("logFormat", "FORMAT", "text", String.join(", ", names(Log.Format.values())), "Log line format"),
     LOG_LEVEL("logLevel", "LEVEL", "info", String.join(", ", names(Log.Level.values())), "Lowest level logged");
 
@@ -236,13 +239,13 @@ enum Option {
             case CONFIG_FILE, STARTUP_TIMEOUT, LOG_FORMAT, LOG_LEVEL -> Set.of("init", "run", "get", "exec");
             case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES, TEMPLATE_MAX_BYTES -> Set.of("init", "run");
             case RESTART_ON_CHANGE, RESTART_SIGNAL, RESTART_GRACE, RESTART_MIN_INTERVAL, SIGNAL_ON_CHANGE, RESTART_KEYS,
-                 RESTART_ON_EXIT -> Set.of("exec");
+                 RESTART_ON_EXIT, EXEC_HTTP -> Set.of("exec");
             default -> Set.of("run");
         };
     }
 
     boolean isBoolean() {
-        return this == HTTP_ALLOW_REMOTE || this == RESTART_ON_CHANGE;
+        return this == HTTP_ALLOW_REMOTE || this == RESTART_ON_CHANGE || this == EXEC_HTTP;
     }
 
     /** Settings that take a list: comma-separated in env and flags, a JSON array (or that string) in the file. */

@@ -157,10 +157,11 @@ public record Settings(
      * @param signalOnChange     {@code SIDECAR_SIGNAL_ON_CHANGE}: signal the command instead of restarting it
      * @param restartKeys        {@code SIDECAR_RESTART_KEYS}: only these variables count; empty = every one
      * @param restartOnExit      {@code SIDECAR_RESTART_ON_EXIT}
+     * @param http               {@code SIDECAR_EXEC_HTTP}: also serve the HTTP API (off: nothing listens)
      */
     public record Supervision(boolean restartOnChange, String restartSignal, Duration restartGrace,
                               Duration restartMinInterval, Optional<String> signalOnChange, List<String> restartKeys,
-                              RestartOnExit restartOnExit) {
+                              RestartOnExit restartOnExit, boolean http) {
         public Supervision {
             restartKeys = List.copyOf(restartKeys);
         }
@@ -216,7 +217,8 @@ public record Settings(
                 new Supervision(Boolean.parseBoolean(Option.RESTART_ON_CHANGE.defaultText),
                         Option.RESTART_SIGNAL.defaultText, Option.RESTART_GRACE.durationDefault(),
                         Option.RESTART_MIN_INTERVAL.durationDefault(), Optional.empty(), List.of(),
-                        choice(RestartOnExit.values(), Option.RESTART_ON_EXIT)));
+                        choice(RestartOnExit.values(), Option.RESTART_ON_EXIT),
+                        Boolean.parseBoolean(Option.EXEC_HTTP.defaultText)));
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {

@@ -101,7 +101,8 @@ final class Validator {
                 duration(Option.RESTART_GRACE, d.restartGrace()),
                 duration(Option.RESTART_MIN_INTERVAL, d.restartMinInterval()),
                 signalName(Option.SIGNAL_ON_CHANGE), keys,
-                choice(Option.RESTART_ON_EXIT, Settings.RestartOnExit.values(), d.restartOnExit()));
+                choice(Option.RESTART_ON_EXIT, Settings.RestartOnExit.values(), d.restartOnExit()),
+                bool(Option.EXEC_HTTP, d.http()));
     }
 
     /** A signal of {@link #SIGNALS}, in any case and with or without {@code SIG}, as its bare upper-case name. */
@@ -566,7 +567,7 @@ final class Validator {
     private void outputNames(List<Reference> references, List<Settings.Bundle> bundles,
                              List<Settings.Template> templates) {
         Map<String, String> owners = new LinkedHashMap<>();
-        references.stream().filter(r -> r.kind() != Reference.Kind.PATH)
+        references.stream().filter(r -> !r.isPrefix())
                 .forEach(r -> owners.put(r.key(), "the secret " + r.key()));
         claim(owners, bundles, Settings.Bundle::file, "bundle file");
         claim(owners, templates, Settings.Template::dest, "template destination");

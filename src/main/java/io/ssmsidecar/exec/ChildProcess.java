@@ -37,7 +37,8 @@ final class ChildProcess implements Launcher {
     @Override
     public int launch(Path program, List<String> argv, Map<String, String> env) throws ExecException {
         LOG.debug("running the command as a child, forwarding signals", "why_not_execve", whyNotReplace);
-        checkEncodable(env);
+        checkEncodable(env, "set LANG=C.UTF-8 for the wrapper, or run it on Java 22+ (which replaces itself with the"
+                + " command)");
         List<String> command = new ArrayList<>(argv);
         command.set(0, program.toString());
         ProcessBuilder builder = ProcessReplacer.devNullFor(new ProcessBuilder(command).inheritIO(),
@@ -65,8 +66,10 @@ final class ChildProcess implements Launcher {
     /**
      * The JVM encodes a child's environment in the locale's charset: under the POSIX locale a non-ASCII secret would
      * reach the command as question marks. Refuse instead, naming the variable (never the value).
+     *
+     * @param remedy what the user can do, ending the message
      */
-    private static void checkEncodable(Map<String, String> env) throws ExecException {
+    static void checkEncodable(Map<String, String> env, String remedy) throws ExecException {
         List<Charset> charsets = new ArrayList<>(List.of(Charset.defaultCharset()));
         try {
             charsets.add(Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8")));
@@ -81,8 +84,7 @@ final class ChildProcess implements Launcher {
             for (Charset cs : charsets) {
                 if (!cs.newEncoder().canEncode(e.getValue())) {
                     throw new ExecException(ExitCode.CONFIG, "variable " + e.getKey() + ": its value has characters "
-                            + "that this JVM cannot pass to a child in charset " + cs + "; set LANG=C.UTF-8 for the "
-                            + "wrapper, or run it on Java 22+ (which replaces itself with the command)");
+                            + "that this JVM cannot pass to a child in charset " + cs + "; " + remedy);
                 }
             }
         }

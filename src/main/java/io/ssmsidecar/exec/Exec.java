@@ -58,7 +58,7 @@ public final class Exec {
      * Throws {@link IllegalStateException} or {@link IllegalArgumentException} for a configuration it cannot use.
      */
     interface SourceFactory {
-        ParameterSource create(Map<String, String> env);
+        ParameterSource create(Map<String, String> env, Metrics metrics);
     }
 
     /** Installs a handler for a signal by name (TERM, INT, HUP, USR1, USR2); false when the JVM refuses it. */
@@ -101,7 +101,7 @@ public final class Exec {
      */
     public static int run(ExecRequest request, Map<String, String> env, PrintStream err, SignalHandlers signals) {
         Map<Integer, String> descriptorsAtStart = ProcessReplacer.openDescriptors();
-        Exec exec = new Exec(e -> SsmParameterSource.create(e, Metrics.noop()),
+        Exec exec = new Exec(SsmParameterSource::create,
                 () -> Launcher.forThisJvm(descriptorsAtStart, err, signals), Clock.systemUTC(),
                 d -> Thread.sleep(d.toMillis()), new SplittableRandom(), signals);
         return exec.execute(request, env, err);
@@ -110,6 +110,9 @@ public final class Exec {
     int execute(ExecRequest request, Map<String, String> env, PrintStream err) {
         try {
             Prepared p = prepare(request, env, err);
+            if (p.settings().supervision().http()) {
+                checkHttp(p);
+            }
             if (p.settings().supervision().restartOnChange()) {
                 return supervise(p, request, err);
             }
@@ -148,8 +151,22 @@ public final class Exec {
         return new Prepared(merged, settings, references, program);
     }
 
+    /** What {@code SIDECAR_EXEC_HTTP} needs, checked before any SSM call. */
+    private static void checkHttp(Prepared p) throws ExecException {
+        if (!p.settings().supervision().restartOnChange()) {
+            throw new ExecException(ExitCode.CONFIG, "SIDECAR_EXEC_HTTP=true (--exec-http) needs --restart-on-change"
+                    + " (SIDECAR_RESTART_ON_CHANGE=true): without it exec becomes the command, and nothing is left to"
+                    + " serve the API");
+        }
+        if (p.settings().http().token().isEmpty() && !wantsOutput(p)) {
+            throw new ExecException(ExitCode.CONFIG, "SIDECAR_EXEC_HTTP=true (--exec-http) needs the API token the"
+                    + " command will send: set SIDECAR_TOKEN or SIDECAR_TOKEN_FILE, or SIDECAR_OUTPUT_DIR to have one"
+                    + " generated into <dir>/.token (the secrets are then written there too)");
+        }
+    }
+
     private Map<String, String> resolve(Prepared p, ExecRequest request, PrintStream err) throws ExecException {
-        try (ParameterSource source = source(p.merged())) {
+        try (ParameterSource source = source(p.merged(), Metrics.noop())) {
             StartupLoader.Result resolution = load(source, p, request);
             return new ChildEnvironment(p.merged(), p.references(), request.noFail())
                     .initial(resolution, request.command().get(0), err);
@@ -161,17 +178,21 @@ public final class Exec {
      * parent; see {@link Supervisor}.
      */
     private int supervise(Prepared p, ExecRequest request, PrintStream err) throws ExecException {
-        ParameterSource source = p.references().isEmpty() ? null : source(p.merged());
+        // Created only when asked for: the API's class is the one that loads the HTTP server's.
+        Optional<SupervisedApi> api = p.settings().supervision().http()
+                ? Optional.of(new SupervisedApi(p.settings(), p.references(), clock)) : Optional.empty();
+        ParameterSource source = p.references().isEmpty() && api.isEmpty() ? null
+                : source(p.merged(), api.isPresent() ? api.get().metrics() : Metrics.noop());
         try {
             ChildEnvironment envs = new ChildEnvironment(p.merged(), p.references(), request.noFail());
-            StartupLoader.Result loaded = source == null ? null : load(source, p, request);
-            Map<String, String> childEnv = source == null ? p.merged()
+            StartupLoader.Result loaded = p.references().isEmpty() ? null : load(source, p, request);
+            Map<String, String> childEnv = loaded == null ? p.merged()
                     : envs.initial(loaded, request.command().get(0), err);
             Optional<PosixCalls> posix = supervisorCalls();
             try (SupervisedRun run = new SupervisedRun(p.references(), source, p.settings(), envs,
                     Scheduler.system("ssm-sidecar-supervisor"), clock, random,
                     env -> SupervisedChild.start(p.program(), request.command(), env, posix), posix,
-                    output(p))) {
+                    output(p), api)) {
                 return run.start(childEnv, loaded == null ? Map.of() : loaded.secrets(), signals).join();
             }
         } finally {
@@ -186,7 +207,7 @@ public final class Exec {
 
     /** The output directory when one of {@link #OUTPUT_VARIABLES} is set, as {@code run} would write it. */
     private static Optional<OutputDirectory> output(Prepared p) throws ExecException {
-        if (OUTPUT_VARIABLES.stream().noneMatch(v -> !p.merged().getOrDefault(v, "").isEmpty())) {
+        if (!wantsOutput(p)) {
             return Optional.empty();
         }
         try {
@@ -197,6 +218,10 @@ public final class Exec {
                     : e instanceof io.ssmsidecar.output.OutputDirectoryInUseException ? ExitCode.OUTPUT_IN_USE
                     : ExitCode.OUTPUT, e.getMessage());
         }
+    }
+
+    private static boolean wantsOutput(Prepared p) {
+        return OUTPUT_VARIABLES.stream().anyMatch(v -> !p.merged().getOrDefault(v, "").isEmpty());
     }
 
     /**
@@ -221,9 +246,9 @@ public final class Exec {
         }
     }
 
-    private ParameterSource source(Map<String, String> merged) throws ExecException {
+    private ParameterSource source(Map<String, String> merged, Metrics metrics) throws ExecException {
         try {
-            return sources.create(merged);
+            return sources.create(merged, metrics);
         } catch (IllegalStateException | IllegalArgumentException e) {
             // No region, half a key pair, a bad endpoint URL: the source's messages name the variable, never a key.
             throw new ExecException(ExitCode.CONFIG, e.getMessage());

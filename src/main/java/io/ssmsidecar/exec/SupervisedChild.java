@@ -50,10 +50,14 @@ final class SupervisedChild {
     /**
      * Starts {@code program} with {@code argv} (argv[0] as the user wrote it) and exactly {@code env}.
      *
-     * @throws ExecException 126 when it cannot be started, 127 when it has vanished since it was located
+     * @throws ExecException 126 when it cannot be started, 127 when it has vanished since it was located, 2 when a
+     *                       value cannot be passed in this JVM's charset (it would arrive as question marks)
      */
     static SupervisedChild start(Path program, List<String> argv, Map<String, String> env, Optional<PosixCalls> posix)
             throws ExecException {
+        // A child's environment is encoded in the locale's charset on every JDK (no execve here, unlike plain exec).
+        ChildProcess.checkEncodable(env, "set LANG=C.UTF-8 for exec --restart-on-change (it starts the command as"
+                + " its child on every Java version)");
         List<String> command = new ArrayList<>(argv);
         command.set(0, program.toString());
         if (SETSID.isPresent()) {

@@ -24,8 +24,9 @@ import java.util.random.RandomGenerator;
 /**
  * The wiring of {@code exec --restart-on-change}: the usual {@link RefreshEngine} (interval, jitter, backoff, last
  * good value on failure) on the supervisor's scheduler thread, whose changes become the command's next environment.
- * Files and bundles are written as {@code run} writes them when an output directory is given; the HTTP API is not
- * served, and none of its classes is loaded.
+ * Files and bundles are written as {@code run} writes them when an output directory is given. The HTTP API is served
+ * only when a {@link SupervisedApi} is given ({@code SIDECAR_EXEC_HTTP}), from before the command starts until the
+ * supervisor's exit; without one nothing listens and none of its classes is loaded.
  */
 final class SupervisedRun implements AutoCloseable {
     private static final Log LOG = Log.get(SupervisedRun.class);
@@ -36,6 +37,8 @@ final class SupervisedRun implements AutoCloseable {
     private final Settings settings;
     private final SnapshotStore store;
     private final Optional<OutputDirectory> output;
+    private final ParameterSource source;
+    private final Optional<SupervisedApi> api;
     /** The environment of the next start: the newest values, on the scheduler thread. */
     private Map<String, String> wanted;
 
@@ -43,17 +46,23 @@ final class SupervisedRun implements AutoCloseable {
      * @param references what to refresh; none means the command is only supervised (signals, exit status, reaping)
      * @param envs       builds the command's environment from the refreshed secrets
      * @param output     where to write the secrets as files too, or empty
+     * @param api        the HTTP API to serve while supervising, or empty (then nothing listens)
      */
     SupervisedRun(List<Reference> references, ParameterSource source, Settings settings, ChildEnvironment envs,
                   Scheduler scheduler, Clock clock, RandomGenerator random, Supervisor.Starter starter,
-                  Optional<PosixCalls> posix, Optional<OutputDirectory> output) {
+                  Optional<PosixCalls> posix, Optional<OutputDirectory> output, Optional<SupervisedApi> api) {
         this.scheduler = scheduler;
         this.random = random;
         this.settings = settings;
         this.output = output;
+        this.source = source;
+        this.api = api;
         this.store = new SnapshotStore(clock);
         this.supervisor = new Supervisor(scheduler, starter, Supervisor.Options.from(settings.supervision()), posix);
-        this.engine = references.isEmpty() ? null : new RefreshEngine(references, new Resolver(source, clock),
+        // Not api.map(SupervisedApi::metrics): linking that method reference would load the API's class when it is off.
+        Metrics metrics = api.isPresent() ? api.get().metrics() : Metrics.noop();
+        this.engine = references.isEmpty() && api.isEmpty() ? null : new RefreshEngine(references,
+                new Resolver(source, clock),
                 store, scheduler, clock, random,
                 RefreshEngine.Options.of(settings.refresh().interval(), Optional.empty()),
                 (snapshot, changed, complete) -> {
@@ -62,17 +71,26 @@ final class SupervisedRun implements AutoCloseable {
                     wanted = envs.refreshed(snapshot.secrets(), wanted);
                     supervisor.changed(wanted);
                     return written;
-                }, Metrics.noop());
+                }, metrics);
     }
 
     /**
-     * Installs the signal handlers, starts the command with {@code env} and schedules the refreshes. The first refresh
-     * comes 0.5 to 1.5 intervals after start (the start-up load was the first fetch), then the engine's own schedule.
+     * Starts the HTTP API when there is one, installs the signal handlers, starts the command with {@code env} and
+     * schedules the refreshes. The first refresh comes 0.5 to 1.5 intervals after start (the start-up load was the
+     * first fetch), then the engine's own schedule; with the HTTP API the engine's own first load starts at once
+     * instead, because {@code /readyz} is the engine's to answer (one more round of calls at start). The future
+     * completes with exec's status once the command is over and the API has stopped listening.
+     *
+     * @throws ExecException when the HTTP API cannot start (the command is not started then)
      */
     CompletableFuture<Integer> start(Map<String, String> env, Map<String, Secret> loaded,
-                                     Exec.SignalHandlers signals) {
-        if (output.isPresent() && !write(store.publish(loaded))) {
+                                     Exec.SignalHandlers signals) throws ExecException {
+        // Published only for the files and the API: without them the engine's first pass fills the store itself.
+        if ((output.isPresent() || api.isPresent()) && !write(store.publish(loaded))) {
             return CompletableFuture.completedFuture(io.ssmsidecar.ExitCode.OUTPUT.code());
+        }
+        if (api.isPresent()) {
+            api.get().start(source, store, engine, output);
         }
         for (String signal : Supervisor.SIGNALS) {
             signals.on(signal, () -> supervisor.signalled(signal));
@@ -80,9 +98,21 @@ final class SupervisedRun implements AutoCloseable {
         scheduler.schedule(() -> wanted = env, java.time.Duration.ZERO);
         supervisor.start(env);
         if (engine != null) {
-            scheduler.schedule(engine::start, Backoff.jitter(settings.refresh().interval(), 0.5, random));
+            scheduler.schedule(engine::start, api.isPresent() ? java.time.Duration.ZERO
+                    : Backoff.jitter(settings.refresh().interval(), 0.5, random));
         }
-        return supervisor.exit();
+        // Nothing listens once the command is over: the API stops before exec's status is known.
+        return supervisor.exit().thenApply(status -> {
+            if (api.isPresent()) {
+                api.get().close();
+            }
+            return status;
+        });
+    }
+
+    /** The HTTP API's port, or -1 when it is off or not started (tests). */
+    int apiPort() {
+        return api.isPresent() ? api.get().port() : -1;
     }
 
     private boolean write(Snapshot snapshot) {
@@ -112,6 +142,9 @@ final class SupervisedRun implements AutoCloseable {
 
     @Override
     public void close() {
+        if (api.isPresent()) {
+            api.get().close();
+        }
         if (engine != null) {
             engine.close();
         }

@@ -96,9 +96,19 @@ final class ControlApi implements HttpHandler {
         return json.createObjectNode().put("version", version);
     }
 
-    /** A secret version: {@code id} a name or a full ARN, one of secretString or secretBinary (base64), stages. */
+    /**
+     * A secret version: {@code id} a name or a full ARN, one of secretString or secretBinary (base64), stages, and
+     * optionally {@code tags} (an object of tag key to value) set on the secret.
+     */
     private ObjectNode putSecret(JsonNode request) {
-        checkKeys(request, List.of("id", "secretString", "secretBinary", "stages"));
+        checkKeys(request, List.of("id", "secretString", "secretBinary", "stages", "tags"));
+        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+        if (request.has("tags")) {
+            if (!request.get("tags").isObject()) {
+                throw new IllegalArgumentException("'tags' must be an object of tag key to value");
+            }
+            request.get("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+        }
         if (request.has("secretString") == request.has("secretBinary")) {
             throw new IllegalArgumentException("give exactly one of 'secretString' and 'secretBinary'");
         }
@@ -117,8 +127,12 @@ final class ControlApi implements HttpHandler {
             }
             request.get("stages").forEach(n -> stages.add(n.asText()));
         }
-        return json.createObjectNode().put("versionId", ssm.putSecret(text(request, "id"),
-                request.has("secretString") ? text(request, "secretString") : null, binary, stages));
+        String versionId = ssm.putSecret(text(request, "id"),
+                request.has("secretString") ? text(request, "secretString") : null, binary, stages);
+        if (!tags.isEmpty()) {
+            ssm.tagSecret(text(request, "id"), tags);
+        }
+        return json.createObjectNode().put("versionId", versionId);
     }
 
     private ObjectNode counters() {

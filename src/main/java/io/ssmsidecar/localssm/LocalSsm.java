@@ -310,6 +310,24 @@ public final class LocalSsm implements AutoCloseable {
         }
     }
 
+    /** Tags the secret {@code id} (a name or a full ARN), as Secrets Manager's TagResource; ListSecrets answers them. */
+    public void tagSecret(String id, java.util.Map<String, String> tags) {
+        try {
+            store.tagSecret(id, tags);
+        } catch (SsmError e) {
+            throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes the secret {@code id} (a name or a full ARN) at once, as DeleteSecret with ForceDeleteWithoutRecovery. */
+    public void deleteSecret(String id) {
+        try {
+            store.deleteSecret(id);
+        } catch (SsmError e) {
+            throw new IllegalArgumentException(e.code() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Loads a seed file (format in docs/local-ssm.md) on top of what is stored. */
     public void seed(Path file) throws IOException {
         Seed.apply(file, json, this);

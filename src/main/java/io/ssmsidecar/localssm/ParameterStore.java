@@ -66,7 +66,7 @@ final class ParameterStore {
 
     /** One version of a Secrets Manager secret as a reference-path answer shows it. */
     record SecretView(String id, String arn, String versionId, String value, byte[] binary, List<String> stages,
-                      Instant created) {
+                      Instant created, Map<String, String> tags) {
         /** The value as Parameter Store's {@code Value} carries it: the string, or the bytes in base64. */
         String text() {
             return value != null ? value : Base64.getEncoder().encodeToString(binary);
@@ -109,6 +109,8 @@ final class ParameterStore {
         final String id;
         final String arn;
         final List<SecretVersion> versions = new ArrayList<>();
+        /** Tag key to value, in the order set (Secrets Manager's TagResource). */
+        final Map<String, String> tags = new java.util.LinkedHashMap<>();
 
         Secret(String id, String arn) {
             this.id = id;
@@ -484,10 +486,17 @@ final class ParameterStore {
         return s.versions.stream().map(v -> view(s, v)).toList();
     }
 
-    /** The current version of every secret, in the order they were created (for ListSecrets). */
+    /**
+     * The current version of every secret of this endpoint's own account and region, in the order they were created
+     * (for ListSecrets and BatchGetSecretValue by filters, which list the caller's account and region only).
+     */
     synchronized List<SecretView> currentSecrets() {
         List<SecretView> out = new ArrayList<>();
+        String own = "arn:aws:secretsmanager:" + region + ":" + account + ":secret:";
         for (Secret s : secrets.values()) {
+            if (!s.arn.startsWith(own)) {
+                continue;
+            }
             s.versions.stream().filter(v -> v.stages.contains(CURRENT)).findFirst().ifPresent(v -> out.add(view(s, v)));
         }
         return out;
@@ -495,7 +504,25 @@ final class ParameterStore {
 
     private static SecretView view(Secret s, SecretVersion v) {
         return new SecretView(s.id, s.arn, v.versionId, v.value, v.binary == null ? null : v.binary.clone(),
-                List.copyOf(v.stages), v.created);
+                List.copyOf(v.stages), v.created, java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(s.tags)));
+    }
+
+    /** Sets tags on the secret {@code secretId} (Secrets Manager's TagResource); throws ResourceNotFoundException. */
+    synchronized void tagSecret(String secretId, Map<String, String> tags) {
+        Secret s = find(secretId);
+        if (s == null) {
+            throw new SsmError("ResourceNotFoundException", 400, "Secrets Manager can't find the specified secret.");
+        }
+        s.tags.putAll(tags);
+    }
+
+    /** Deletes the secret {@code secretId} with all its versions at once (DeleteSecret without a recovery window). */
+    synchronized void deleteSecret(String secretId) {
+        Secret s = find(secretId);
+        if (s == null) {
+            throw new SsmError("ResourceNotFoundException", 400, "Secrets Manager can't find the specified secret.");
+        }
+        secrets.remove(s.arn);
     }
 
     private String versionId() {

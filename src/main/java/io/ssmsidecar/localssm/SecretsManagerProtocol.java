@@ -17,8 +17,11 @@ import java.util.regex.Pattern;
 /**
  * Secrets Manager's own read operations over AWS JSON 1.1 (target {@code secretsmanager.X}), on the same port and
  * over the same secrets as Parameter Store's {@code /aws/reference/secretsmanager/} path: GetSecretValue,
- * BatchGetSecretValue (by {@code SecretIdList}; AWSCURRENT only, as AWS), DescribeSecret and ListSecrets (with the
- * {@code name} filter). Members, names and JSON types follow botocore's {@code secretsmanager} model: timestamps
+ * BatchGetSecretValue (by {@code SecretIdList}, or by {@code Filters} with {@code MaxResults} and {@code NextToken};
+ * AWSCURRENT only, as AWS), DescribeSecret and ListSecrets (with {@code Filters}, answering each secret's
+ * {@code Tags}). Filters: {@code name}, {@code tag-key}, {@code tag-value} (case-sensitive prefix matches, a leading
+ * {@code !} negates; values of one filter are or-ed, filters and-ed, as botocore's model documents); the other keys
+ * of the model ({@code description}, {@code primary-region}, {@code owning-service}, {@code all}) are refused. Members, names and JSON types follow botocore's {@code secretsmanager} model: timestamps
  * are epoch seconds, {@code SecretBinary} is base64. Deny rules ({@link Faults#deny}) match the secret id as sent.
  */
 final class SecretsManagerProtocol {
@@ -60,8 +63,14 @@ final class SecretsManagerProtocol {
     }
 
     private ObjectNode batchGetSecretValue(JsonNode req) {
+        if (req.has("Filters") == req.has("SecretIdList")) {
+            throw invalidParameter("You must include Filters or SecretIdList, but not both");
+        }
         if (req.has("Filters")) {
-            throw invalidParameter("This endpoint reads BatchGetSecretValue by SecretIdList only, not by Filters");
+            return batchByFilters(req);
+        }
+        if (req.has("MaxResults") || req.has("NextToken")) {
+            throw invalidParameter("MaxResults and NextToken can be used only with Filters");
         }
         JsonNode list = req.get("SecretIdList");
         if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_BATCH) {
@@ -88,6 +97,129 @@ final class SecretsManagerProtocol {
         return answer;
     }
 
+    /** BatchGetSecretValue by {@code Filters}: a page of the matching secrets' current values. */
+    private ObjectNode batchByFilters(JsonNode req) {
+        List<Filter> filters = filters(req);
+        List<ParameterStore.SecretView> matching = store.currentSecrets().stream()
+                .filter(s -> filters.stream().allMatch(f -> f.matches(s))).toList();
+        int max = maxResults(req, MAX_BATCH);
+        int start = start(req);
+        ObjectNode answer = NODES.objectNode();
+        ArrayNode values = answer.putArray("SecretValues");
+        ArrayNode errors = answer.putArray("Errors");
+        for (int i = start; i < Math.min(matching.size(), start + max); i++) {
+            ParameterStore.SecretView s = matching.get(i);
+            String code = faults.deniedCode(s.id());
+            if (code == null) {
+                values.add(value(s));
+            } else {
+                ObjectNode error = errors.addObject();
+                error.put("SecretId", s.id());
+                error.put("ErrorCode", code);
+                error.put("Message", "User is not authorized to perform: secretsmanager:GetSecretValue on resource: "
+                        + s.id());
+            }
+        }
+        if (start + max < matching.size()) {
+            answer.put("NextToken", Integer.toString(start + max));
+        }
+        return answer;
+    }
+
+    /** One filter of the model's {@code Filter} shape: a key and 1 to 10 values, each possibly negated by '!'. */
+    private record Filter(String key, List<String> values) {
+        boolean matches(ParameterStore.SecretView s) {
+            boolean positive = false;
+            boolean anyPositive = false;
+            for (String v : values) {
+                boolean negated = v.startsWith("!");
+                String text = negated ? v.substring(1) : v;
+                boolean hit = switch (key) {
+                    case "name" -> s.id().startsWith(text);
+                    case "tag-key" -> s.tags().keySet().stream().anyMatch(k -> k.startsWith(text));
+                    default -> s.tags().values().stream().anyMatch(t -> t.startsWith(text));
+                };
+                if (negated && hit) {
+                    return false;
+                }
+                if (!negated) {
+                    anyPositive = true;
+                    positive |= hit;
+                }
+            }
+            return !anyPositive || positive;
+        }
+    }
+
+    private static final Set<String> FILTER_KEYS = Set.of("description", "name", "tag-key", "tag-value",
+            "primary-region", "owning-service", "all");
+    private static final Set<String> SUPPORTED_FILTER_KEYS = Set.of("name", "tag-key", "tag-value");
+    private static final Pattern FILTER_VALUE = Pattern.compile("\\!?[a-zA-Z0-9 :_@/+=.\\-!]*");
+    private static final int MAX_FILTERS = 10;
+    private static final int MAX_FILTER_VALUES = 10;
+    private static final int MAX_FILTER_VALUE_LENGTH = 512;
+
+    /** {@code Filters} checked against botocore's model: 10 filters at most, known keys, 1 to 10 values each. */
+    private static List<Filter> filters(JsonNode req) {
+        JsonNode list = req.get("Filters");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray() || list.size() > MAX_FILTERS) {
+            throw invalidParameter("Filters must be a list of at most " + MAX_FILTERS + " filters");
+        }
+        List<Filter> out = new ArrayList<>();
+        for (JsonNode f : list) {
+            String key = f.path("Key").asText("");
+            if (!FILTER_KEYS.contains(key)) {
+                throw invalidParameter("Invalid filter key: " + key + "; valid keys: " + String.join(", ",
+                        new java.util.TreeSet<>(FILTER_KEYS)));
+            }
+            if (!SUPPORTED_FILTER_KEYS.contains(key)) {
+                throw invalidParameter("This endpoint filters by name, tag-key and tag-value only, not by " + key);
+            }
+            JsonNode values = f.get("Values");
+            if (values == null || !values.isArray() || values.isEmpty() || values.size() > MAX_FILTER_VALUES) {
+                throw invalidParameter("A filter takes 1 to " + MAX_FILTER_VALUES + " Values");
+            }
+            List<String> texts = new ArrayList<>();
+            for (JsonNode v : values) {
+                String text = v.asText();
+                if (!v.isTextual() || text.length() > MAX_FILTER_VALUE_LENGTH || !FILTER_VALUE.matcher(text).matches()) {
+                    throw invalidParameter("Invalid filter value: at most " + MAX_FILTER_VALUE_LENGTH
+                            + " characters of letters, digits, space and :_@/+=.-!");
+                }
+                texts.add(text);
+            }
+            out.add(new Filter(key, texts));
+        }
+        return out;
+    }
+
+    private static int maxResults(JsonNode req, int limit) {
+        int max = req.has("MaxResults") ? req.get("MaxResults").asInt() : limit;
+        if (max < 1 || max > limit) {
+            throw invalidParameter("MaxResults must be between 1 and " + limit);
+        }
+        return max;
+    }
+
+    private static int start(JsonNode req) {
+        String token = optionalString(req, "NextToken");
+        if (token == null) {
+            return 0;
+        }
+        try {
+            int start = Integer.parseInt(token);
+            if (start < 0) {
+                throw new NumberFormatException(token);
+            }
+            return start;
+        } catch (NumberFormatException e) {
+            throw new SsmError("InvalidNextTokenException", 400, "The NextToken is not valid");
+        }
+    }
+
     private ObjectNode describeSecret(JsonNode req) {
         String id = secretId(req.get("SecretId"));
         checkDenied(id);
@@ -109,29 +241,11 @@ final class SecretsManagerProtocol {
     }
 
     private ObjectNode listSecrets(JsonNode req) {
-        int max = req.has("MaxResults") ? req.get("MaxResults").asInt() : MAX_LIST_RESULTS;
-        if (max < 1 || max > MAX_LIST_RESULTS) {
-            throw invalidParameter("MaxResults must be between 1 and " + MAX_LIST_RESULTS);
-        }
-        List<String> prefixes = new ArrayList<>();
-        for (JsonNode filter : req.path("Filters")) {
-            if (!"name".equals(filter.path("Key").asText())) {
-                throw invalidParameter("This endpoint filters ListSecrets by the key 'name' only");
-            }
-            filter.path("Values").forEach(v -> prefixes.add(v.asText()));
-        }
-        int start = 0;
-        String token = optionalString(req, "NextToken");
-        if (token != null) {
-            try {
-                start = Integer.parseInt(token);
-            } catch (NumberFormatException e) {
-                throw new SsmError("InvalidNextTokenException", 400, "The NextToken is not valid");
-            }
-        }
+        int max = maxResults(req, MAX_LIST_RESULTS);
+        List<Filter> filters = filters(req);
+        int start = start(req);
         List<ParameterStore.SecretView> matching = store.currentSecrets().stream()
-                .filter(s -> prefixes.isEmpty() || prefixes.stream().anyMatch(p -> s.id().startsWith(p)))
-                .toList();
+                .filter(s -> filters.stream().allMatch(f -> f.matches(s))).toList();
         ObjectNode answer = NODES.objectNode();
         ArrayNode list = answer.putArray("SecretList");
         for (int i = start; i < Math.min(matching.size(), start + max); i++) {
@@ -139,6 +253,10 @@ final class SecretsManagerProtocol {
             ObjectNode entry = list.addObject();
             entry.put("ARN", s.arn());
             entry.put("Name", s.id());
+            if (!s.tags().isEmpty()) {
+                ArrayNode tags = entry.putArray("Tags");
+                s.tags().forEach((k, v) -> tags.addObject().put("Key", k).put("Value", v));
+            }
             entry.putObject("SecretVersionsToStages").putArray(s.versionId()).addAll(
                     s.stages().stream().map(NODES::textNode).toList());
             entry.set("CreatedDate", seconds(s.created()));

@@ -13,16 +13,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
  * Turns an ECS task definition whose containers use native {@code secrets} into the same task with the sidecar
- * (pure: JSON in, JSON and notes out). Each container's {@code secrets} move to the sidecar's {@code environment}
- * as {@code ssm://} references ({@link ValueFrom}); the sidecar container, a shared volume, the mounts and
- * {@code dependsOn HEALTHY} are added; each app container sources the sidecar's env bundle in its entry point
- * ({@link EnvBundleWrapper}). What cannot be carried exactly stops the migration, naming the entry; what may not
- * work as before is a note.
+ * (pure: JSON in, JSON and notes out), in one of two {@link Mode}s. {@code bundle}: each container's {@code secrets}
+ * move to the sidecar's {@code environment} as {@code ssm://} references ({@link ValueFrom}); the sidecar container,
+ * a shared volume, the mounts and {@code dependsOn HEALTHY} are added; each app container sources the sidecar's env
+ * bundle in its entry point ({@link EnvBundleWrapper}). {@code supervise}: the references move to each container's
+ * own {@code environment} and its entry point runs the supervising {@code exec} ({@link SupervisingExecWrapper}),
+ * which restarts the app with the new value after a rotation; nothing else is added. What cannot be carried exactly
+ * stops the migration, naming the entry; what may not work as before is a note.
  */
 public final class TaskMigration {
     /** The sidecar container's name, and the name of the volume it shares with the app containers. */
@@ -43,13 +46,26 @@ public final class TaskMigration {
     static final int SIDECAR_MEMORY_RESERVATION = 160;
 
     /**
+     * How the app containers get their values: {@code BUNDLE} sources the sidecar container's env bundle once at
+     * start (a rotation reaches the app at its next start); {@code SUPERVISE} runs the app under the supervising
+     * {@code exec}, which restarts it when a value changes, with no sidecar container.
+     */
+    public enum Mode { BUNDLE, SUPERVISE }
+
+    /**
      * @param image          the sidecar's image URI
      * @param region         the task's region; empty to take it from a {@code describe-task-definition} answer's ARN
      * @param account        the task's account, likewise
      * @param fallbackRegion the region when neither says (the caller's {@code AWS_REGION})
+     * @param mode           how the app containers get their values
      */
     public record Options(String image, Optional<String> region, Optional<String> account,
-                          Optional<String> fallbackRegion) {
+                          Optional<String> fallbackRegion, Mode mode) {
+        /** The {@code bundle} mode. */
+        public Options(String image, Optional<String> region, Optional<String> account,
+                       Optional<String> fallbackRegion) {
+            this(image, region, account, fallbackRegion, Mode.BUNDLE);
+        }
     }
 
     /**
@@ -108,13 +124,14 @@ public final class TaskMigration {
             throw new MigrationException(List.of("the task runs on Windows; the sidecar's image is Linux only"));
         }
         ArrayNode containers = (ArrayNode) task.get("containerDefinitions");
+        boolean supervise = options.mode() == Mode.SUPERVISE;
         for (JsonNode c : containers) {
-            if (c.path("name").asText().equals(SIDECAR)) {
+            if (c.path("name").asText().equals(SIDECAR) && !supervise) {
                 problems.add("the task already has a container named " + SIDECAR + " (was it migrated already?)");
             }
         }
         for (JsonNode v : task.path("volumes")) {
-            if (v.path("name").asText().equals(VOLUME)) {
+            if (v.path("name").asText().equals(VOLUME) && !supervise) {
                 problems.add("the task already has a volume named " + VOLUME + " (was it migrated already?)");
             }
         }
@@ -123,6 +140,8 @@ public final class TaskMigration {
         // must mean one reference across the task.
         Map<String, ObjectNode> moving = new LinkedHashMap<>();
         Map<String, Reference> variables = new LinkedHashMap<>();
+        // Supervise: each container's own references, which go to its own environment (no bundle is shared).
+        Map<String, Map<String, Reference>> ownReferences = new LinkedHashMap<>();
         Map<String, String> declaredBy = new LinkedHashMap<>();
         Set<String> ssmResources = new LinkedHashSet<>();
         Set<String> secretResources = new LinkedHashSet<>();
@@ -132,7 +151,7 @@ public final class TaskMigration {
             if (!c.path("secrets").isArray() || c.get("secrets").isEmpty()) {
                 continue;
             }
-            Optional<String> kept = whyKept(c);
+            Optional<String> kept = whyKept(c, supervise);
             if (kept.isPresent()) {
                 notes.add("container '" + container + "' keeps its " + c.get("secrets").size() + " ECS secrets as they "
                         + "are (resolved once at start by the execution role): " + kept.get());
@@ -158,6 +177,10 @@ public final class TaskMigration {
                     continue;
                 }
                 (converted.secretsManager() ? secretResources : ssmResources).add(converted.executionResource());
+                ownReferences.computeIfAbsent(container, k -> new TreeMap<>()).put(name, converted.reference());
+                if (supervise) {
+                    continue;
+                }
                 Reference previous = variables.get(name);
                 if (previous == null) {
                     variables.put(name, converted.reference());
@@ -174,10 +197,27 @@ public final class TaskMigration {
                     : "no container's ECS secrets can be moved: " + String.join("; ", notes));
         }
         for (Map.Entry<String, ObjectNode> e : moving.entrySet()) {
-            checkMovingContainer(e.getKey(), e.getValue(), variables.keySet(), declaredBy, problems);
+            if (supervise) {
+                checkOwnEnvironment(e.getKey(), e.getValue(), problems);
+            } else {
+                checkMovingContainer(e.getKey(), e.getValue(), variables.keySet(), declaredBy, problems);
+            }
         }
         if (!problems.isEmpty()) {
             throw new MigrationException(problems);
+        }
+        if (supervise) {
+            for (Map.Entry<String, ObjectNode> e : moving.entrySet()) {
+                supervise(e.getKey(), e.getValue(), ownReferences.get(e.getKey()), options.image(), notes);
+            }
+            executionRoleNotes(task, notes);
+            imageNote(options.image(), notes);
+            // The policy covers every container's references, once each (two containers may share one).
+            Map<String, Reference> distinct = new TreeMap<>();
+            ownReferences.values().forEach(refs -> refs.forEach((name, r) -> distinct.putIfAbsent(r.raw(), r)));
+            return new Result(task, List.copyOf(distinct.values()), region, account, List.copyOf(ssmResources),
+                    List.copyOf(secretResources), Optional.ofNullable(task.path("executionRoleArn").textValue()),
+                    List.copyOf(notes));
         }
 
         for (Map.Entry<String, ObjectNode> e : moving.entrySet()) {
@@ -192,18 +232,22 @@ public final class TaskMigration {
         volumes.addObject().put("name", VOLUME);
         memoryNote(task, notes);
         executionRoleNotes(task, notes);
-        if (options.image().equals(SIDECAR)) {
-            notes.add("the sidecar's image is '" + SIDECAR + "': give --image with its URI in your registry "
-                    + "(e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/ssm-sidecar:0.1.0)");
-        }
+        imageNote(options.image(), notes);
         List<Reference> references = new TreeSet<>(variables.keySet()).stream().map(variables::get).toList();
         return new Result(task, references, region, account, List.copyOf(ssmResources),
                 List.copyOf(secretResources), Optional.ofNullable(task.path("executionRoleArn").textValue()),
                 List.copyOf(notes));
     }
 
-    /** Why a container with secrets cannot get them from the bundle, or empty when it can. */
-    private static Optional<String> whyKept(ObjectNode c) {
+    private static void imageNote(String image, List<String> notes) {
+        if (image.equals(SIDECAR)) {
+            notes.add("the sidecar's image is '" + SIDECAR + "': give --image with its URI in your registry "
+                    + "(e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/ssm-sidecar:0.1.0)");
+        }
+    }
+
+    /** Why a container with secrets cannot get them from the bundle (or the supervisor), or empty when it can. */
+    private static Optional<String> whyKept(ObjectNode c, boolean supervise) {
         if (isEmpty(c.get("entryPoint")) && isEmpty(c.get("command"))) {
             return Optional.of("it sets neither entryPoint nor command, so what it runs is the image's own "
                     + "ENTRYPOINT and CMD, which the task definition does not show and migrate cannot wrap. Copy them "
@@ -211,7 +255,12 @@ public final class TaskMigration {
                     + "and run migrate again");
         }
         String image = c.path("image").asText().toLowerCase(Locale.ROOT);
-        if (image.contains("distroless") || image.equals("scratch")) {
+        if (supervise && (image.contains("distroless/static") || image.equals("scratch"))) {
+            return Optional.of("its image '" + c.path("image").asText() + "' looks like one without a C library,"
+                    + " which the supervisor's JRE needs (glibc); use a glibc base (distroless/base, debian) or the"
+                    + " bundle mode");
+        }
+        if (!supervise && (image.contains("distroless") || image.equals("scratch"))) {
             return Optional.of("its image '" + c.path("image").asText() + "' looks like one without a shell, which "
                     + "cannot source the env bundle; have the app read /run/secrets/NAME or the HTTP API instead, or "
                     + "use the supervising exec once it is available (docs/deployment.md)");
@@ -253,18 +302,77 @@ public final class TaskMigration {
         }
     }
 
-    private static void wrap(String container, ObjectNode c, Set<String> others, List<String> notes) {
-        List<String> entryPoint = strings(c.get("entryPoint"));
-        if (entryPoint.isEmpty()) {
-            notes.add("container '" + container + "' sets a command but no entryPoint: the wrapper becomes its "
+    /** A variable set both in the environment and as a secret would be set twice once the secret is a reference. */
+    private static void checkOwnEnvironment(String container, ObjectNode c, List<String> problems) {
+        Set<String> own = new TreeSet<>();
+        c.get("secrets").forEach(s -> own.add(s.path("name").asText()));
+        for (JsonNode env : c.path("environment")) {
+            String name = env.path("name").asText();
+            if (own.contains(name)) {
+                problems.add("container '" + container + "' sets " + name + " both in its environment and as a "
+                        + "secret; the reference takes the environment's place, so remove one of them");
+            }
+        }
+    }
+
+    /**
+     * {@code --mode supervise}: the container's secrets become references in its own environment, and its entry
+     * point runs the supervisor in front of what it ran.
+     */
+    private static void supervise(String container, ObjectNode c, Map<String, Reference> references, String image,
+                                  List<String> notes) {
+        wrapEntryPoint(container, c, "the supervisor", SupervisingExecWrapper.entryPoint(entryPoint(c)), notes);
+        ArrayNode env = c.path("environment").isArray() ? (ArrayNode) c.get("environment") : c.putArray("environment");
+        references.forEach((name, r) -> env.addObject().put("name", name).put("value", r.raw()));
+        notes.add("container '" + container + "' now starts " + SupervisingExecWrapper.JAVA + ": its image must hold "
+                + "the supervisor (docs/exec.md, 'In an ECS task'). In its Dockerfile: "
+                + SupervisingExecWrapper.dockerfile(image) + ". The task role now reads the secrets from this "
+                + "container. The supervisor passes values in the locale's charset: unless the image sets a UTF-8 "
+                + "LANG, add LANG=C.UTF-8 to the environment when a secret has non-ASCII characters (else exec "
+                + "refuses to start the app, exit 2)");
+        String lower = c.path("image").asText().toLowerCase(Locale.ROOT);
+        if (lower.contains("alpine") || lower.contains("busybox") || lower.contains("musl")) {
+            notes.add("container '" + container + "' runs image '" + c.path("image").asText() + "', which looks "
+                    + "musl-based: the supervisor's JRE needs glibc, so build the app on a glibc base (debian, ubuntu, "
+                    + "distroless/base) or keep the bundle mode");
+        }
+        if (c.has("memory")) {
+            notes.add("container '" + container + "' has a hard memory limit of " + c.get("memory").asInt()
+                    + " MiB: the supervisor's JVM runs in it too (about 70 MiB idle, docs/exec.md), so raise it by "
+                    + "that much");
+        }
+        Integer stop = c.has("stopTimeout") ? c.get("stopTimeout").asInt() : null;
+        if (stop != null && stop <= 10) {
+            notes.add("container '" + container + "' has stopTimeout " + stop + ": the supervisor forwards SIGTERM "
+                    + "and waits for the app, so give it the app's own shutdown time and more");
+        }
+    }
+
+    private static List<String> entryPoint(ObjectNode c) {
+        return strings(c.get("entryPoint"));
+    }
+
+    /**
+     * Sets {@code wrapped} (what now runs first, then the old entry point) as the entry point and drops the ECS
+     * secrets; a container with only a {@code command} gets a note: {@code what} replaces the image's ENTRYPOINT.
+     */
+    private static void wrapEntryPoint(String container, ObjectNode c, String what, List<String> wrapped,
+                                       List<String> notes) {
+        if (entryPoint(c).isEmpty()) {
+            notes.add("container '" + container + "' sets a command but no entryPoint: " + what + " becomes its "
                     + "entryPoint and so replaces the image's ENTRYPOINT, if it has one (docker image inspect IMAGE "
                     + "--format '{{json .Config.Entrypoint}}'). If it has, put it in the input's entryPoint and run "
                     + "migrate again");
         }
-        ArrayNode wrapped = Jackson.mapper().createArrayNode();
-        EnvBundleWrapper.entryPoint(DIRECTORY, others, entryPoint).forEach(wrapped::add);
-        c.set("entryPoint", wrapped);
+        ArrayNode array = Jackson.mapper().createArrayNode();
+        wrapped.forEach(array::add);
+        c.set("entryPoint", array);
         c.remove("secrets");
+    }
+
+    private static void wrap(String container, ObjectNode c, Set<String> others, List<String> notes) {
+        wrapEntryPoint(container, c, "the wrapper", EnvBundleWrapper.entryPoint(DIRECTORY, others, entryPoint(c)),
+                notes);
         ArrayNode mounts = c.path("mountPoints").isArray() ? (ArrayNode) c.get("mountPoints") : c.putArray("mountPoints");
         mounts.addObject().put("sourceVolume", VOLUME).put("containerPath", DIRECTORY).put("readOnly", true);
         ArrayNode dependsOn = c.path("dependsOn").isArray() ? (ArrayNode) c.get("dependsOn") : c.putArray("dependsOn");

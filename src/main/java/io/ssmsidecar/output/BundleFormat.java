@@ -88,15 +88,23 @@ enum BundleFormat {
         String line(String key, String value) throws OutputException;
     }
 
+    static String binaryReason(String key) {
+        return "secret " + key + " is binary (a Secrets Manager SecretBinary), which env, dotenv and properties "
+                + "bundles cannot carry; read it from its own file, or from a json bundle (base64)";
+    }
+
+    /** True for the formats of text lines (env, dotenv, properties), which cannot carry a binary value. */
+    boolean linesOfText() {
+        return this != JSON;
+    }
+
     /** The lines of every entry, in the map's order, as UTF-8 (pure ASCII for properties). */
     private static byte[] lines(Map<String, SecretValue> values, LineWriter writer) throws OutputException {
         StringBuilder b = new StringBuilder();
         for (Map.Entry<String, SecretValue> e : values.entrySet()) {
             if (e.getValue().isBinary()) {
                 // Lines of text cannot carry bytes, and base64 here would be read as the value itself.
-                throw new OutputConfigException("secret " + e.getKey() + " is binary (a Secrets Manager SecretBinary), "
-                        + "which env, dotenv and properties bundles cannot carry; read it from its own file, or from "
-                        + "a json bundle (base64)", null);
+                throw new OutputConfigException(binaryReason(e.getKey()), null);
             }
             b.append(writer.line(e.getKey(), e.getValue().reveal()));
         }

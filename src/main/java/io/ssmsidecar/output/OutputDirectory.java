@@ -86,6 +86,14 @@ public final class OutputDirectory implements AutoCloseable {
     }
 
     /**
+     * Why {@code value} of {@code key} cannot be written to these outputs (a binary secret and an env, dotenv or
+     * properties bundle), naming the key and the bundle, never the value; null when it can.
+     */
+    public String cannotCarry(String key, io.ssmsidecar.source.SecretValue value) {
+        return renderer.cannotCarry(key, value);
+    }
+
+    /**
      * Writes every secret of {@code snapshot} as its own file, plus every bundle and template, as one new set and
      * swaps it in atomically; top-level names of keys no longer present are removed. Everything is rendered and
      * checked (names, env names, templates' keys, encodable values, free space) before the disk is touched.

@@ -61,6 +61,19 @@ final class SetRenderer {
         return templates.size();
     }
 
+    /** Why {@code value} of {@code key} cannot be written (a binary value and a bundle of text lines), or null. */
+    String cannotCarry(String key, SecretValue value) {
+        if (!value.isBinary()) {
+            return null;
+        }
+        for (BundleOut b : bundles) {
+            if (b.format().linesOfText()) {
+                return b.format().kind() + " bundle " + b.file() + ": " + BundleFormat.binaryReason(key);
+            }
+        }
+        return null;
+    }
+
     /** Whether a bundle or template is written to {@code name}. */
     boolean writes(String name) {
         return bundles.stream().anyMatch(b -> b.file().equals(name))

@@ -28,9 +28,16 @@ import java.util.regex.Pattern;
  *       gains {@code -??????}); and {@code secretsmanager:BatchGetSecretValue} (which has no resource-level
  *       permission, so on {@code *}) only when two or more are read at their current version, the one case the
  *       sidecar batches. Another account's secret also needs that account's resource policy (and key policy).</li>
+ *   <li>For each {@code sm://PREFIX/*}: {@code secretsmanager:GetSecretValue} on {@code secret:PREFIX/*},
+ *       {@code secretsmanager:BatchGetSecretValue} and {@code secretsmanager:ListSecrets} on {@code *} (neither has
+ *       resource-level permissions; a {@code BatchGetSecretValue} by filters needs {@code ListSecrets} too, and a tag
+ *       filter lists with it).</li>
  *   <li>{@code kms:Decrypt} only through the SSM (and Secrets Manager) endpoints of the regions involved
- *       ({@code kms:ViaService}), on the given key, or on any key when none is given.</li>
+ *       ({@code kms:ViaService}), on any key when none is given; with keys given, one statement per key region, each
+ *       on that region's keys through that region's endpoints (a key is used only through its own region's
+ *       services, so a cross-region reference's key matches there).</li>
  * </ul>
+ * For another account's secrets, {@link #resourcePolicy} and {@link #keyPolicy} write what the owning account adds.
  */
 public final class IamPolicy {
 
@@ -43,23 +50,38 @@ public final class IamPolicy {
     static final String SID_DECRYPT = "DecryptThroughParameterStoreOnly";
     static final String SID_DIRECT_SECRETS = "GetDeclaredSecrets";
     static final String SID_BATCH = "BatchGetDeclaredSecrets";
+    static final String SID_LIST = "ListSecretsUnderDeclaredPrefixes";
+    static final String SID_CROSS_ACCOUNT = "AllowSsmSidecarTaskRoleToReadSecret";
+    static final String SID_KEY_POLICY = "AllowSsmSidecarTaskRoleToDecryptThroughSecretsManager";
     /** A full secret ARN ends in the name, a dash and six characters Secrets Manager adds. */
     private static final Pattern SECRET_SUFFIX = Pattern.compile(".*-[A-Za-z0-9]{6}");
 
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
     private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
+    private static final Pattern ROLE_ARN = Pattern.compile(
+            "arn:(aws|aws-cn|aws-us-gov):(iam|sts)::([0-9]{12}):(role|assumed-role)/[A-Za-z0-9+=,.@_/-]{1,512}");
     private static final Pattern KEY_ARN = Pattern.compile(
             "arn:(aws|aws-cn|aws-us-gov):kms:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):([0-9]{12}):key/[A-Za-z0-9-]{1,128}");
 
     /**
-     * Where names that are not ARNs live, and the key of the SecureStrings.
+     * Where names that are not ARNs live, and the keys of the SecureStrings and secrets.
      *
-     * @param region    the region of plain names and Secrets Manager ids; empty when every reference is an ARN
-     * @param account   the 12-digit account of plain names and Secrets Manager ids; empty likewise
-     * @param kmsKeyArn the customer managed key's ARN; empty grants {@code kms:Decrypt} on {@code *}, still only
-     *                  through SSM and Secrets Manager
+     * @param region      the region of plain names and Secrets Manager ids; empty when every reference is an ARN
+     * @param account     the 12-digit account of plain names and Secrets Manager ids; empty likewise
+     * @param kmsKeyArns  the customer managed keys' ARNs, any regions; empty grants {@code kms:Decrypt} on {@code *},
+     *                    still only through SSM and Secrets Manager
+     * @param taskRoleArn the role the sidecar runs as, for the owning account's resource and key policies
      */
-    public record Scope(Optional<String> region, Optional<String> account, Optional<String> kmsKeyArn) {
+    public record Scope(Optional<String> region, Optional<String> account, List<String> kmsKeyArns,
+                        Optional<String> taskRoleArn) {
+        public Scope {
+            kmsKeyArns = List.copyOf(kmsKeyArns);
+        }
+
+        /** One key or none, no task role. */
+        public Scope(Optional<String> region, Optional<String> account, Optional<String> kmsKeyArn) {
+            this(region, account, kmsKeyArn.stream().toList(), Optional.empty());
+        }
     }
 
     private IamPolicy() {
@@ -96,6 +118,8 @@ public final class IamPolicy {
         private final Set<String> directSecrets = new LinkedHashSet<>();
         /** The {@code sm://} secrets read at their current version: two or more go in BatchGetSecretValue. */
         private final Set<String> batched = new LinkedHashSet<>();
+        /** True when an {@code sm://PREFIX/*} is declared: BatchGetSecretValue by filters, and ListSecrets. */
+        private boolean prefixes;
 
         /** A declared reference: its parameter (or path and the path's children), or its secret. */
         void declared(Reference ref, Arns arns, List<String> problems) {
@@ -112,6 +136,10 @@ public final class IamPolicy {
                 if (ref.selector() == null) {
                     batched.add(ref.name());
                 }
+            } else if (ref.kind() == Reference.Kind.SECRET_PREFIX) {
+                directSecrets.add(arns.secret(ref.name() + "/*"));
+                secretsManagerRegions.add(arns.region());
+                prefixes = true;
             } else if (ref.kind() == Reference.Kind.PATH) {
                 paths.add(arns.parameter(ref.name()));
                 children.add(arns.parameter(ref.name() + "/*"));
@@ -154,24 +182,151 @@ public final class IamPolicy {
             statement(statements, SID_ALLOWED, "ssm:GetParameters", allowed);
             statement(statements, SID_SECRETS, "secretsmanager:GetSecretValue", secrets);
             statement(statements, SID_DIRECT_SECRETS, "secretsmanager:GetSecretValue", directSecrets);
-            if (batched.size() > 1) {
+            if (batched.size() > 1 || prefixes) {
                 statement(statements, SID_BATCH, "secretsmanager:BatchGetSecretValue", Set.of("*"));
+            }
+            if (prefixes) {
+                statement(statements, SID_LIST, "secretsmanager:ListSecrets", Set.of("*"));
             }
             regions.remove(null);
             secretsManagerRegions.remove(null);
-            if (!regions.isEmpty() || !secretsManagerRegions.isEmpty()) {
-                ObjectNode decrypt = statement(statements, SID_DECRYPT, "kms:Decrypt",
-                        Set.of(scope.kmsKeyArn().orElse("*")));
-                ArrayNode via = decrypt.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
-                for (String region : regions) {
-                    via.add("ssm." + region + "." + dnsSuffix(region));
+            if (scope.kmsKeyArns().isEmpty()) {
+                if (!regions.isEmpty() || !secretsManagerRegions.isEmpty()) {
+                    decrypt(statements, SID_DECRYPT, Set.of("*"), regions, secretsManagerRegions);
                 }
-                for (String region : secretsManagerRegions) {
-                    via.add("secretsmanager." + region + "." + dnsSuffix(region));
-                }
+                return document;
             }
+            // A key decrypts only through its own region's services: one statement per key region.
+            java.util.Map<String, Set<String>> keysByRegion = new java.util.LinkedHashMap<>();
+            for (String key : scope.kmsKeyArns()) {
+                keysByRegion.computeIfAbsent(key.split(":")[3], r -> new LinkedHashSet<>()).add(key);
+            }
+            keysByRegion.forEach((region, keys) -> {
+                Set<String> ssmThere = regions.contains(region) ? Set.of(region) : Set.of();
+                Set<String> smThere = secretsManagerRegions.contains(region) ? Set.of(region) : Set.of();
+                if (ssmThere.isEmpty() && smThere.isEmpty()) {
+                    // No reference names this region (a failover replica's key, say): both services there.
+                    ssmThere = Set.of(region);
+                    smThere = Set.of(region);
+                }
+                String sid = keysByRegion.size() == 1 ? SID_DECRYPT : SID_DECRYPT + sidPart(region);
+                decrypt(statements, sid, keys, ssmThere, smThere);
+            });
             return document;
         }
+
+        private static void decrypt(ArrayNode statements, String sid, Set<String> keys, Set<String> ssmRegions,
+                                    Set<String> secretsManagerRegions) {
+            ObjectNode decrypt = statement(statements, sid, "kms:Decrypt", keys);
+            ArrayNode via = decrypt.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
+            for (String region : ssmRegions) {
+                via.add("ssm." + region + "." + dnsSuffix(region));
+            }
+            for (String region : secretsManagerRegions) {
+                via.add("secretsmanager." + region + "." + dnsSuffix(region));
+            }
+        }
+    }
+
+    /**
+     * The regions where the references read through SSM or Secrets Manager but no {@code --kms-key-arn} was given
+     * while others were: no {@code kms:Decrypt} is granted there (right for the AWS managed keys, which need none).
+     */
+    public static List<String> regionsWithoutAKey(List<Reference> references, List<String> allow, Scope scope) {
+        if (scope.kmsKeyArns().isEmpty()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        Arns arns = Arns.of(references, allow, scope, problems);
+        Grants grants = new Grants();
+        references.forEach(ref -> grants.declared(ref, arns, problems));
+        allow.forEach(prefix -> grants.onDemand(prefix, arns));
+        Set<String> used = new java.util.TreeSet<>();
+        grants.regions.stream().filter(java.util.Objects::nonNull).forEach(used::add);
+        grants.secretsManagerRegions.stream().filter(java.util.Objects::nonNull).forEach(used::add);
+        scope.kmsKeyArns().forEach(key -> used.remove(key.split(":")[3]));
+        return List.copyOf(used);
+    }
+
+    /** {@code eu-west-1} as a statement id part: {@code EuWest1} (Sids are letters and digits only). */
+    private static String sidPart(String region) {
+        StringBuilder b = new StringBuilder();
+        for (String part : region.split("-")) {
+            b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return b.toString();
+    }
+
+    /**
+     * The secret resource policy the owning account attaches to each of another account's secrets named by an
+     * {@code sm://} ARN ({@code aws secretsmanager put-resource-policy}): {@code secretsmanager:GetSecretValue} for the
+     * task role. {@code Resource} is {@code *}, which in a secret's resource policy is that secret.
+     *
+     * @return the document, and the ARNs of the secrets it is for
+     * @throws PolicyException without a valid task role ARN, or when no secret is in another account
+     */
+    public static OwnerPolicy resourcePolicy(List<Reference> references, Scope scope) throws PolicyException {
+        Owner owner = owner(references, scope);
+        ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
+        ownerStatement(document, SID_CROSS_ACCOUNT, owner.role(), "secretsmanager:GetSecretValue");
+        return new OwnerPolicy(document, owner.secrets());
+    }
+
+    /**
+     * The statement to add to the key policy of the customer managed key that encrypts another account's secrets
+     * (in that account; keep the key's other statements): {@code kms:Decrypt} for the task role, only through Secrets
+     * Manager in the secrets' regions. Written as a whole policy document with that one statement.
+     */
+    public static OwnerPolicy keyPolicy(List<Reference> references, Scope scope) throws PolicyException {
+        Owner owner = owner(references, scope);
+        ObjectNode document = Jackson.mapper().createObjectNode().put("Version", "2012-10-17");
+        ObjectNode statement = ownerStatement(document, SID_KEY_POLICY, owner.role(), "kms:Decrypt");
+        ArrayNode via = statement.putObject("Condition").putObject("StringEquals").putArray("kms:ViaService");
+        Set<String> regions = new LinkedHashSet<>();
+        owner.secrets().forEach(arn -> regions.add(arn.split(":")[3]));
+        regions.forEach(r -> via.add("secretsmanager." + r + "." + dnsSuffix(r)));
+        return new OwnerPolicy(document, owner.secrets());
+    }
+
+    /** The one statement of a resource or key policy: {@code action} for {@code role} on the resource it is attached to. */
+    private static ObjectNode ownerStatement(ObjectNode document, String sid, String role, String action) {
+        ObjectNode statement = document.putArray("Statement").addObject().put("Sid", sid).put("Effect", "Allow");
+        statement.putObject("Principal").put("AWS", role);
+        return statement.put("Action", action).put("Resource", "*");
+    }
+
+    /** A policy the owning account of cross-account secrets applies, and the secret ARNs it is for. */
+    public record OwnerPolicy(ObjectNode document, List<String> secrets) {
+    }
+
+    private record Owner(String role, List<String> secrets) {
+    }
+
+    private static Owner owner(List<Reference> references, Scope scope) throws PolicyException {
+        String role = scope.taskRoleArn().orElse(null);
+        if (role == null) {
+            throw new PolicyException(List.of("--task-role-arn is needed to write the owning account's policies: the "
+                    + "ARN of the role the sidecar runs as, e.g. arn:aws:iam::123456789012:role/my-app-task"));
+        }
+        var m = ROLE_ARN.matcher(role);
+        if (!m.matches() || !m.group(2).equals("iam") || !m.group(4).equals("role")) {
+            throw new PolicyException(List.of("--task-role-arn must be an IAM role ARN, arn:aws:iam::<account>:role/"
+                    + "<name> (not an assumed-role session ARN), got '" + role + "'"));
+        }
+        String own = scope.account().orElse(m.group(3));
+        Set<String> secrets = new LinkedHashSet<>();
+        for (Reference ref : references) {
+            if (ref.kind() == Reference.Kind.SECRET && ref.name().startsWith("arn:")
+                    && !ref.name().split(":")[4].equals(own)) {
+                secrets.add(SECRET_SUFFIX.matcher(ref.name().split(":", 7)[6]).matches() ? ref.name()
+                        : ref.name() + "-??????");
+            }
+        }
+        if (secrets.isEmpty()) {
+            throw new PolicyException(List.of("no sm:// reference names a secret ARN in another account than " + own
+                    + ", so the owning account needs no resource or key policy"));
+        }
+        return new Owner(role, List.copyOf(secrets));
     }
 
     /** The document as {@code aws iam create-policy --policy-document} takes it: two-space indent, one item a line. */
@@ -222,7 +377,7 @@ public final class IamPolicy {
                     problems.add("--region must look like us-east-1, got '" + r + "'"));
             scope.account().filter(a -> !ACCOUNT.matcher(a).matches()).ifPresent(a ->
                     problems.add("--account must be a 12-digit AWS account id, got '" + a + "'"));
-            scope.kmsKeyArn().ifPresent(key -> {
+            scope.kmsKeyArns().forEach(key -> {
                 var m = KEY_ARN.matcher(key);
                 if (!m.matches()) {
                     problems.add("--kms-key-arn must be a key ARN, arn:aws:kms:<region>:<account>:key/<key-id> "

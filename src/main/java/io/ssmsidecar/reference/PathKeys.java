@@ -13,7 +13,8 @@ import java.util.TreeSet;
 /**
  * The key rule for path references ({@code ssm:///prod/app/*}): each parameter below the path becomes its own
  * key, the part below the prefix upper-cased with {@code /}, {@code -} and {@code .} turned into {@code _},
- * prefixed by the variable's name and {@code _} unless the variable is named {@code _}.
+ * prefixed by the variable's name and {@code _} unless the variable is named {@code _}. Prefixes of Secrets Manager
+ * secrets ({@code sm://prod/app/*}) build their keys by the same rule from the part of the name below the prefix.
  */
 public final class PathKeys {
     private PathKeys() {
@@ -26,17 +27,22 @@ public final class PathKeys {
      * @throws ReferenceException if the parameter is not below the prefix or the key would be invalid
      */
     public static String keyFor(String variableName, String pathPrefix, String parameterName) throws ReferenceException {
+        return keyFor(variableName, pathPrefix, parameterName, "parameter");
+    }
+
+    private static String keyFor(String variableName, String pathPrefix, String parameterName, String noun)
+            throws ReferenceException {
         String prefix = pathPrefix.endsWith("/") ? pathPrefix : pathPrefix + "/";
         if (!parameterName.startsWith(prefix) || parameterName.length() == prefix.length()) {
-            throw new ReferenceException(Printable.of(variableName) + ": parameter " + Printable.of(parameterName)
-                    + " is not below the path " + Printable.of(pathPrefix));
+            throw new ReferenceException(Printable.of(variableName) + ": " + noun + " " + Printable.of(parameterName)
+                    + " is not below " + (noun.equals("parameter") ? "the path " : "the prefix ") + Printable.of(pathPrefix));
         }
         String below = parameterName.substring(prefix.length()).toUpperCase(Locale.ROOT)
                 .replace('/', '_').replace('-', '_').replace('.', '_');
         String key = variableName.equals("_") ? below : variableName + "_" + below;
         String problem = Keys.problem(key).orElse(null);
         if (problem != null) {
-            throw new ReferenceException(Printable.of(variableName) + ": parameter " + Printable.of(parameterName)
+            throw new ReferenceException(Printable.of(variableName) + ": " + noun + " " + Printable.of(parameterName)
                     + " maps to key " + Printable.of(key) + ", which is not allowed: " + problem + "; " + Keys.RULE);
         }
         return key;
@@ -51,11 +57,21 @@ public final class PathKeys {
      */
     public static SortedMap<String, String> keysFor(String variableName, String pathPrefix,
                                                     Collection<String> parameterNames) throws ReferenceException {
+        return keysFor(variableName, pathPrefix, parameterNames, "parameter");
+    }
+
+    /**
+     * As {@link #keysFor(String, String, Collection)}, naming what was found {@code noun} in messages
+     * ({@code "secret"} for {@code sm://PREFIX/*}).
+     */
+    public static SortedMap<String, String> keysFor(String variableName, String pathPrefix,
+                                                    Collection<String> parameterNames, String noun)
+            throws ReferenceException {
         List<String> problems = new ArrayList<>();
         Map<String, TreeSet<String>> byKey = new TreeMap<>();
         for (String name : new TreeSet<>(parameterNames)) {
             try {
-                byKey.computeIfAbsent(keyFor(variableName, pathPrefix, name), k -> new TreeSet<>()).add(name);
+                byKey.computeIfAbsent(keyFor(variableName, pathPrefix, name, noun), k -> new TreeSet<>()).add(name);
             } catch (ReferenceException e) {
                 problems.addAll(e.problems());
             }
@@ -65,7 +81,7 @@ public final class PathKeys {
             if (names.size() == 1) {
                 keys.put(key, names.first());
             } else {
-                problems.add(Printable.of(variableName) + ": parameters "
+                problems.add(Printable.of(variableName) + ": " + noun + "s "
                         + String.join(" and ", names.stream().map(Printable::of).toList())
                         + (names.size() == 2 ? " both" : " all") + " map to key " + key
                         + "; rename one of them or load them separately");

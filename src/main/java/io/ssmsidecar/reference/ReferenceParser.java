@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * ssm://PATH/*[?optional]                         every parameter below PATH, recursively
  * sm://SECRET[:SELECTOR][?optional][#JSONKEY]     one Secrets Manager secret, read directly (SECRET a name or a
  *                                                 full secret ARN; SELECTOR a version stage or version id)
+ * sm://PREFIX/*[?optional][&amp;tag=KEY[=VALUE]]...   every secret whose name starts with PREFIX/, optionally only those
+ *                                                 carrying each tag given (KEY with VALUE, or KEY with any value)
  * </pre>
  * Only canonical input is accepted, so {@link Reference#format()} of a result gives back the input.
  * A JSON key is one top-level key, taken literally (a dot is part of the key, not a nested path).
@@ -32,8 +34,15 @@ public final class ReferenceParser {
 
     static final String OPTIONAL = "optional";
     static final Set<String> OPTIONS = Set.of(OPTIONAL);
+    /** The tag filter option of {@code sm://PREFIX/*}: {@code tag=KEY} or {@code tag=KEY=VALUE}. */
+    static final String TAG = "tag=";
+    /** Secrets Manager takes 10 filters per call: the name, and a key and a value filter per tag. */
+    static final int MAX_TAGS = 4;
+    static final int MAX_TAG_KEY_LENGTH = 128;
+    static final int MAX_TAG_VALUE_LENGTH = 256;
     /** The most unknown options a message lists. */
     static final int MAX_LISTED = 5;
+
     static final List<String> PARTITIONS = List.of("aws", "aws-cn", "aws-us-gov");
 
     private static final String PATH_SUFFIX = "/*";
@@ -87,13 +96,14 @@ public final class ReferenceParser {
         private String selector;
         private String jsonKey;
         private boolean optional;
+        private final List<Reference.Tag> tags = new ArrayList<>();
 
         Attempt(String raw) {
             this.raw = raw;
         }
 
         Reference result(String key) {
-            return new Reference(key, kind, name, selector, jsonKey, optional, raw);
+            return new Reference(key, kind, name, selector, jsonKey, optional, raw, tags);
         }
 
         String parse() {
@@ -114,12 +124,19 @@ public final class ReferenceParser {
                 if (problem != null) {
                     return problem;
                 }
-                optional = true;
                 body = body.substring(0, question);
             }
             if (secret) {
                 kind = Reference.Kind.SECRET;
-                return secret(body);
+                String problem = secret(body);
+                if (problem == null && !tags.isEmpty() && kind != Reference.Kind.SECRET_PREFIX) {
+                    return "a tag filter (?tag=...) only narrows a prefix of secrets, as in sm://prod/app/*?tag=team=pay";
+                }
+                return problem;
+            }
+            if (!tags.isEmpty()) {
+                return "a tag filter (?tag=...) only narrows a prefix of Secrets Manager secrets (sm://PREFIX/*?tag=KEY=VALUE);"
+                        + " Parameter Store references take ?optional only";
             }
             if (body.isEmpty()) {
                 return "no parameter name after " + Reference.SCHEME;
@@ -149,26 +166,83 @@ public final class ReferenceParser {
 
         private String options(String query) {
             if (query.isEmpty()) {
-                return "nothing follows '?'; allowed options: " + String.join(", ", OPTIONS);
+                return "nothing follows '?'; allowed options: " + allowed();
             }
             List<String> unknown = new ArrayList<>();
-            List<String> seen = new ArrayList<>();
+            int index = 0;
             for (String option : query.split("&", -1)) {
-                if (OPTIONS.contains(option)) {
-                    if (seen.contains(option)) {
+                if (option.equals(OPTIONAL)) {
+                    if (optional) {
                         return "option '" + option + "' is given twice";
                     }
-                    seen.add(option);
+                    if (index > 0) {
+                        return "write ?optional first, before any tag filter, as in sm://prod/app/*?optional&tag=team=pay";
+                    }
+                    optional = true;
+                } else if (option.startsWith(TAG)) {
+                    String problem = tag(option.substring(TAG.length()));
+                    if (problem != null) {
+                        return problem;
+                    }
                 } else {
                     unknown.add(option.isEmpty() ? "(empty)" : Printable.of(option));
                 }
+                index++;
             }
             if (!unknown.isEmpty()) {
                 // A few are enough to see the mistake; all of them would make the message as long as the input.
                 String more = unknown.size() > MAX_LISTED ? " and " + (unknown.size() - MAX_LISTED) + " more" : "";
                 return "unknown option" + (unknown.size() > 1 ? "s " : " ")
                         + String.join(", ", unknown.subList(0, Math.min(unknown.size(), MAX_LISTED))) + more
-                        + " after '?'; allowed options: " + String.join(", ", OPTIONS);
+                        + " after '?'; allowed options: " + allowed();
+            }
+            return null;
+        }
+
+        private String allowed() {
+            return raw.startsWith(Reference.SECRETS_MANAGER_SCHEME)
+                    ? OPTIONAL + ", tag=KEY or tag=KEY=VALUE (after sm://PREFIX/*)" : String.join(", ", OPTIONS);
+        }
+
+        /** One {@code tag=KEY[=VALUE]} option, after {@code tag=}: the first '=' ends the key. */
+        private String tag(String text) {
+            int eq = text.indexOf('=');
+            String tagKey = eq < 0 ? text : text.substring(0, eq);
+            String tagValue = eq < 0 ? null : text.substring(eq + 1);
+            if (tagKey.isEmpty()) {
+                return "a tag filter needs a tag key: tag=KEY (any value) or tag=KEY=VALUE";
+            }
+            String problem = tagTextProblem("tag key", tagKey, MAX_TAG_KEY_LENGTH);
+            if (problem == null && tagValue != null) {
+                problem = tagTextProblem("tag value", tagValue, MAX_TAG_VALUE_LENGTH);
+            }
+            if (problem != null) {
+                return problem;
+            }
+            if (tags.stream().anyMatch(t -> t.key().equals(tagKey))) {
+                return "tag " + Printable.of(tagKey) + " is filtered twice; give each tag key once";
+            }
+            if (tags.size() == MAX_TAGS) {
+                return "at most " + MAX_TAGS + " tag filters are allowed (Secrets Manager takes 10 filters per call)";
+            }
+            tags.add(new Reference.Tag(tagKey, tagValue));
+            return null;
+        }
+
+        /** Secrets Manager's filter values: letters, digits, space and : _ @ / + = . - (no leading '!': negation). */
+        private static String tagTextProblem(String what, String text, int max) {
+            if (text.length() > max) {
+                return "a " + what + " is at most " + max + " characters, got " + text.length();
+            }
+            if (text.startsWith("!")) {
+                return "a " + what + " cannot start with '!' (Secrets Manager reads it as a negation)";
+            }
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (!Keys.isKeyChar(c) && " :@/+=".indexOf(c) < 0) {
+                    return what + " " + Printable.of(text) + " contains " + Printable.character(c)
+                            + "; tag filters use letters, digits, spaces and : _ @ / + = . -";
+                }
             }
             return null;
         }
@@ -190,7 +264,8 @@ public final class ReferenceParser {
             }
             if (path.equals(SECRETS_MANAGER_ROOT) || path.startsWith(Reference.SECRETS_MANAGER_PREFIX)) {
                 return "Secrets Manager references cannot be listed by path; name each secret as "
-                        + "ssm:///aws/reference/secretsmanager/<secret-id>";
+                        + "ssm:///aws/reference/secretsmanager/<secret-id>, or list them from Secrets Manager itself"
+                        + " as sm://PREFIX/*";
             }
             if (path.indexOf('*') >= 0) {
                 return "'*' may only end a path reference, as in ssm:///prod/app/*";
@@ -256,9 +331,11 @@ public final class ReferenceParser {
             if (body.isEmpty()) {
                 return "no secret name or ARN after " + Reference.SECRETS_MANAGER_SCHEME;
             }
-            if (body.endsWith(PATH_SUFFIX) || body.contains(PATH_SUFFIX + ":")) {
-                return "a prefix of secrets (sm://PREFIX/*) is not supported yet; name each secret, as in "
-                        + "sm://prod/db";
+            if (body.endsWith(PATH_SUFFIX)) {
+                return secretPrefix(body.substring(0, body.length() - PATH_SUFFIX.length()));
+            }
+            if (body.contains(PATH_SUFFIX + ":")) {
+                return "a prefix of secrets (sm://PREFIX/*) takes no selector: it loads each secret's AWSCURRENT version";
             }
             if (body.indexOf('*') >= 0) {
                 return "'*' cannot appear in a secret name";
@@ -327,6 +404,33 @@ public final class ReferenceParser {
                         + "); give a version stage (:AWSPREVIOUS) or a version id (a UUID)";
             }
             return isVersionId(selectorText) ? null : stageProblem(selectorText);
+        }
+
+        /** {@code sm://PREFIX/*}, given PREFIX. */
+        private String secretPrefix(String prefix) {
+            kind = Reference.Kind.SECRET_PREFIX;
+            name = prefix;
+            if (jsonKey != null) {
+                return "a prefix of secrets (sm://PREFIX/*) takes no JSON key (#" + Printable.of(jsonKey)
+                        + "); name the secret to read one of its keys, as in sm://prod/db#password";
+            }
+            if (prefix.isEmpty()) {
+                return "every secret of the account (sm:///*) cannot be loaded; name a prefix such as sm://prod/app/*";
+            }
+            if (prefix.startsWith("arn:")) {
+                return "a prefix of secrets lists the task's own account and region, so it cannot be an ARN; "
+                        + "name another account's secrets one by one, as in sm://arn:aws:secretsmanager:...:secret:NAME";
+            }
+            if (prefix.indexOf('*') >= 0) {
+                return "'*' may only end a prefix of secrets, as in sm://prod/app/*";
+            }
+            if (prefix.indexOf(':') >= 0) {
+                return "a prefix of secrets (sm://PREFIX/*) takes no selector, and ':' cannot appear in a secret name";
+            }
+            if (prefix.endsWith("/")) {
+                return "the prefix ends with '/' twice; write sm://" + Printable.of(prefix.replaceAll("/+$", "")) + "/*";
+            }
+            return secretNameProblem(prefix);
         }
 
         private static String secretNameProblem(String secretName) {

@@ -57,6 +57,23 @@ public interface ParameterSource extends AutoCloseable {
     }
 
     /**
+     * Every secret of the caller's account and region whose name starts with {@code prefix} ({@code sm://PREFIX/*}),
+     * in its AWSCURRENT version, following {@code NextToken} until the last page. Without tags, one
+     * {@code BatchGetSecretValue} with a {@code name} filter per page of {@value #MAX_SECRETS_PER_BATCH}; with tags,
+     * {@code ListSecrets} (which answers each secret's tags, so a tag's key and value are matched as one pair, not as
+     * two independent prefix filters) and then {@code BatchGetSecretValue} by id for the secrets that match.
+     *
+     * @param prefix the name prefix, ending in {@code /}; only names that start with it exactly are answered
+     * @param tags   tag key to the exact value required, or to null for any value; empty for no tag filter
+     * @return the secrets found, each with its name as {@link Parameter#requestedName()}, and the errors Secrets
+     *         Manager reported for single secrets, by the secret id it named
+     * @throws SourceException when a call fails as a whole; no partial list is returned
+     */
+    default SecretBatch secretsByPrefix(String prefix, java.util.Map<String, String> tags) throws SourceException {
+        throw new SourceException("Unsupported", 0, false, "this source does not read Secrets Manager", null);
+    }
+
+    /**
      * The credentials and region this source signs its calls with, for checking the signature of an app's request
      * (the SDK endpoint's {@code verify} mode); empty for a source that does not sign (test doubles).
      */

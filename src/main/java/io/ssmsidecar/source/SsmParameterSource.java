@@ -32,8 +32,13 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.BatchGetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.Filter;
+import software.amazon.awssdk.services.secretsmanager.model.FilterNameStringType;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+import software.amazon.awssdk.services.secretsmanager.model.ListSecretsResponse;
+import software.amazon.awssdk.services.secretsmanager.model.SecretListEntry;
 import software.amazon.awssdk.services.secretsmanager.model.SecretValueEntry;
+import software.amazon.awssdk.services.secretsmanager.model.Tag;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
 import software.amazon.awssdk.services.ssm.model.GetParametersResponse;
@@ -390,6 +395,118 @@ public final class SsmParameterSource implements ParameterSource {
         }
         metrics.ssmCall("BatchGetSecretValue", "success", since(start));
         return new SecretBatch(found, errors);
+    }
+
+    @Override
+    public SecretBatch secretsByPrefix(String prefix, Map<String, String> tags) throws SourceException {
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(tags, "tags");
+        List<Filter> filters = new ArrayList<>();
+        filters.add(Filter.builder().key(FilterNameStringType.NAME).values(prefix).build());
+        tags.forEach((key, value) -> {
+            filters.add(Filter.builder().key(FilterNameStringType.TAG_KEY).values(key).build());
+            if (value != null && !value.isEmpty()) {
+                filters.add(Filter.builder().key(FilterNameStringType.TAG_VALUE).values(value).build());
+            }
+        });
+        List<Parameter> found = new ArrayList<>();
+        Map<String, SourceException> errors = new java.util.HashMap<>();
+        if (tags.isEmpty()) {
+            pages("BatchGetSecretValue", prefix, token -> {
+                BatchGetSecretValueResponse r = secretsManager().batchGetSecretValue(b -> b.filters(filters)
+                        .maxResults(MAX_SECRETS_PER_BATCH).nextToken(token));
+                for (SecretValueEntry v : r.secretValues()) {
+                    // Secrets Manager's name filter is a prefix match; older answers matched words too: keep only
+                    // the names that start with the prefix exactly.
+                    if (v.name() != null && v.name().startsWith(prefix)) {
+                        found.add(SecretsManagerAnswers.convert(v.name(), null, v.arn(), v.name(), v.versionId(),
+                                v.versionStages(), v.createdDate(), v.secretString(), v.secretBinary()));
+                    }
+                }
+                batchErrors(r, errors);
+                return r.nextToken();
+            });
+            return new SecretBatch(found, errors);
+        }
+        // Tag filters are prefix matches on keys and values independently: list with tags, match the pairs here.
+        List<String> arns = new ArrayList<>();
+        pages("ListSecrets", prefix, token -> {
+            ListSecretsResponse r = secretsManager().listSecrets(b -> b.filters(filters)
+                    .maxResults(MAX_LISTED_SECRETS).nextToken(token));
+            for (SecretListEntry e : r.secretList()) {
+                if (e.name() != null && e.name().startsWith(prefix) && e.arn() != null && tagsMatch(e.tags(), tags)) {
+                    arns.add(e.arn());
+                }
+            }
+            return r.nextToken();
+        });
+        for (int i = 0; i < arns.size(); i += MAX_SECRETS_PER_BATCH) {
+            SecretBatch batch = batchGetSecretValue(arns.subList(i, Math.min(arns.size(), i + MAX_SECRETS_PER_BATCH)));
+            for (Parameter p : batch.found()) {
+                found.add(new Parameter(p.name(), p.name(), p.type(), p.value(), p.version(), p.selector(),
+                        p.secretMetadata(), p.lastModified(), p.arn(), p.dataType()));
+            }
+            errors.putAll(batch.errors());
+        }
+        return new SecretBatch(found, errors);
+    }
+
+    /** Secrets Manager's limit on {@code MaxResults} of {@code ListSecrets}. */
+    private static final int MAX_LISTED_SECRETS = 100;
+
+    private interface Page {
+        /** Calls one page with {@code token} (null for the first); answers the next token, null or empty at the end. */
+        String call(String token) throws SourceException;
+    }
+
+    /** Follows {@code NextToken} through {@code operation}'s pages, one metric per call, with the path listing's guards. */
+    private void pages(String operation, String subject, Page page) throws SourceException {
+        Set<String> tokens = new HashSet<>();
+        String token = null;
+        for (int n = 0; n < MAX_PAGES; n++) {
+            long start = System.nanoTime();
+            try {
+                token = page.call(token);
+            } catch (SdkException e) {
+                throw failed(operation, List.of(subject + "*"), e, start);
+            } catch (SourceException e) {
+                metrics.ssmCall(operation, "permanent", since(start));
+                throw e;
+            }
+            metrics.ssmCall(operation, "success", since(start));
+            if (token == null || token.isEmpty()) {
+                return;
+            }
+            if (!tokens.add(token)) {
+                throw new SourceException("RepeatedNextToken", 0, false, operation + " [" + subject
+                        + "*]: Secrets Manager answered a NextToken it had answered before; stopped after " + (n + 1)
+                        + " pages", null);
+            }
+        }
+        throw new SourceException("TooManyPages", 0, false, operation + " [" + subject + "*]: more than " + MAX_PAGES
+                + " pages; narrow the prefix", null);
+    }
+
+    private static boolean tagsMatch(List<Tag> have, Map<String, String> wanted) {
+        for (Map.Entry<String, String> w : wanted.entrySet()) {
+            boolean match = have.stream().anyMatch(t -> w.getKey().equals(t.key())
+                    && (w.getValue() == null || w.getValue().equals(t.value() == null ? "" : t.value())));
+            if (!match) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void batchErrors(BatchGetSecretValueResponse r, Map<String, SourceException> errors) {
+        for (var e : r.errors()) {
+            if (e.secretId() != null) {
+                String code = e.errorCode() == null ? "Error" : e.errorCode();
+                boolean isTransient = code.contains("Throttl") || code.equals("InternalServiceError");
+                errors.put(e.secretId(), new SourceException(code, 0, isTransient, "BatchGetSecretValue ["
+                        + e.secretId() + "]: " + code + (e.message() == null ? "" : ": " + e.message()), null));
+            }
+        }
     }
 
     /** The Secrets Manager client, built on the first call over the SSM client's HTTP client and settings. */

@@ -20,7 +20,7 @@ public record Failure(String key, String parameterName, String code, String reas
      */
     boolean concerns(io.ssmsidecar.reference.Reference ref) {
         return key.equals(ref.key())
-                || ref.kind() == io.ssmsidecar.reference.Reference.Kind.PATH && parameterName.equals(ref.name() + "/*");
+                || ref.isPrefix() && parameterName.equals(ref.prefixLabel());
     }
 
     /** True when SSM refused the call for rate (ThrottlingException and the like): the quota is shared, back off. */

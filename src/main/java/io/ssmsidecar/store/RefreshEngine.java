@@ -172,6 +172,45 @@ public final class RefreshEngine implements AutoCloseable {
         cycleHooks.add(hook);
     }
 
+    /**
+     * Why the outputs cannot carry a key's value (a binary secret and an env bundle), or null when they can. Once the
+     * initial load is done, such a value is a failed key: the previous good value stays, the rest of the set is
+     * written, status and readiness report it. Before that the first write finds it, and {@code run} and
+     * {@code init} exit 2 with the same reason.
+     */
+    public interface ValueCheck {
+        String cannotCarry(String key, io.ssmsidecar.source.SecretValue value);
+    }
+
+    private volatile ValueCheck valueCheck;
+
+    /** Sets the check of every fetched value against the outputs (see {@link ValueCheck}); call before {@link #start}. */
+    public void checkValues(ValueCheck check) {
+        this.valueCheck = check;
+    }
+
+    /** {@code r} with the values the outputs cannot carry moved from its secrets to its failures. */
+    private Resolution refuseUncarried(List<Reference> refs, Resolution r) {
+        ValueCheck check = valueCheck;
+        if (check == null || !initialLoadDone) {
+            return r;
+        }
+        Map<String, Secret> secrets = new TreeMap<>(r.secrets());
+        List<Failure> failures = new ArrayList<>(r.failures());
+        for (Reference ref : refs) {
+            for (String key : keysFor(ref, r)) {
+                Secret s = secrets.get(key);
+                String reason = s == null ? null : check.cannotCarry(key, s.value());
+                if (reason != null) {
+                    secrets.remove(key);
+                    failures.add(new Failure(ref.key(), ref.isPrefix() ? ref.prefixLabel() : s.parameterName(),
+                            "ValueNotDeliverable", reason + "; the previous value is kept", false, ref.optional()));
+                }
+            }
+        }
+        return failures.size() == r.failures().size() ? r : new Resolution(secrets, failures, r.calls());
+    }
+
     /** Asks for a full refresh now. Concurrent requests coalesce into one cycle. */
     public void requestRefresh() {
         if (closed || !refreshQueued.compareAndSet(false, true)) {
@@ -358,7 +397,7 @@ public final class RefreshEngine implements AutoCloseable {
     private Resolution resolveAndApply(List<Reference> refs, boolean full) {
         Instant now = clock.instant();
         boolean wasLoaded = states.values().stream().allMatch(st -> st.loaded);
-        Resolution r = resolver.resolve(refs);
+        Resolution r = refuseUncarried(refs, resolver.resolve(refs));
         Snapshot current = store.current();
         Map<String, Secret> next = new TreeMap<>(current.secrets());
         Set<String> changed = new TreeSet<>();
@@ -389,15 +428,15 @@ public final class RefreshEngine implements AutoCloseable {
                         next.put(key, old.withFetchedAt(fresh.fetchedAt()));
                     }
                 }
-                if (ref.kind() == Reference.Kind.PATH) {
-                    // A parameter deleted below a path is a change: its key goes away.
+                if (ref.isPrefix()) {
+                    // A parameter deleted below a path (a secret under a prefix) is a change: its key goes away.
                     for (String gone : keysOfReference.getOrDefault(ref.key(), Set.of())) {
                         if (!keys.contains(gone) && next.remove(gone) != null) {
                             changed.add(gone);
                         }
                     }
                 }
-                if (ref.kind() == Reference.Kind.PATH || !keys.isEmpty()) {
+                if (ref.isPrefix() || !keys.isEmpty()) {
                     keysOfReference.put(ref.key(), keys);
                 }
                 succeeded(ref, state, now);
@@ -438,7 +477,7 @@ public final class RefreshEngine implements AutoCloseable {
     }
 
     private Set<String> keysFor(Reference ref, Resolution r) {
-        if (ref.kind() != Reference.Kind.PATH) {
+        if (!ref.isPrefix()) {
             return r.secrets().containsKey(ref.key()) ? Set.of(ref.key()) : Set.of();
         }
         Set<String> keys = new HashSet<>();

@@ -72,6 +72,8 @@ public final class Resolver {
         for (Reference ref : references) {
             if (ref.kind() == Reference.Kind.PATH) {
                 resolvePath(ref, now, calls, secrets, failures);
+            } else if (ref.kind() == Reference.Kind.SECRET_PREFIX) {
+                resolveSecretPrefix(ref, now, calls, secrets, failures);
             }
         }
         return new Resolution(secrets, failures, calls.count);
@@ -255,6 +257,61 @@ public final class Resolver {
         for (Map.Entry<String, String> e : keys.entrySet()) {
             if (secrets.containsKey(e.getKey())) {
                 failures.add(new Failure(e.getKey(), ref.name() + "/*", "KeyCollision", "parameter " + e.getValue()
+                        + " maps to key " + e.getKey() + ", which another reference already declares", false,
+                        ref.optional()));
+                continue;
+            }
+            toSecret(ref, e.getKey(), byName.get(e.getValue()), now, secrets, failures);
+        }
+    }
+
+    /**
+     * {@code sm://PREFIX/*}: every secret whose name starts with {@code PREFIX/}, each under the key a path's parameter
+     * would get, with the same collision checks. A secret Secrets Manager could not read (its KMS key denied, say)
+     * fails the whole reference, as a failed page fails a path: the keys keep their last good values.
+     */
+    private void resolveSecretPrefix(Reference ref, Instant now, Pass calls, Map<String, Secret> secrets,
+                                     List<Failure> failures) {
+        String label = ref.prefixLabel();
+        Map<String, String> tags = new java.util.LinkedHashMap<>();
+        ref.tags().forEach(t -> tags.put(t.key(), t.value()));
+        SecretBatch batch;
+        try {
+            calls.count++;
+            batch = source.secretsByPrefix(ref.name() + "/", tags);
+        } catch (SourceException e) {
+            if (!(ref.optional() && !e.isTransient())) {
+                failures.add(new Failure(ref.key(), label, e.errorCode(), e.getMessage(), e.isTransient(), ref.optional()));
+            }
+            return;
+        }
+        if (!batch.errors().isEmpty()) {
+            Map.Entry<String, SourceException> first = new TreeMap<>(batch.errors()).firstEntry();
+            SourceException e = first.getValue();
+            failures.add(new Failure(ref.key(), label, e.errorCode(), batch.errors().size() + " of the secrets under "
+                    + ref.name() + "/ could not be read; the first: " + e.getMessage(), e.isTransient(), ref.optional()));
+            return;
+        }
+        if (batch.found().isEmpty()) {
+            if (!ref.optional()) {
+                failures.add(new Failure(ref.key(), label, "ResourceNotFoundException", "no secrets whose name starts"
+                        + " with " + ref.name() + "/" + (ref.tags().isEmpty() ? "" : " and that carry the tags asked for")
+                        + " (mark the reference ?optional to allow none)", false, false));
+            }
+            return;
+        }
+        Map<String, Parameter> byName = new HashMap<>();
+        batch.found().forEach(p -> byName.put(p.name(), p));
+        SortedMap<String, String> keys;
+        try {
+            keys = PathKeys.keysFor(ref.key(), ref.name(), byName.keySet(), "secret");
+        } catch (ReferenceException e) {
+            failures.add(new Failure(ref.key(), label, "KeyCollision", e.getMessage(), false, ref.optional()));
+            return;
+        }
+        for (Map.Entry<String, String> e : keys.entrySet()) {
+            if (secrets.containsKey(e.getKey())) {
+                failures.add(new Failure(e.getKey(), label, "KeyCollision", "secret " + e.getValue()
                         + " maps to key " + e.getKey() + ", which another reference already declares", false,
                         ref.optional()));
                 continue;

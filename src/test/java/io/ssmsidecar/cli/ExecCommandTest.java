@@ -59,7 +59,7 @@ class ExecCommandTest {
         assertThat(err()).isEqualTo("ssm-sidecar exec: unknown flag '--with-encryption'; allowed: -with-decryption, "
                 + "-no-fail, --env-file FILE, --timeout DURATION, -V, --restart-on-change, --restart-signal SIG, "
                 + "--restart-grace DURATION, --restart-min-interval DURATION, --signal-on-change SIG, "
-                + "--restart-keys K1,K2, --restart-on-exit POLICY, -- (see exec --help)\n");
+                + "--restart-keys K1,K2, --restart-on-exit POLICY, --exec-http, -- (see exec --help)\n");
     }
 
     @ParameterizedTest

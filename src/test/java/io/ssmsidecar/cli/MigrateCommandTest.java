@@ -154,6 +154,118 @@ class MigrateCommandTest {
         assertThat(stderr()).contains("\"Resource\": \"" + key + "\"").doesNotContain("no --kms-key-arn");
     }
 
+    // ---- --mode supervise: the supervising exec in each app container, no sidecar container ----
+
+    @Test
+    void superviseMode_everyRealShapedInput_becomesATaskThatBotocoresModelAccepts() throws Exception {
+        List<Path> outputs = new ArrayList<>();
+        for (String input : List.of("single-container.json", "shared-secret.json", "mixed-stores.json",
+                "entrypoint-and-neither.json", "describe-output.json")) {
+            List<String> args = new ArrayList<>(List.of("--task-definition", INPUTS.resolve(input).toString(),
+                    "--image", IMAGE, "--mode", "supervise"));
+            if (!input.startsWith("describe")) {
+                // The describe answer's ARN gives its region and account.
+                args.addAll(List.of("--region", regionOf(input), "--account", "123456789012"));
+            }
+            assertThat(migrate(args.toArray(String[]::new))).as(input + ": " + stderr()).isZero();
+            Path output = tmp.resolve("supervised-" + input);
+            Files.write(output, out.toByteArray());
+            outputs.add(output);
+            JsonNode task = task();
+            for (JsonNode c : task.get("containerDefinitions")) {
+                assertThat(c.get("name").asText()).isNotEqualTo("ssm-sidecar");
+            }
+            assertThat(task.path("volumes").toString()).doesNotContain("ssm-sidecar-secrets");
+        }
+        Map<Path, String> problems = EcsTaskModel.problems(outputs);
+        for (Path output : outputs) {
+            assertThat(problems.get(output.toAbsolutePath())).as(output.getFileName().toString()).isEmpty();
+        }
+    }
+
+    private static String regionOf(String input) {
+        return input.equals("entrypoint-and-neither.json") ? "eu-west-1" : "us-east-1";
+    }
+
+    @Test
+    void superviseMode_theDocsExample_runsTheAppUnderTheSupervisor_withItsReferencesInItsOwnEnvironment()
+            throws Exception {
+        assertThat(migrate("--task-definition", EXAMPLE.toString(), "--image", IMAGE, "--region", "us-east-1",
+                "--account", "123456789012", "--mode", "supervise")).as(stderr()).isZero();
+        JsonNode task = task();
+        JsonNode input = JSON.readTree(EXAMPLE.toFile());
+        assertThat(task.get("containerDefinitions")).hasSize(1);
+        assertThat(task.has("volumes")).isFalse();
+
+        JsonNode app = container(task, "app");
+        JsonNode before = container(input, "app");
+        assertThat(app.has("secrets")).isFalse();
+        assertThat(app.get("entryPoint")).isEqualTo(JSON.readTree("[\"/opt/jre/bin/java\", \"@/app/jvm.options\","
+                + " \"-jar\", \"/app/ssm-sidecar.jar\", \"exec\", \"--restart-on-change\", \"--\", \"sh\", \"-c\"]"));
+        assertThat(app.get("command")).isEqualTo(before.get("command"));
+        assertThat(environment(app)).isEqualTo(Map.of("LOG_LEVEL", "info",
+                "DB_PASSWORD", "ssm://arn:aws:ssm:us-east-1:123456789012:parameter/prod/my-app/db/password",
+                "API_KEY", "ssm:///aws/reference/secretsmanager/prod/my-app/api#key"));
+        assertThat(app.has("dependsOn")).isFalse();
+        assertThat(app.has("mountPoints")).isFalse();
+        // Everything else of the container is as it was.
+        ObjectNode rest = ((ObjectNode) app).deepCopy();
+        ObjectNode restBefore = ((ObjectNode) before).deepCopy();
+        rest.remove(List.of("entryPoint", "environment"));
+        restBefore.remove(List.of("entryPoint", "environment", "secrets"));
+        assertThat(rest).isEqualTo(restBefore);
+
+        assertThat(stderr()).contains("2 secret(s) moved to the app containers' environment, under the supervising exec")
+                .contains("IAM, task role arn:aws:iam::123456789012:role/my-app-task")
+                .contains("ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/prod/my-app/db/password")
+                .contains("container 'app' now starts /opt/jre/bin/java")
+                .contains("FROM " + IMAGE + " AS ssm-sidecar")
+                .contains("COPY --from=ssm-sidecar /opt/jre /opt/jre and COPY --from=ssm-sidecar /app /app")
+                .contains("looks musl-based");
+    }
+
+    @Test
+    void superviseMode_givesEachContainerItsOwnReferences_soOneVariableMayNameTwoSecrets() throws Exception {
+        ObjectNode input = (ObjectNode) JSON.readTree(INPUTS.resolve("shared-secret.json").toFile());
+        // The worker's DB_PASSWORD now names another parameter: one env bundle cannot serve both.
+        ((ObjectNode) input.get("containerDefinitions").get(1).get("secrets").get(0))
+                .put("valueFrom", "/prod/shop/worker-db-password");
+        stdin = JSON.writeValueAsBytes(input);
+        assertThat(migrate("--task-definition", "-", "--region", "us-east-1", "--account", "123456789012"))
+                .isEqualTo(2);
+        assertThat(stderr()).contains("names another secret");
+
+        assertThat(migrate("--task-definition", "-", "--region", "us-east-1", "--account", "123456789012",
+                "--mode", "supervise")).as(stderr()).isZero();
+        JsonNode task = task();
+        assertThat(environment(container(task, "web"))).isEqualTo(Map.of(
+                "DB_PASSWORD", "ssm://arn:aws:ssm:us-east-1:123456789012:parameter/prod/shop/db/password",
+                "SESSION_SECRET", "ssm:///prod/shop/session-secret"));
+        assertThat(environment(container(task, "worker"))).isEqualTo(Map.of(
+                "DB_PASSWORD", "ssm:///prod/shop/worker-db-password", "QUEUE_TOKEN", "ssm:///prod/shop/queue-token"));
+        assertThat(container(task, "worker").get("command"))
+                .isEqualTo(JSON.readTree("[\"node\", \"worker.js\", \"--queue\", \"orders\"]"));
+        assertThat(container(task, "nginx")).isEqualTo(container(input, "nginx"));
+        // The policy covers both containers' parameters.
+        assertThat(stderr()).contains("parameter/prod/shop/worker-db-password").contains("parameter/prod/shop/queue-token")
+                .contains("parameter/prod/shop/db/password").contains("parameter/prod/shop/session-secret");
+    }
+
+    @Test
+    void superviseMode_refusesAVariableSetTwice_andAnUnknownModeIsExit2() throws Exception {
+        ObjectNode input = (ObjectNode) JSON.readTree(EXAMPLE.toFile());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) input.get("containerDefinitions").get(0).get("environment"))
+                .addObject().put("name", "API_KEY").put("value", "literal");
+        stdin = JSON.writeValueAsBytes(input);
+        assertThat(migrate("--task-definition", "-", "--region", "us-east-1", "--account", "123456789012",
+                "--mode", "supervise")).isEqualTo(2);
+        assertThat(stderr()).contains("container 'app' sets API_KEY both in its environment and as a secret");
+        assertThat(out.size()).isZero();
+
+        assertThat(migrate("--task-definition", EXAMPLE.toString(), "--mode", "sidecar")).isEqualTo(2);
+        assertThat(stderr()).isEqualTo("ssm-sidecar migrate: --mode must be bundle or supervise, got sidecar\n");
+    }
+
     @Test
     void policyFlag_writesTheSameDocumentPolicyPrints() throws Exception {
         Path policy = tmp.resolve("policy.json");

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.localssm.LocalSsm;
+import io.ssmsidecar.testing.ChildJvm;
 import io.ssmsidecar.testing.LocalWire;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,8 +55,11 @@ class MigratedTaskRunsTest {
         ssm.close();
     }
 
-    @Test
-    void everyAppContainer_seesExactlyTheVariablesEcsInjected() throws Exception {
+    /** The task the tests migrate, with the values ECS would inject for its secrets (stored in local-ssm). */
+    private record Fixture(String task, Map<String, String> injected) {
+    }
+
+    private Fixture fixture() {
         String nasty = "it's $ecret `not run` \"q\" \\ \n second line ü";
         ssm.put("/prod/db/password", "first-version", "SecureString");
         ssm.put("/prod/db/password", nasty, "SecureString");
@@ -89,15 +95,29 @@ class MigratedTaskRunsTest {
                 "DB_PASSWORD", nasty, "PINNED", "first-version", "LITTLE", "little", "API_KEY", "k-2 'new' $X",
                 "OLD_KEY", "k-1", "API_JSON", "{\"key\": \"k-2 'new' $X\", \"other\": \"y\"}",
                 "TOKEN", "tok-'1'"));
+        return new Fixture(task, injected);
+    }
 
+    private JsonNode migrate(String task, String... flags) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> args = new ArrayList<>(List.of("--task-definition", "-", "--region", ssm.region(), "--account",
+                ssm.accountId()));
+        args.addAll(List.of(flags));
         int code = new MigrateCommand(() -> new ByteArrayInputStream(task.getBytes(StandardCharsets.UTF_8)))
-                .run(List.of("--task-definition", "-", "--region", region, "--account", account), Map.of(),
-                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+                .run(args, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
-        JsonNode migrated = JSON.readTree(out.toByteArray());
-        JsonNode original = JSON.readTree(task);
+        return JSON.readTree(out.toByteArray());
+    }
+
+    @Test
+    void everyAppContainer_seesExactlyTheVariablesEcsInjected() throws Exception {
+        Fixture fixture = fixture();
+        Map<String, String> injected = fixture.injected();
+        String region = ssm.region();
+        JsonNode migrated = migrate(fixture.task());
+        JsonNode original = JSON.readTree(fixture.task());
 
         Path secrets = tmp.resolve("secrets");
         Map<String, String> sidecarEnv = new HashMap<>(LocalWire.env(ssm));
@@ -130,6 +150,88 @@ class MigratedTaskRunsTest {
         assertThat(new String(argvAfter, StandardCharsets.UTF_8))
                 .isEqualTo(new String(argvBefore, StandardCharsets.UTF_8))
                 .isEqualTo("[a b]\n[$HOME]\n[it's]\n[]\n[\"q\"]\n[--flag=$(id)]\n");
+    }
+
+    /**
+     * {@code --mode supervise}: each app container's own argv, run as Docker would, starts the supervising
+     * {@code exec} (a JVM of this build in place of the image's {@code /opt/jre/bin/java -jar}) with the container's
+     * migrated environment and the task role's credentials (local-ssm's here); the command under it sees exactly the
+     * variables and argv ECS gave it, and its exit ends the supervisor with its status.
+     */
+    @Test
+    void superviseMode_everyAppContainer_runsUnderTheSupervisor_withTheVariablesEcsInjected() throws Exception {
+        Fixture fixture = fixture();
+        JsonNode migrated = migrate(fixture.task(), "--mode", "supervise");
+        JsonNode original = JSON.readTree(fixture.task());
+        for (String name : List.of("app", "worker")) {
+            JsonNode before = container(original, name);
+            Map<String, String> ecs = new TreeMap<>(plainEnvironment(before));
+            before.get("secrets").forEach(s -> ecs.put(s.get("name").asText(),
+                    fixture.injected().get(s.get("name").asText())));
+
+            Map<String, String> seen = variables(supervised(container(migrated, name), true));
+            Map<String, String> expected = variables(run(before, tmp, ecs));
+            // The task role's credentials and region reach the app as they do without the sidecar, and LANG the note
+            // asks for.
+            LocalWire.env(ssm).keySet().forEach(seen::remove);
+            seen.remove("AWS_REGION");
+            seen.remove("LANG");
+            assertThat(seen).as(name).isEqualTo(expected).containsAllEntriesOf(ecs);
+        }
+        byte[] argvBefore = run(container(original, "argv"), tmp, Map.of("TOKEN", fixture.injected().get("TOKEN")));
+        assertThat(new String(supervised(container(migrated, "argv"), true), StandardCharsets.UTF_8))
+                .isEqualTo(new String(argvBefore, StandardCharsets.UTF_8))
+                .isEqualTo("[a b]\n[$HOME]\n[it's]\n[]\n[\"q\"]\n[--flag=$(id)]\n");
+    }
+
+    /**
+     * Under the POSIX locale (no LANG, as in many images) the JVM can pass a child only ASCII: the supervisor refuses
+     * to start the app with a non-ASCII secret, naming it, rather than hand it question marks.
+     */
+    @Test
+    void superviseMode_withoutAUtf8Locale_aNonAsciiSecretStopsTheStart_namingIt() throws Exception {
+        Fixture fixture = fixture();
+        JsonNode app = container(migrate(fixture.task(), "--mode", "supervise"), "app");
+        try (ChildJvm jvm = startSupervised(app, false)) {
+            assertThat(jvm.awaitExit(Duration.ofSeconds(60))).as(jvm.output()).isEqualTo(2);
+            assertThat(jvm.stderr()).contains("variable DB_PASSWORD: its value has characters that this JVM cannot "
+                    + "pass to a child").contains("set LANG=C.UTF-8").doesNotContain("second line");
+            assertThat(jvm.stdout()).isEmpty();
+        }
+    }
+
+    private static List<String> argv(JsonNode container) {
+        List<String> argv = new ArrayList<>();
+        container.path("entryPoint").forEach(a -> argv.add(a.asText()));
+        container.path("command").forEach(a -> argv.add(a.asText()));
+        return argv;
+    }
+
+    /** Runs a migrated container's {@code entryPoint + command} with this build's JVM standing in for the image's. */
+    private byte[] supervised(JsonNode container, boolean utf8) {
+        try (ChildJvm jvm = startSupervised(container, utf8)) {
+            assertThat(jvm.awaitExit(Duration.ofSeconds(60))).as(jvm.output()).isZero();
+            assertThat(jvm.stderr()).contains("command started").contains("command exited");
+            return jvm.stdout().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * Starts the supervisor as the migrated container's argv says, with its environment, the task role's credentials
+     * (local-ssm's) and, when {@code utf8}, {@code LANG=C.UTF-8}.
+     */
+    private ChildJvm startSupervised(JsonNode container, boolean utf8) {
+        List<String> argv = argv(container);
+        List<String> launcher = List.of("/opt/jre/bin/java", "@/app/jvm.options", "-jar", "/app/ssm-sidecar.jar");
+        assertThat(argv.subList(0, 7)).containsExactlyElementsOf(Stream.concat(launcher.stream(),
+                Stream.of("exec", "--restart-on-change", "--")).toList());
+        Map<String, String> env = new HashMap<>(plainEnvironment(container));
+        env.putAll(LocalWire.env(ssm));
+        env.put("AWS_REGION", ssm.region());
+        if (utf8) {
+            env.put("LANG", "C.UTF-8");
+        }
+        return ChildJvm.start(tmp, env, argv.subList(launcher.size(), argv.size()).toArray(String[]::new));
     }
 
     /** Runs a container's argv as Docker would ({@code entryPoint + command}), the volume at its mount point. */

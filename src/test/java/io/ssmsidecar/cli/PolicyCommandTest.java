@@ -74,11 +74,109 @@ class PolicyCommandTest {
                     "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-*"]},
                   {"Sid": "DecryptThroughParameterStoreOnly", "Effect": "Allow", "Action": "kms:Decrypt",
                    "Resource": "%2$s", "Condition": {"StringEquals": {"kms:ViaService": [
-                    "ssm.us-east-1.amazonaws.com", "ssm.eu-west-1.amazonaws.com",
-                    "secretsmanager.us-east-1.amazonaws.com"]}}}
+                    "ssm.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"]}}}
                 ]}""".formatted(ssm, KEY)));
-        assertThat(stderr()).isEmpty();
+        // The key is in us-east-1, so it decrypts only through us-east-1's services; eu-west-1 has no key given.
+        assertThat(stderr()).isEqualTo("ssm-sidecar policy: note: no --kms-key-arn in eu-west-1, where references are "
+                + "read: kms:Decrypt is not granted there (none is needed for the AWS managed keys aws/ssm and "
+                + "aws/secretsmanager); give that region's key with another --kms-key-arn if it uses one.\n");
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("{\n  \"Version\": \"2012-10-17\",").endsWith("}\n");
+    }
+
+    @Test
+    void repeatedKmsKeys_oneStatementPerKeyRegion_throughThatRegionsServices() throws Exception {
+        String west = "arn:aws:kms:eu-west-1:210987654321:key/mrk-0123456789abcdef0123456789abcdef";
+        env.put("DB", "sm://prod/db");
+        env.put("SHARED", "sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab");
+        env.put("P", "ssm:///prod/p");
+        env.put("AWS_REGION", "us-east-1");
+
+        assertThat(policy("--account", "123456789012", "--kms-key-arn", KEY, "--kms-key-arn=" + west)).as(stderr())
+                .isZero();
+
+        JsonNode statements = document().path("Statement");
+        JsonNode east = statements.get(statements.size() - 2);
+        JsonNode westStatement = statements.get(statements.size() - 1);
+        assertThat(east.path("Sid").asText()).isEqualTo("DecryptThroughParameterStoreOnlyUsEast1");
+        assertThat(east.path("Resource").asText()).isEqualTo(KEY);
+        assertThat(east.at("/Condition/StringEquals/kms:ViaService").toString())
+                .isEqualTo("[\"ssm.us-east-1.amazonaws.com\",\"secretsmanager.us-east-1.amazonaws.com\"]");
+        assertThat(westStatement.path("Sid").asText()).isEqualTo("DecryptThroughParameterStoreOnlyEuWest1");
+        assertThat(westStatement.path("Resource").asText()).isEqualTo(west);
+        assertThat(westStatement.at("/Condition/StringEquals/kms:ViaService").toString())
+                .isEqualTo("[\"secretsmanager.eu-west-1.amazonaws.com\"]");
+        assertThat(stderr()).isEmpty();
+    }
+
+    @Test
+    void secretPrefix_grantsItsSecrets_theBatch_andListSecrets_whichNamedSecretsDoNotNeed() throws Exception {
+        env.put("APP", "sm://prod/app/*?tag=team=pay");
+        env.put("AWS_REGION", "us-east-1");
+
+        assertThat(policy("--account", "123456789012", "--kms-key-arn", KEY)).as(stderr()).isZero();
+
+        assertThat(document()).isEqualTo(JSON.readTree("""
+                {"Version": "2012-10-17", "Statement": [
+                  {"Sid": "GetDeclaredSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                   "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/*"},
+                  {"Sid": "BatchGetDeclaredSecrets", "Effect": "Allow", "Action": "secretsmanager:BatchGetSecretValue",
+                   "Resource": "*"},
+                  {"Sid": "ListSecretsUnderDeclaredPrefixes", "Effect": "Allow", "Action": "secretsmanager:ListSecrets",
+                   "Resource": "*"},
+                  {"Sid": "DecryptThroughParameterStoreOnly", "Effect": "Allow", "Action": "kms:Decrypt",
+                   "Resource": "%s", "Condition": {"StringEquals": {"kms:ViaService": [
+                    "secretsmanager.us-east-1.amazonaws.com"]}}}
+                ]}""".formatted(KEY)));
+
+        env.remove("APP");
+        env.put("A", "sm://a");
+        env.put("B", "sm://b");
+        assertThat(policy("--account", "123456789012")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("ListSecrets");
+    }
+
+    @Test
+    void forResourcePolicy_andKmsKeyPolicy_grantTheTaskRole_forEachSecretInAnotherAccount() throws Exception {
+        String role = "arn:aws:iam::123456789012:role/my-app-task";
+        env.put("SHARED", "sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab");
+        env.put("CERT", "sm://arn:aws:secretsmanager:us-west-2:210987654321:secret:shared/cert");
+        env.put("OWN", "sm://arn:aws:secretsmanager:us-east-1:123456789012:secret:own-Ab12Cd");
+        env.put("DB", "sm://prod/db");
+        env.put("AWS_REGION", "us-east-1");
+
+        assertThat(policy("--for", "resource-policy", "--task-role-arn", role)).as(stderr()).isZero();
+        assertThat(document()).isEqualTo(JSON.readTree("""
+                {"Version": "2012-10-17", "Statement": [
+                  {"Sid": "AllowSsmSidecarTaskRoleToReadSecret", "Effect": "Allow",
+                   "Principal": {"AWS": "%s"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+                """.formatted(role)));
+        assertThat(stderr()).contains("put-resource-policy")
+                .contains("  arn:aws:secretsmanager:us-west-2:210987654321:secret:shared/cert-??????\n")
+                .contains("  arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab\n")
+                .doesNotContain("own-Ab12Cd");
+
+        assertThat(policy("--for=kms-key-policy", "--task-role-arn=" + role)).as(stderr()).isZero();
+        assertThat(document()).isEqualTo(JSON.readTree("""
+                {"Version": "2012-10-17", "Statement": [
+                  {"Sid": "AllowSsmSidecarTaskRoleToDecryptThroughSecretsManager", "Effect": "Allow",
+                   "Principal": {"AWS": "%s"}, "Action": "kms:Decrypt", "Resource": "*",
+                   "Condition": {"StringEquals": {"kms:ViaService": [
+                     "secretsmanager.us-west-2.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"]}}}]}
+                """.formatted(role)));
+        assertThat(stderr()).contains("key policy");
+
+        assertThat(policy("--for", "resource-policy")).isEqualTo(2);
+        assertThat(stderr()).contains("--task-role-arn is needed");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(policy("--for", "resource-policy", "--task-role-arn",
+                "arn:aws:sts::123456789012:assumed-role/my-app-task/s1")).isEqualTo(2);
+        assertThat(stderr()).contains("not an assumed-role session ARN");
+        assertThat(policy("--for", "bucket-policy")).isEqualTo(2);
+        assertThat(stderr()).contains("--for must be one of task-role, resource-policy, kms-key-policy");
+        env.remove("SHARED");
+        env.remove("CERT");
+        assertThat(policy("--for", "resource-policy", "--task-role-arn", role)).isEqualTo(2);
+        assertThat(stderr()).contains("no sm:// reference names a secret ARN in another account than 123456789012");
     }
 
     @Test

@@ -143,14 +143,63 @@ class IamDocumentsTest {
         assertThat(statements.get(1).path("Action").asText()).isEqualTo("secretsmanager:BatchGetSecretValue");
         assertThat(statements.get(1).path("Resource").asText()).isEqualTo("*");
         assertThat(statements.get(2).path("Action").asText()).isEqualTo("kms:Decrypt");
-        assertThat(statements.get(2).toString()).contains("secretsmanager.eu-west-1.amazonaws.com")
-                .contains("secretsmanager.us-west-2.amazonaws.com").doesNotContain("ssm.");
+        // A key decrypts only through its own region's services: the us-east-1 key is granted through us-east-1's
+        // Secrets Manager alone (the other regions' secrets need their own --kms-key-arn, or none for aws/secretsmanager).
+        assertThat(statements.get(2).toString()).contains("secretsmanager." + REGION + ".amazonaws.com")
+                .doesNotContain("eu-west-1").doesNotContain("ssm.");
         assertThat(single.toString()).as("one secret is read with GetSecretValue alone")
                 .doesNotContain("BatchGetSecretValue");
 
         CfnLint.Result result = CfnLint.check(managedPolicies(List.of(withKey, single), scratch), scratch);
         assertThat(result.output()).isEmpty();
         assertThat(result.clean()).isTrue();
+    }
+
+    @Test
+    void policyForSecretPrefixes_repeatedKeys_andTheOwningAccountsPolicies_passCfnLintsRules() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("APP", "sm://prod/app/*?tag=team=pay");
+        env.put("SHARED", "sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab");
+        String westKey = "arn:aws:kms:eu-west-1:210987654321:key/mrk-0123456789abcdef0123456789abcdef";
+        String role = "arn:aws:iam::" + ACCOUNT + ":role/my-app-task";
+        JsonNode identity = JSON.readTree(policy(env, "--account", ACCOUNT, "--region", REGION, "--kms-key-arn", KEY,
+                "--kms-key-arn", westKey));
+        JsonNode resource = JSON.readTree(policy(env, "--region", REGION, "--for", "resource-policy",
+                "--task-role-arn", role));
+        JsonNode key = JSON.readTree(policy(env, "--region", REGION, "--for", "kms-key-policy", "--task-role-arn", role));
+        assertThat(identity.toString()).contains("secretsmanager:ListSecrets", "DecryptThroughParameterStoreOnlyEuWest1");
+
+        CfnLint.Result result = CfnLint.check(withOwnerPolicies(managedPolicies(List.of(identity), scratch), resource,
+                key), scratch);
+        assertThat(result.output()).isEmpty();
+        assertThat(result.clean()).isTrue();
+
+        // The same check refuses a broken key policy. (cfn-lint 1.x has no rules for a secret's ResourcePolicy: it
+        // checks that one as a property only, which is why its grammar is asserted exactly in PolicyCommandTest.)
+        ((ObjectNode) key.path("Statement").path(0)).put("Action", "kms:Decrypted");
+        CfnLint.Result broken = CfnLint.check(withOwnerPolicies(managedPolicies(List.of(identity), scratch), resource,
+                key), scratch);
+        assertThat(broken.clean()).isFalse();
+        assertThat(broken.output()).contains("W3037", "'decrypted' is not one of");
+    }
+
+    /** Adds the owning account's secret resource policy and a key with that key policy statement to {@code template}. */
+    private static Path withOwnerPolicies(Path template, JsonNode resourcePolicy, JsonNode keyPolicy) throws Exception {
+        ObjectNode t = (ObjectNode) JSON.readTree(template.toFile());
+        ObjectNode resources = (ObjectNode) t.path("Resources");
+        ObjectNode secretPolicy = resources.putObject("SecretPolicy").put("Type", "AWS::SecretsManager::ResourcePolicy")
+                .putObject("Properties");
+        secretPolicy.put("SecretId", "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab");
+        secretPolicy.set("ResourcePolicy", resourcePolicy);
+        ObjectNode keyProperties = resources.putObject("Key").put("Type", "AWS::KMS::Key").putObject("Properties");
+        ObjectNode document = keyPolicy.deepCopy();
+        // A key policy keeps its administrators: the account's root first, then the statement policy printed.
+        ObjectNode admin = JSON.createObjectNode().put("Sid", "KeyAdministration").put("Effect", "Allow");
+        admin.putObject("Principal").put("AWS", "arn:aws:iam::210987654321:root");
+        admin.put("Action", "kms:*").put("Resource", "*");
+        ((com.fasterxml.jackson.databind.node.ArrayNode) document.path("Statement")).insert(0, admin);
+        keyProperties.set("KeyPolicy", document);
+        return Files.writeString(template, t.toPrettyString());
     }
 
     @Test

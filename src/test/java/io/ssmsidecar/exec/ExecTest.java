@@ -52,7 +52,7 @@ class ExecTest {
 
     private String unusableConfiguration;
 
-    private final Exec exec = new Exec(env -> {
+    private final Exec exec = new Exec((env, metrics) -> {
         sourcesCreated++;
         if (unusableConfiguration != null) {
             throw new IllegalStateException(unusableConfiguration);
@@ -73,6 +73,34 @@ class ExecTest {
 
     private String err() {
         return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private int runWith(List<String> flags, Map<String, String> env, String... command) {
+        Map<String, String> withPath = new TreeMap<>(env);
+        withPath.putIfAbsent("PATH", PATH);
+        return exec.execute(new ExecRequest(List.of(command), false, Optional.empty(), flags), withPath, err);
+    }
+
+    @Test
+    void execHttp_withoutTheSupervisingMode_isAConfigurationError_beforeAnySsmCall() {
+        source.put("/prod/db", "hunter2");
+        int code = runWith(List.of("--exec-http=true"), Map.of("DB", "ssm:///prod/db", "SIDECAR_TOKEN", "t0ken-1"),
+                "true");
+        assertThat(code).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(err()).contains("SIDECAR_EXEC_HTTP=true (--exec-http) needs --restart-on-change");
+        assertThat(sourcesCreated).isZero();
+        assertThat(launchedProgram).isNull();
+    }
+
+    @Test
+    void execHttp_withNoTokenAndNoOutputDirectory_isAConfigurationError_beforeAnySsmCall() {
+        source.put("/prod/db", "hunter2");
+        int code = runWith(List.of("--restart-on-change", "--exec-http"), Map.of("DB", "ssm:///prod/db"), "true");
+        assertThat(code).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(err()).contains("needs the API token the command will send: set SIDECAR_TOKEN or"
+                + " SIDECAR_TOKEN_FILE, or SIDECAR_OUTPUT_DIR");
+        assertThat(sourcesCreated).isZero();
+        assertThat(err()).doesNotContain("hunter2");
     }
 
     @Test

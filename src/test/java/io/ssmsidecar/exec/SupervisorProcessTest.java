@@ -137,16 +137,7 @@ class SupervisorProcessTest extends ChildExecTest {
     }
 
     private static String get(HttpClient http, URI uri) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? r.body() : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return get(http, HttpRequest.newBuilder(uri));
     }
 
     @Test
@@ -227,6 +218,85 @@ class SupervisorProcessTest extends ChildExecTest {
                 .orElse(true) && zombieChildren(w.pid()).isEmpty(), () -> "orphan " + orphan + " left, zombies "
                 + zombieChildren(w.pid()) + "\n" + w.output());
         assertThat(Reaper.isZombie(orphan)).isFalse();
+    }
+
+    // ---- SIDECAR_EXEC_HTTP: the HTTP server's classes load only when it is on ----
+
+    /** Writes a start event, then exits 3 once $OUT/quit exists. */
+    private static final String QUITS = "echo \"start $$\" >> \"$OUT/events\"; "
+            + "while [ ! -e \"$OUT/quit\" ]; do sleep 0.05; done; exit 3";
+    private static final String TOKEN = "exec-http-test-token-7";
+
+    /** The JVM with every class it loads logged to {@code log}. */
+    private static Wrapper logClasses(Wrapper jvm, Path log) {
+        List<String> flags = new ArrayList<>(jvm.jvmFlags());
+        flags.add("-Xlog:class+load=info:file=" + log);
+        return new Wrapper(jvm.mode(), jvm.java(), flags);
+    }
+
+    private static List<String> serverClasses(Path log) throws IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.contains(" io.javalin.") || l.contains(" org.eclipse.jetty.")
+                || l.contains(" jakarta.servlet.") || l.contains(" io.micrometer.")).toList();
+    }
+
+    @Test
+    void withoutExecHttp_nothingListens_andNoHttpServerClassIsLoaded() throws Exception {
+        int port = freePort();
+        Map<String, String> env = env();
+        env.put("SIDECAR_HTTP_PORT", Integer.toString(port));
+        Path classes = dir.resolve("classes.log");
+        ChildJvm w = start(logClasses(supervisorJvm(), classes), env,
+                List.of("--restart-on-change", "--", "sh", "-c", QUITS));
+        awaitEvent(w, DEADLINE, "start", 1);
+        assertThat(SupervisorTest.listening(port)).as("the configured port").isFalse();
+        Files.createFile(dir.resolve("quit"));
+        assertThat(w.awaitExit(DEADLINE)).as(w.output()).isEqualTo(3);
+        // The log works (it has the supervisor's classes), and none of the server's is in it, until exec's exit.
+        assertThat(Files.readString(classes)).contains(" io.ssmsidecar.exec.Supervisor ");
+        assertThat(serverClasses(classes)).isEmpty();
+        assertThat(Files.readString(classes)).doesNotContain("io.ssmsidecar.exec.SupervisedApi",
+                "io.ssmsidecar.LocalApi");
+    }
+
+    @Test
+    void withExecHttp_theApiServesWhileTheCommandRuns_andStopsWithIt() throws Exception {
+        int port = freePort();
+        Map<String, String> env = env();
+        env.put("SIDECAR_HTTP_PORT", Integer.toString(port));
+        env.put("SIDECAR_TOKEN", TOKEN);
+        Path classes = dir.resolve("classes.log");
+        ChildJvm w = start(logClasses(supervisorJvm(), classes), env,
+                List.of("--restart-on-change", "--exec-http", "--", "sh", "-c", QUITS));
+        awaitEvent(w, DEADLINE, "start", 1);
+        HttpClient http = HttpClient.newHttpClient();
+        URI secret = URI.create("http://127.0.0.1:" + port + "/v1/secrets/DB_PASSWORD");
+        Await.until(DEADLINE, () -> "first-secret".equals(get(http, HttpRequest.newBuilder(secret)
+                .header("X-Aws-Parameters-Secrets-Token", TOKEN)) ) || !w.process().isAlive(), w::output);
+        assertThat(get(http, HttpRequest.newBuilder(secret).header("X-Aws-Parameters-Secrets-Token", TOKEN)))
+                .isEqualTo("first-secret");
+        Await.until(DEADLINE, () -> get(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/readyz"))) != null || !w.process().isAlive(), w::output);
+        Files.createFile(dir.resolve("quit"));
+        assertThat(w.awaitExit(DEADLINE)).as(w.output()).isEqualTo(3);
+        assertThat(SupervisorTest.listening(port)).isFalse();
+        assertThat(serverClasses(classes)).anyMatch(l -> l.contains(" io.javalin."))
+                .anyMatch(l -> l.contains(" org.eclipse.jetty."));
+        assertThat(w.stderr()).contains("http API on while supervising address=127.0.0.1 port=" + port)
+                .doesNotContain("first-secret", TOKEN);
+    }
+
+    /** The body of a 200 answer, or null (any other status, or no answer within 2 s). */
+    private static String get(HttpClient http, HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static List<Long> zombieChildren(long pid) {

@@ -96,6 +96,9 @@ class SupervisorTest {
                     io.ssmsidecar.Wiring.output(settings), io.ssmsidecar.metrics.Metrics.noop()));
         }
         List<Reference> refs = References.fromEnv(env);
+        if (settings.supervision().http()) {
+            api = Optional.of(new SupervisedApi(settings, refs, clock));
+        }
         StartupLoader.Result loaded = new StartupLoader(new Resolver(wire.source, clock), clock, Backoff.DEFAULT,
                 new SplittableRandom(1), d -> clock.advance(d)).load(refs, Duration.ofSeconds(5));
         ChildEnvironment envs = new ChildEnvironment(env, refs, false);
@@ -106,13 +109,14 @@ class SupervisorTest {
                             childEnv, Optional.empty());
                     children.add(c);
                     return c;
-                }, Optional.empty(), output);
+                }, Optional.empty(), output, api);
         exit = run.start(initial, loaded.secrets(), (signal, action) -> handlers.put(signal, action) == null);
         awaitEvents("start", 1);
     }
 
     private final Map<String, String> extraEnv = new LinkedHashMap<>();
     private Optional<io.ssmsidecar.output.OutputDirectory> output = Optional.empty();
+    private Optional<SupervisedApi> api = Optional.empty();
 
     /** Runs the scheduler's due tasks until {@code condition} holds (children and SDK calls run on their own). */
     private void pumpUntil(BooleanSupplier condition, String what) {
@@ -373,6 +377,105 @@ class SupervisorTest {
         assertThat(exit.join()).isZero();
         assertThat(events("start")).hasSize(1);
         assertThat(log.text()).contains("stopping: forwarding the signal to the command signal=SIGTERM");
+    }
+
+    // ---- the HTTP API while supervising (SIDECAR_EXEC_HTTP) ----
+
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+    private java.net.http.HttpResponse<String> get(int port, String path, String token) {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5));
+        if (token != null) {
+            b.header("X-Aws-Parameters-Secrets-Token", token);
+        }
+        try {
+            return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether something accepts connections on the loopback port. */
+    static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void execHttp_servesTheSecretsAndReadiness_whileTheCommandRuns_andStopsListening_whenItExits() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("secrets"));
+        extraEnv.put("SIDECAR_OUTPUT_DIR", out.toString());
+        extraEnv.put("SIDECAR_HTTP_PORT", "0");
+        start(START + "while [ ! -e \"$OUT/quit\" ]; do sleep 0.05; done; exit 3", "--exec-http");
+        int port = run.apiPort();
+        assertThat(port).isPositive();
+        // No token configured: one was generated into the output directory, as run does.
+        String token = Files.readString(out.resolve(".token"));
+        pumpUntil(() -> get(port, "/readyz", null).statusCode() == 200, "/readyz 200");
+        assertThat(get(port, "/v1/secrets/PW", token).body()).isEqualTo("pw-one");
+        assertThat(get(port, "/v1/secrets/PW", null).statusCode()).isEqualTo(401);
+        assertThat(get(port, "/v1/secrets/PW", "wrong").statusCode()).isEqualTo(403);
+
+        rotate("/app/pw", "pw-two");
+        pumpUntil(() -> get(port, "/v1/secrets/PW", token).body().equals("pw-two"), "the rotated value served");
+        awaitEvents("start", 2);
+        assertThat(valueOf(events("start").get(1))).isEqualTo("pw-two");
+        assertThat(get(port, "/readyz", null).statusCode()).isEqualTo(200);
+        String metrics = get(port, "/metrics", null).body();
+        assertThat(metrics).contains("ssm_sidecar_ready 1").doesNotContain("pw-one", "pw-two");
+
+        Files.createFile(dir.resolve("quit"));
+        pumpUntil(exit::isDone, "supervisor done");
+        assertThat(exit.join()).isEqualTo(3);
+        // The future completes once the API is closed: nothing listens any more.
+        assertThat(listening(port)).isFalse();
+        assertThat(log.text()).contains("http API on while supervising address=127.0.0.1 port=" + port)
+                .contains("http API stopped");
+    }
+
+    @Test
+    void execHttp_withAConfiguredToken_writesNoTokenFile_andSigtermStopsTheApiWithTheCommand() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("secrets"));
+        extraEnv.put("SIDECAR_OUTPUT_DIR", out.toString());
+        extraEnv.put("SIDECAR_HTTP_PORT", "0");
+        extraEnv.put("SIDECAR_TOKEN", "configured-token-42");
+        start(POLITE, "--exec-http");
+        int port = run.apiPort();
+        assertThat(get(port, "/v1/secrets/PW", "configured-token-42").body()).isEqualTo("pw-one");
+        assertThat(out.resolve(".token")).doesNotExist();
+        handlers.get("TERM").run();
+        pumpUntil(exit::isDone, "supervisor done");
+        assertThat(exit.join()).isZero();
+        assertThat(events("term")).hasSize(1);
+        assertThat(listening(port)).isFalse();
+        assertThat(log.text()).contains("token=configured").doesNotContain("configured-token-42");
+    }
+
+    @Test
+    void withoutExecHttp_nothingListens_andNoTokenIsWritten() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Path out = Files.createDirectories(dir.resolve("secrets"));
+        extraEnv.put("SIDECAR_OUTPUT_DIR", out.toString());
+        extraEnv.put("SIDECAR_HTTP_PORT", Integer.toString(port));
+        start(POLITE);
+        assertThat(Files.readString(out.resolve("PW"))).isEqualTo("pw-one");
+        assertThat(run.apiPort()).isEqualTo(-1);
+        assertThat(out.resolve(".token")).doesNotExist();
+        assertThat(listening(port)).as("the configured port").isFalse();
+        rotate("/app/pw", "pw-two");
+        awaitEvents("start", 2);
+        assertThat(listening(port)).isFalse();
+        assertThat(log.text()).doesNotContain("http API");
     }
 
     private static boolean wholeLine(Path file) {

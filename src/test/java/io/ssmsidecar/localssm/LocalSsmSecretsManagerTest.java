@@ -146,6 +146,73 @@ class LocalSsmSecretsManagerTest {
     }
 
     @Test
+    void batchGetSecretValue_byFilters_pagesTwentyAtATime_withValues_andOnlyThisAccountsSecrets() {
+        for (int i = 0; i < 45; i++) {
+            ssm.putSecret(String.format("team/s%02d", i), "v" + i);
+        }
+        ssm.putSecret("teamx/s", "v");
+        ssm.putSecret("arn:aws:secretsmanager:eu-west-1:210987654321:secret:team/foreign-AbC123", "v", null, List.of());
+        ssm.counters().reset();
+
+        List<String> names = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            String next = token;
+            BatchGetSecretValueResponse r = sm.batchGetSecretValue(b -> b.filters(f -> f.key("name").values("team/"))
+                    .maxResults(20).nextToken(next));
+            assertThat(r.secretValues()).hasSizeLessThanOrEqualTo(20);
+            r.secretValues().forEach(v -> {
+                assertThat(v.secretString()).isEqualTo("v" + Integer.parseInt(v.name().substring(6)));
+                names.add(v.name());
+            });
+            token = r.nextToken();
+            pages++;
+        } while (token != null);
+
+        assertThat(pages).isEqualTo(3);
+        assertThat(names).hasSize(45).allMatch(n -> n.startsWith("team/s"));
+        assertThat(ssm.counters().byOperation()).isEqualTo(java.util.Map.of("BatchGetSecretValue", 3L));
+    }
+
+    @Test
+    void batchGetSecretValue_refusesFiltersWithIds_maxResultsWithoutFilters_andUnknownKeys() throws Exception {
+        ssm.putSecret("a", "v");
+        assertThat(raw("BatchGetSecretValue", "{\"SecretIdList\":[\"a\"],\"Filters\":[{\"Key\":\"name\","
+                + "\"Values\":[\"a\"]}]}", 400)).contains("InvalidParameterException").contains("not both");
+        assertThat(raw("BatchGetSecretValue", "{}", 400)).contains("not both");
+        assertThat(raw("BatchGetSecretValue", "{\"SecretIdList\":[\"a\"],\"MaxResults\":5}", 400))
+                .contains("only with Filters");
+        assertThat(raw("BatchGetSecretValue", "{\"Filters\":[{\"Key\":\"nam\",\"Values\":[\"a\"]}]}", 400))
+                .contains("Invalid filter key: nam");
+        assertThat(raw("BatchGetSecretValue", "{\"Filters\":[{\"Key\":\"name\",\"Values\":[\"a\"]}],"
+                + "\"MaxResults\":21}", 400)).contains("MaxResults must be between 1 and 20");
+        assertThat(raw("ListSecrets", "{\"Filters\":[{\"Key\":\"name\",\"Values\":[\"a,b\"]}]}", 400))
+                .contains("Invalid filter value");
+    }
+
+    @Test
+    void listSecrets_filtersByTagKeyAndValue_asIndependentPrefixes_andAnswersTags_andNegation() {
+        ssm.putSecret("app/pay", "v");
+        ssm.tagSecret("app/pay", java.util.Map.of("team", "payments"));
+        ssm.putSecret("app/mixed", "v");
+        ssm.tagSecret("app/mixed", java.util.Map.of("team", "infra", "owner", "payments"));
+        ssm.putSecret("app/none", "v");
+
+        ListSecretsResponse r = sm.listSecrets(b -> b.filters(f -> f.key("tag-key").values("team"),
+                f -> f.key("tag-value").values("pay")));
+        // Key and value filters match independently (a prefix each), as AWS documents: both secrets match.
+        assertThat(r.secretList()).extracting(e -> e.name()).containsExactly("app/pay", "app/mixed");
+        assertThat(r.secretList().get(0).tags()).singleElement()
+                .satisfies(t -> assertThat(t.key() + "=" + t.value()).isEqualTo("team=payments"));
+        assertThat(sm.listSecrets(b -> b.filters(f -> f.key("name").values("!app/p"))).secretList())
+                .extracting(e -> e.name()).containsExactly("app/mixed", "app/none");
+
+        ssm.deleteSecret("app/none");
+        assertThat(sm.listSecrets(b -> b.filters(f -> f.key("name").values("app/"))).secretList()).hasSize(2);
+    }
+
+    @Test
     void answers_useOnlyModelMembers_withModelTypes_perSdkAndBotocore() throws Exception {
         String v1 = ssm.putSecret("prod/db", "{\"password\":\"one\"}");
         ssm.putSecret("prod/db", "{\"password\":\"two\"}");
@@ -159,6 +226,11 @@ class LocalSsmSecretsManagerTest {
                 "{\"SecretIdList\":[\"prod/db\",\"" + FOREIGN_ARN + "\",\"nope\"]}", 200)});
         answers.add(new String[] {"DescribeSecret", raw("DescribeSecret", "{\"SecretId\":\"prod/db\"}", 200)});
         answers.add(new String[] {"ListSecrets", raw("ListSecrets", "{}", 200)});
+        ssm.tagSecret("prod/db", java.util.Map.of("team", "pay"));
+        answers.add(new String[] {"ListSecrets", raw("ListSecrets",
+                "{\"Filters\":[{\"Key\":\"tag-key\",\"Values\":[\"team\"]}],\"MaxResults\":1}", 200)});
+        answers.add(new String[] {"BatchGetSecretValue", raw("BatchGetSecretValue",
+                "{\"Filters\":[{\"Key\":\"name\",\"Values\":[\"prod/\"]}],\"MaxResults\":1}", 200)});
 
         for (String[] a : answers) {
             var builder = switch (a[0]) {

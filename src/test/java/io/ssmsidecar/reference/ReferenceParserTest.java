@@ -79,7 +79,25 @@ class ReferenceParserTest {
                 arguments("sm://" + SECRET_ARN + ":AWSCURRENT#k", Kind.SECRET, SECRET_ARN, "AWSCURRENT", "k", false),
                 arguments("sm://" + SECRET_ARN + ":" + UUID + "?optional", Kind.SECRET, SECRET_ARN, UUID, null, true),
                 arguments("sm://arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:x-AbCdEf", Kind.SECRET,
-                        "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:x-AbCdEf", null, null, false));
+                        "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:x-AbCdEf", null, null, false),
+                arguments("sm://prod/app/*", Kind.SECRET_PREFIX, "prod/app", null, null, false),
+                arguments("sm://prod/*?optional", Kind.SECRET_PREFIX, "prod", null, null, true));
+    }
+
+    @Test
+    void parse_secretPrefix_withTagFilters_keepsThemInOrder_andFormatsBack() throws ReferenceException {
+        String value = "sm://prod/app/*?optional&tag=team=pay ments&tag=aws:cloudformation:stack-name&tag=env=";
+
+        Reference ref = ReferenceParser.parse("APP", value);
+
+        assertThat(ref.kind()).isEqualTo(Kind.SECRET_PREFIX);
+        assertThat(ref.name()).isEqualTo("prod/app");
+        assertThat(ref.optional()).isTrue();
+        assertThat(ref.tags()).containsExactly(new Reference.Tag("team", "pay ments"),
+                new Reference.Tag("aws:cloudformation:stack-name", null), new Reference.Tag("env", ""));
+        assertThat(ref.format()).isEqualTo(value);
+        assertThat(ref.isPrefix()).isTrue();
+        assertThat(ref.prefixLabel()).isEqualTo(value);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -161,7 +179,23 @@ class ReferenceParserTest {
             ssm://arn:aws:ssm:us-east-1:123456789012:parameter/a b   | character ' '
             sm://                                       | no secret name or ARN after sm://
             sm://?optional#k                            | no secret name or ARN after sm://
-            sm://prod/*                                 | a prefix of secrets (sm://PREFIX/*) is not supported yet
+            sm://prod/*#password                        | a prefix of secrets (sm://PREFIX/*) takes no JSON key
+            sm://prod/*:AWSPREVIOUS                     | a prefix of secrets (sm://PREFIX/*) takes no selector
+            sm:///*                                     | every secret of the account (sm:///*) cannot be loaded
+            sm://prod//*                                | the prefix ends with '/' twice; write sm://prod/*
+            sm://prod/*/x/*                             | '*' may only end a prefix of secrets
+            sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:prod/* | so it cannot be an ARN
+            sm://prod/*?tag=                            | a tag filter needs a tag key
+            sm://prod/*?tag==x                          | a tag filter needs a tag key
+            sm://prod/*?tag=team=a&tag=team=b           | tag team is filtered twice
+            sm://prod/*?tag=a&tag=b&tag=c&tag=d&tag=e   | at most 4 tag filters
+            sm://prod/*?tag=!team                       | cannot start with '!'
+            sm://prod/*?tag=te#am                       | takes no JSON key
+            sm://prod/*?tag=team=a,b                    | tag value a,b contains ','
+            sm://prod/*?tag=team&optional               | write ?optional first, before any tag filter
+            sm://prod/*?tags=team                       | allowed options: optional, tag=KEY or tag=KEY=VALUE (after sm://PREFIX/*)
+            sm://prod/db?tag=team                       | a tag filter (?tag=...) only narrows a prefix of secrets
+            ssm:///prod/*?tag=team                      | Parameter Store references take ?optional only
             sm://prod/app*                              | '*' cannot appear in a secret name
             sm://prod db                                | of the secret name is not allowed
             sm://prod/db:                               | nothing follows ':'

@@ -44,6 +44,26 @@ public final class LeakWatch implements BeforeEachCallback, AfterEachCallback {
         return CANARY + "-" + label;
     }
 
+    /** The binary values handed out ({@link #binarySecret}): their base64 and hex forms are searched for too. */
+    private static final List<byte[]> BINARIES = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * A binary secret value (a Secrets Manager {@code SecretBinary}) for {@code label}: bytes that are not UTF-8
+     * around the canary. Raw, it is found by the canary; in base64 or hex (what a JSON API or a careless log would
+     * write), by those forms of it, which {@link #leak} searches for as well.
+     */
+    static byte[] binarySecret(String label) {
+        byte[] text = secret(label).getBytes(StandardCharsets.US_ASCII);
+        byte[] value = new byte[text.length + 4];
+        value[0] = (byte) 0xff;
+        value[1] = (byte) 0xfe;
+        System.arraycopy(text, 0, value, 2, text.length);
+        value[value.length - 2] = 0;
+        value[value.length - 1] = (byte) 0x80;
+        BINARIES.add(value.clone());
+        return value;
+    }
+
     /** Registers text to search when the test ends (e.g. an HTTP error body, a metrics scrape). */
     static synchronized void search(String source, String text) {
         captures.add(new Capture(source, () -> text));
@@ -106,6 +126,14 @@ public final class LeakWatch implements BeforeEachCallback, AfterEachCallback {
     /** Where the canary occurs in {@code text}, with some context, or empty when it does not. */
     static java.util.Optional<String> leak(String source, String text) {
         int at = text.indexOf(CANARY);
+        for (byte[] binary : BINARIES) {
+            for (String form : List.of(java.util.Base64.getEncoder().encodeToString(binary),
+                    HexFormat.of().formatHex(binary))) {
+                if (at < 0 && text.contains(form)) {
+                    at = text.indexOf(form);
+                }
+            }
+        }
         return at < 0 ? java.util.Optional.empty() : java.util.Optional.of("a secret value leaked into " + source + ": ..."
                 + text.substring(Math.max(0, at - 200), Math.min(text.length(), at + 60)) + "...");
     }
