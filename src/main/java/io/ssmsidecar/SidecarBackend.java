@@ -4,6 +4,7 @@ import io.ssmsidecar.http.SecretsBackend;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.store.KeyStatus;
+import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.OnDemandCache;
 import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.Readiness;
@@ -32,9 +33,14 @@ final class SidecarBackend implements SecretsBackend {
     private final Set<String> jsonKeyReferences;
     /** Keys of {@code sm://} references: served by {@link #declaredSecret}, never as Parameter Store parameters. */
     private final Set<String> secretReferences;
+    /** Keys of {@code sm://PREFIX/*} references: the secrets they load are Secrets Manager secrets too. */
+    private final Set<String> secretPrefixReferences;
     private volatile Index index = new Index(-1, Map.of());
+    private volatile SecretIndex secretIndex = new SecretIndex(-1, List.of());
 
     private record Index(long generation, Map<String, Parameter> byName) { }
+
+    private record SecretIndex(long generation, List<Parameter> secrets) { }
 
     SidecarBackend(List<Reference> references, SnapshotStore store, RefreshEngine engine, OnDemandCache onDemand,
                    OnDemandFetcher fetcher) {
@@ -46,6 +52,8 @@ final class SidecarBackend implements SecretsBackend {
         this.jsonKeyReferences = references.stream().filter(r -> r.jsonKey() != null).map(Reference::key)
                 .collect(Collectors.toUnmodifiableSet());
         this.secretReferences = references.stream().filter(r -> r.kind() == Reference.Kind.SECRET)
+                .map(Reference::key).collect(Collectors.toUnmodifiableSet());
+        this.secretPrefixReferences = references.stream().filter(r -> r.kind() == Reference.Kind.SECRET_PREFIX)
                 .map(Reference::key).collect(Collectors.toUnmodifiableSet());
     }
 
@@ -91,6 +99,43 @@ final class SidecarBackend implements SecretsBackend {
     }
 
     /**
+     * A secret declared by an {@code sm://} reference comes from the snapshot, or with {@code bypassCache} from a
+     * fresh {@code GetSecretValue} on the on-demand capacity (then a refresh cycle is asked for, so the files follow:
+     * as {@code refreshNow} does for a declared parameter). A secret declared through Parameter Store's reference path
+     * is served as that parameter. An undeclared one is read from Secrets Manager directly when an {@code sm://}
+     * entry of {@code SIDECAR_ALLOW} covers it, else through Parameter Store's reference path (its
+     * {@code /aws/reference/secretsmanager/} entries, as before).
+     */
+    @Override
+    public CompletableFuture<Parameter> fetchSecret(String secretId, String versionId, String versionStage,
+                                                    boolean bypassCache) {
+        String selector = versionId != null ? versionId : versionStage;
+        Optional<Parameter> declared = declaredSecret(secretId, selector);
+        if (declared.isPresent()) {
+            if (!bypassCache) {
+                return CompletableFuture.completedFuture(declared.get());
+            }
+            return fetcher.fetchSecret(secretId, versionId, versionStage).thenApply(fresh -> {
+                engine.requestRefresh();
+                return fresh;
+            });
+        }
+        String throughParameterStore = Reference.SECRETS_MANAGER_PREFIX + secretId
+                + (selector == null ? "" : ":" + selector);
+        if (!declaredIndex().containsKey(throughParameterStore)) {
+            if (onDemand.allowsSecret(secretId)) {
+                return onDemand.getSecret(secretId, versionId, versionStage, bypassCache);
+            }
+            if (!onDemand.allowed(throughParameterStore)) {
+                return CompletableFuture.failedFuture(new NotAllowedException(secretId, "no SIDECAR_ALLOW entry covers"
+                        + " it (sm://" + (secretId.startsWith("arn:") ? "<ARN prefix>" : "<name prefix>")
+                        + " reads Secrets Manager directly)"));
+            }
+        }
+        return fetchParameter(throughParameterStore, bypassCache);
+    }
+
+    /**
      * The parameters declared whole, by requested name, plain name and ARN. A parameter declared only through
      * {@code #key} references is left out: its other keys were not asked for, so it is not served whole.
      */
@@ -102,7 +147,7 @@ final class SidecarBackend implements SecretsBackend {
         }
         Map<String, Parameter> byName = new HashMap<>();
         for (Secret s : snap.secrets().values()) {
-            if (jsonKeyReferences.contains(s.key()) || secretReferences.contains(s.key())) {
+            if (jsonKeyReferences.contains(s.key()) || fromSecretsManager(s)) {
                 continue;
             }
             Parameter p = s.parameter();
@@ -120,20 +165,16 @@ final class SidecarBackend implements SecretsBackend {
     }
 
     /**
-     * A secret declared whole by an {@code sm://} reference, from the snapshot: {@code secretId} its name (for a
-     * secret declared by name), its ARN or its partial ARN; {@code selector} the declared stage or version id
+     * A secret declared whole by an {@code sm://} reference (or loaded by an {@code sm://PREFIX/*} one), from the
+     * snapshot: {@code secretId} its name (for a secret declared by name), its ARN or its partial ARN; {@code selector} the declared stage or version id
      * (null or AWSCURRENT for a reference without one).
      */
     @Override
     public Optional<Parameter> declaredSecret(String secretId, String selector) {
-        if (secretReferences.isEmpty()) {
+        if (secretReferences.isEmpty() && secretPrefixReferences.isEmpty()) {
             return Optional.empty();
         }
-        for (Secret s : store.current().secrets().values()) {
-            if (!secretReferences.contains(s.key()) || jsonKeyReferences.contains(s.key())) {
-                continue;
-            }
-            Parameter p = s.parameter();
+        for (Parameter p : declaredSecrets()) {
             boolean sameSelector = Objects.equals(p.selector(), selector)
                     || (p.selector() == null && "AWSCURRENT".equals(selector));
             boolean byArn = p.arn() != null && (secretId.equals(p.arn())
@@ -144,6 +185,26 @@ final class SidecarBackend implements SecretsBackend {
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether {@code s} came from an {@code sm://} reference, or from the secrets an {@code sm://PREFIX/*} loaded. */
+    private boolean fromSecretsManager(Secret s) {
+        return secretReferences.contains(s.key())
+                || !secretPrefixReferences.isEmpty() && secretPrefixReferences.contains(referenceKeyOf(s.key()));
+    }
+
+    /** The Secrets Manager secrets of the snapshot declared whole (not only through {@code #key} references). */
+    private List<Parameter> declaredSecrets() {
+        Snapshot snap = store.current();
+        SecretIndex i = secretIndex;
+        if (i.generation() == snap.generation()) {
+            return i.secrets();
+        }
+        List<Parameter> secrets = snap.secrets().values().stream()
+                .filter(s -> fromSecretsManager(s) && !jsonKeyReferences.contains(s.key()))
+                .map(Secret::parameter).toList();
+        secretIndex = new SecretIndex(snap.generation(), secrets);
+        return secrets;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.http.ApiServer;
 import io.ssmsidecar.output.ChangeNotifier;
 import io.ssmsidecar.output.OutputOptions;
+import io.ssmsidecar.source.Routing;
 import io.ssmsidecar.source.SigningCredentials;
 import io.ssmsidecar.store.OnDemandFetcher;
 import io.ssmsidecar.store.RefreshEngine;
@@ -59,6 +60,13 @@ public final class Wiring {
         Settings.Refresh r = settings.refresh();
         return RefreshEngine.Options.of(r.interval(), r.maxStaleness())
                 .withThrottling(new RefreshEngine.Throttling(r.maxStretch() / 100.0, r.throttleBackoffCap()));
+    }
+
+    /** As whom and where the AWS calls go: assumed roles, failover regions, endpoints by region. */
+    public static Routing routing(Settings settings) {
+        Settings.Aws a = settings.aws();
+        return new Routing(a.roleArn(), a.accountRoles(), a.externalId(), a.sessionName(), a.failoverRegions(),
+                a.regionEndpoints());
     }
 
     /** The SSM calls made for HTTP requests. */

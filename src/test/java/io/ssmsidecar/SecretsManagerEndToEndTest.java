@@ -53,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SecretsManagerEndToEndTest {
     private static final String MARK = "smE2Eleak";
     private static final String TOKEN = "sm-e2e-token-0123456789abcdef0123";
-    private static final String FOREIGN_ARN = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/api-Xy12Ab";
+    /** Another account, in the sidecar's region (another region's ARN goes to that region's endpoint, a call of its own). */
+    private static final String FOREIGN_ARN = "arn:aws:secretsmanager:us-east-1:210987654321:secret:shared/api-Xy12Ab";
     /** Not valid UTF-8 (0xff, 0xfe), with the mark inside: a file must receive exactly these bytes. */
     private static final byte[] BINARY = concat(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1},
             (MARK + "-bin").getBytes(StandardCharsets.UTF_8));

@@ -84,7 +84,7 @@ class WiringTest {
             Settings s = Settings.defaults(List.of());
             Settings with = new Settings(s.references(), s.output(), new Settings.Http(s.http().address(),
                     s.http().port(), false, List.of(), Optional.empty(), 1, setting), s.onDemand(), s.refresh(),
-                    s.onChange(), s.logging(), s.supervision());
+                    s.onChange(), s.logging(), s.supervision(), s.aws());
             assertThat(Wiring.sdkAccess(with, Optional.of(NO_KEYS), Clock.systemUTC()).mode().name())
                     .isEqualTo(setting.name());
         }

@@ -42,10 +42,11 @@ final class CommandSupport {
         }
     }
 
-    static SsmParameterSource source(String command, Map<String, String> env, Metrics metrics, PrintStream err)
-            throws CommandFailure {
+    static SsmParameterSource source(String command, Settings settings, Map<String, String> env, Metrics metrics,
+                                     PrintStream err) throws CommandFailure {
         try {
-            return SsmParameterSource.create(env, metrics);
+            return SsmParameterSource.create(env, metrics, SsmParameterSource.Limits.defaults(),
+                    Wiring.routing(settings));
         } catch (IllegalStateException | IllegalArgumentException e) {
             err.println("ssm-sidecar " + command + ": " + e.getMessage());
             throw new CommandFailure(ExitCode.CONFIG);

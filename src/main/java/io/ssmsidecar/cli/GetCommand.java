@@ -62,7 +62,7 @@ public final class GetCommand implements Command {
             Settings settings = CommandSupport.settings(name(), flags, env, err);
             Reference ref = reference(target, env, err);
             Clock clock = Clock.systemUTC();
-            try (SsmParameterSource source = CommandSupport.source(name(), env, Metrics.noop(), err)) {
+            try (SsmParameterSource source = CommandSupport.source(name(), settings, env, Metrics.noop(), err)) {
                 StartupLoader.Result r = StartupLoader.standard(new Resolver(source, clock), clock)
                         .load(List.of(ref), settings.refresh().startupTimeout());
                 if (!r.ok()) {

@@ -59,7 +59,7 @@ public final class InitCommand implements Command {
         }
         // Region, endpoint and credentials are checked before the output directory is created or locked: a
         // configuration error leaves nothing behind.
-        try (SsmParameterSource source = CommandSupport.source(name(), env, Metrics.noop(), err);
+        try (SsmParameterSource source = CommandSupport.source(name(), settings, env, Metrics.noop(), err);
              OutputDirectory output = CommandSupport.output(name(), settings, Metrics.noop(), err)) {
             return init(settings, source, output, err);
         }

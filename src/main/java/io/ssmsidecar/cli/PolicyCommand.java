@@ -1,6 +1,7 @@
 package io.ssmsidecar.cli;
 
 import io.ssmsidecar.ExitCode;
+import io.ssmsidecar.Wiring;
 import io.ssmsidecar.config.Settings;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.policy.IamPolicy;
@@ -114,8 +115,14 @@ public final class PolicyCommand implements Command {
                 out.flush();
                 return ExitCode.OK.code();
             }
-            String document = IamPolicy.print(
-                    IamPolicy.document(settings.references(), settings.onDemand().allow(), scope));
+            List<String> roles = Wiring.routing(settings).roles();
+            String document = IamPolicy.print(IamPolicy.withAssumeRole(
+                    IamPolicy.document(settings.references(), settings.onDemand().allow(), scope), roles));
+            if (!roles.isEmpty()) {
+                err.println("ssm-sidecar policy: note: the references read through a role (SIDECAR_ROLE_ARN*) need their"
+                        + " grants in that role's policy too, and its trust policy must let this task role assume it"
+                        + " (see docs/secrets-manager.md).");
+            }
             for (String uncovered : IamPolicy.regionsWithoutAKey(settings.references(), settings.onDemand().allow(),
                     scope)) {
                 err.println("ssm-sidecar policy: note: no --kms-key-arn in " + uncovered + ", where references are "

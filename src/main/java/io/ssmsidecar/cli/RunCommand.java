@@ -97,7 +97,7 @@ public final class RunCommand implements Command {
     /** Builds and starts the daemon; the API listens when this returns. */
     static Sidecar start(Settings settings, Map<String, String> env, PrintStream err) throws CommandFailure {
         PrometheusMetrics metrics = PrometheusMetrics.create();
-        SsmParameterSource source = CommandSupport.source("run", env, metrics, err);
+        SsmParameterSource source = CommandSupport.source("run", settings, env, metrics, err);
         Sidecar sidecar;
         try {
             sidecar = new Sidecar(settings, source, metrics, Clock.systemUTC());

@@ -41,7 +41,8 @@ enum Option {
     MAX_CONNECTIONS("maxConnections", "N", "800", Range.ints(1, 10_000),
             "Requests waiting at once, per kind (long-polls; on-demand fetches), before 429"),
     ALLOW("allow", "PREFIXES", "none: declared secrets only",
-            "comma-separated prefixes of letters, digits and _ . - / + = @ (a JSON array in the file)",
+            "comma-separated prefixes of letters, digits and _ . - / + = @; sm:// and a secret name or ARN prefix"
+                    + " for Secrets Manager read directly (a JSON array in the file)",
             "Names the AWS-compatible endpoints may fetch on demand"),
     SDK_ENDPOINT("sdkEndpoint", "MODE", "off", "off, verify (SigV4 checked with the sidecar's credentials),"
             + " trust-loopback (any loopback caller)",
@@ -64,6 +65,23 @@ enum Option {
             "Longest wait before retrying after SSM throttled the sidecar"),
     STARTUP_TIMEOUT("startupTimeout", "DURATION", "60s", Range.durations("1s", "1h"),
             "How long start-up retries transient SSM failures"),
+    ROLE_ARN("roleArn", "ARN", "none: the task's own credentials",
+            "an IAM role ARN, arn:PARTITION:iam::ACCOUNT:role/NAME",
+            "Role assumed (sts:AssumeRole) for every AWS call; SIDECAR_ROLE_ARN_<ACCOUNT> wins for its account"),
+    /** A family: one variable per account, {@code SIDECAR_ROLE_ARN_123456789012}. Environment only. */
+    ROLE_ARN_ACCOUNT(null, null, "SIDECAR_ROLE_ARN if set", "ACCOUNT 12 digits; the value an IAM role ARN",
+            "Role assumed for references by ARN into account ACCOUNT (sm:// secret or ssm:// parameter ARNs)"),
+    ROLE_EXTERNAL_ID("roleExternalId", "ID", "none", "2..1224 letters, digits and _ + = , . @ : / -",
+            "External id sent with every AssumeRole, when the role's trust policy demands one"),
+    ROLE_SESSION_NAME("roleSessionName", "NAME", "ssm-sidecar", "2..64 letters, digits and _ + = , . @ -",
+            "Session name of the assumed roles (shows in the owning account's CloudTrail)"),
+    FAILOVER_REGIONS("failoverRegions", "REGIONS", "none",
+            "comma-separated AWS region names such as us-west-2 (a JSON array in the file)",
+            "Regions read, in order, when the primary region fails with a transient error"),
+    /** A family: one variable per region, {@code SIDECAR_ENDPOINT_URL_US_WEST_2}. Environment only. */
+    ENDPOINT_URL_REGION(null, null, "the SDK's regional endpoints",
+            "REGION upper-cased with _ (US_WEST_2); the value an http:// or https:// URL",
+            "Endpoint of both SSM and Secrets Manager in region REGION (local endpoints, tests)"),
     ON_CHANGE_URL("onChangeUrl", "URL", "none", "an http:// or https:// URL; plain http only to a loopback host"
             + " unless SIDECAR_HTTP_ALLOW_REMOTE=true",
             "URL POSTed to (changed keys and versions, never values) after a change"),
@@ -214,12 +232,28 @@ enum Option {
     }
 
     String env() {
-        return ENV_PREFIX + name();
+        return switch (this) {
+            case ROLE_ARN_ACCOUNT -> ENV_PREFIX + "ROLE_ARN_<ACCOUNT>";
+            case ENDPOINT_URL_REGION -> ENV_PREFIX + "ENDPOINT_URL_<REGION>";
+            default -> ENV_PREFIX + name();
+        };
+    }
+
+    /**
+     * For a family of variables (one per account, one per region), the prefix its members share
+     * ({@code SIDECAR_ROLE_ARN_}); null for an ordinary setting.
+     */
+    String familyPrefix() {
+        return switch (this) {
+            case ROLE_ARN_ACCOUNT -> ENV_PREFIX + "ROLE_ARN_";
+            case ENDPOINT_URL_REGION -> ENV_PREFIX + "ENDPOINT_URL_";
+            default -> null;
+        };
     }
 
     /** The flag, or null for env-only settings. {@code --config} is short for the derived {@code --config-file}. */
     String flag() {
-        if (this == TOKEN) {
+        if (this == TOKEN || familyPrefix() != null) {
             return null;
         }
         return this == CONFIG_FILE ? "--config" : derivedFlag();
@@ -236,7 +270,8 @@ enum Option {
      */
     Set<String> readBy() {
         return switch (this) {
-            case CONFIG_FILE, STARTUP_TIMEOUT, LOG_FORMAT, LOG_LEVEL -> Set.of("init", "run", "get", "exec");
+            case CONFIG_FILE, STARTUP_TIMEOUT, LOG_FORMAT, LOG_LEVEL, ROLE_ARN, ROLE_ARN_ACCOUNT, ROLE_EXTERNAL_ID,
+                 ROLE_SESSION_NAME, FAILOVER_REGIONS, ENDPOINT_URL_REGION -> Set.of("init", "run", "get", "exec");
             case OUTPUT_DIR, FILE_MODE, FILE_UID, FILE_GID, BUNDLES, TEMPLATES, TEMPLATE_MAX_BYTES -> Set.of("init", "run");
             case RESTART_ON_CHANGE, RESTART_SIGNAL, RESTART_GRACE, RESTART_MIN_INTERVAL, SIGNAL_ON_CHANGE, RESTART_KEYS,
                  RESTART_ON_EXIT, EXEC_HTTP -> Set.of("exec");
@@ -250,6 +285,7 @@ enum Option {
 
     /** Settings that take a list: comma-separated in env and flags, a JSON array (or that string) in the file. */
     boolean isList() {
-        return this == ALLOW || this == ALLOWED_HOSTS || this == BUNDLES || this == TEMPLATES || this == RESTART_KEYS;
+        return this == ALLOW || this == ALLOWED_HOSTS || this == BUNDLES || this == TEMPLATES || this == RESTART_KEYS
+                || this == FAILOVER_REGIONS;
     }
 }

@@ -27,6 +27,7 @@ import java.util.OptionalInt;
  * @param onChange   whom to tell after files change
  * @param logging    the log format and level
  * @param supervision {@code exec --restart-on-change} and its {@code SIDECAR_RESTART_*} settings
+ * @param aws        as whom (assumed roles) and where (failover regions, endpoints) the AWS calls go
  */
 public record Settings(
         List<Reference> references,
@@ -36,7 +37,8 @@ public record Settings(
         Refresh refresh,
         OnChange onChange,
         Logging logging,
-        Supervision supervision) {
+        Supervision supervision,
+        Aws aws) {
 
     /** The signals {@code SIDECAR_ON_CHANGE_SIGNAL} may name (without {@code SIG}): checked here, sent by output. */
     public static final List<String> ON_CHANGE_SIGNALS = List.of("HUP", "INT", "TERM", "USR1", "USR2", "QUIT");
@@ -167,6 +169,25 @@ public record Settings(
         }
     }
 
+    /**
+     * As whom and where the AWS calls go.
+     *
+     * @param roleArn         {@code SIDECAR_ROLE_ARN}: assumed for every call; empty = the task's own credentials
+     * @param accountRoles    {@code SIDECAR_ROLE_ARN_<ACCOUNT>}: by 12-digit account id, for references by ARN into it
+     * @param externalId      {@code SIDECAR_ROLE_EXTERNAL_ID}
+     * @param sessionName     {@code SIDECAR_ROLE_SESSION_NAME}
+     * @param failoverRegions {@code SIDECAR_FAILOVER_REGIONS}, in the order they are tried
+     * @param regionEndpoints {@code SIDECAR_ENDPOINT_URL_<REGION>}: by region name ({@code us-west-2})
+     */
+    public record Aws(Optional<String> roleArn, java.util.Map<String, String> accountRoles, Optional<String> externalId,
+                      String sessionName, List<String> failoverRegions, java.util.Map<String, URI> regionEndpoints) {
+        public Aws {
+            accountRoles = java.util.Map.copyOf(accountRoles);
+            failoverRegions = List.copyOf(failoverRegions);
+            regionEndpoints = java.util.Map.copyOf(regionEndpoints);
+        }
+    }
+
     /** One bundle file: {@code kind} is env, dotenv, properties or json; {@code file} a name in the output dir. */
     public record Bundle(String kind, String file, int mode) { }
 
@@ -218,7 +239,9 @@ public record Settings(
                         Option.RESTART_SIGNAL.defaultText, Option.RESTART_GRACE.durationDefault(),
                         Option.RESTART_MIN_INTERVAL.durationDefault(), Optional.empty(), List.of(),
                         choice(RestartOnExit.values(), Option.RESTART_ON_EXIT),
-                        Boolean.parseBoolean(Option.EXEC_HTTP.defaultText)));
+                        Boolean.parseBoolean(Option.EXEC_HTTP.defaultText)),
+                new Aws(Optional.empty(), java.util.Map.of(), Optional.empty(), Option.ROLE_SESSION_NAME.defaultText,
+                        List.of(), java.util.Map.of()));
     }
 
     private static <E extends Enum<E>> E choice(E[] values, Option option) {

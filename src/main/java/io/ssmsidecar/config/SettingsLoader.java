@@ -140,12 +140,23 @@ public final class SettingsLoader {
             }
             Option option = Stream.of(Option.values()).filter(o -> o.env().equals(name)).findFirst().orElse(null);
             boolean reference = Reference.isReference(e.getValue());
-            if (option == null) {
+            Option family = option != null ? null : Stream.of(Option.values())
+                    .filter(o -> o.familyPrefix() != null && name.startsWith(o.familyPrefix())).findFirst().orElse(null);
+            if (family != null && !reference) {
+                // One variable per account or region: each member is an item {name, value}, checked by the Validator.
+                if (!e.getValue().isEmpty()) {
+                    Raw before = raws.get(family);
+                    List<Object> items = new ArrayList<>(before == null ? List.of() : before.items());
+                    items.add(Map.of("name", name.substring(family.familyPrefix().length()), "value", e.getValue()));
+                    raws.put(family, new Raw(null, items, family.env()));
+                }
+            } else if (option == null) {
                 if (!reference) {
                     problems.add("unknown setting " + Printable.of(name) + Suggestions.hint(name, known)
                             + "; a variable that declares a secret has a value starting with ssm://");
                 }
-            } else if (reference) {
+            } else if (reference && option != Option.ALLOW) {
+                // SIDECAR_ALLOW may start with an sm:// entry: the prefixes read from Secrets Manager directly.
                 problems.add(name + " is a setting, so its value cannot be an ssm:// reference");
             } else if (!e.getValue().isEmpty()) {
                 // An empty variable counts as unset: templates often render VAR= for "no value".

@@ -44,6 +44,12 @@ final class Validator {
             "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv",
             "/sys", "/tmp", "/usr", "/var");
     private static final Pattern NAME_PREFIX = Pattern.compile("[A-Za-z0-9_.\\-/+=@]{1,2048}");
+    /**
+     * A {@code SIDECAR_ALLOW} entry read from Secrets Manager directly: {@code sm://} and a secret name prefix (maybe
+     * empty), or {@code sm://} and a secret ARN prefix that names its partition, region and account in full.
+     */
+    private static final Pattern SECRET_PREFIX = Pattern.compile("sm://(arn:aws(-cn|-us-gov)?:secretsmanager:"
+            + "[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:secret:)?[A-Za-z0-9_.\\-/+=@]{0,512}");
 
     private final Map<Option, Raw> given;
     private final List<String> problems;
@@ -83,7 +89,91 @@ final class Validator {
                         duration(Option.NOTIFY_WINDOW, d.onChange().window())),
                 new Settings.Logging(choice(Option.LOG_FORMAT, Log.Format.values(), d.logging().format()),
                         choice(Option.LOG_LEVEL, Log.Level.values(), d.logging().level())),
-                supervision(d.supervision()));
+                supervision(d.supervision()), aws(d.aws()));
+    }
+
+    // ---- AWS: roles, regions, endpoints ----------------------------------------------------------------------
+
+    private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}");
+    private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
+    private static final Pattern EXTERNAL_ID = Pattern.compile("[\\w+=,.@:/-]{2,1224}");
+    /** STS's pattern for RoleSessionName. */
+    private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
+    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
+    private static final String ROLE_ARN_TEXT = "an IAM role ARN such as arn:aws:iam::123456789012:role/secrets-reader";
+
+    private Settings.Aws aws(Settings.Aws d) {
+        Optional<String> role = text(Option.ROLE_ARN).filter(r -> matches(Option.ROLE_ARN, ROLE_ARN, ROLE_ARN_TEXT, r));
+        Map<String, String> accountRoles = new java.util.TreeMap<>();
+        for (Map<String, String> member : family(Option.ROLE_ARN_ACCOUNT)) {
+            String variable = Option.ENV_PREFIX + "ROLE_ARN_" + member.get("name");
+            if (!ACCOUNT.matcher(member.get("name")).matches()) {
+                problems.add(Printable.of(variable) + " must name a 12-digit account id, such as"
+                        + " SIDECAR_ROLE_ARN_123456789012");
+            } else if (!ROLE_ARN.matcher(member.get("value")).matches()) {
+                problems.add(variable + " must be " + ROLE_ARN_TEXT + ", got " + Printable.of(member.get("value")));
+            } else {
+                accountRoles.put(member.get("name"), member.get("value"));
+            }
+        }
+        Optional<String> externalId = text(Option.ROLE_EXTERNAL_ID).filter(x -> matches(Option.ROLE_EXTERNAL_ID,
+                EXTERNAL_ID, "2 to 1224 letters, digits and _ + = , . @ : / -", x));
+        String sessionName = text(Option.ROLE_SESSION_NAME).filter(x -> matches(Option.ROLE_SESSION_NAME,
+                SESSION_NAME, "2 to 64 letters, digits and _ + = , . @ - (STS's pattern)", x)).orElse(d.sessionName());
+        if (!given.containsKey(Option.ROLE_ARN) && !given.containsKey(Option.ROLE_ARN_ACCOUNT)
+                && given.containsKey(Option.ROLE_EXTERNAL_ID)) {
+            problems.add(origin(Option.ROLE_EXTERNAL_ID) + " is set but no role is: set SIDECAR_ROLE_ARN or"
+                    + " SIDECAR_ROLE_ARN_<ACCOUNT>");
+        }
+        List<String> regions = new ArrayList<>();
+        for (Object item : items(Option.FAILOVER_REGIONS)) {
+            String region = String.valueOf(item);
+            if (!(item instanceof String) || !REGION.matcher(region).matches()) {
+                bad(Option.FAILOVER_REGIONS, "a list of AWS region names such as us-west-2,eu-central-1", region);
+            } else if (!regions.contains(region)) {
+                regions.add(region);
+            }
+        }
+        Map<String, URI> endpoints = new java.util.TreeMap<>();
+        for (Map<String, String> member : family(Option.ENDPOINT_URL_REGION)) {
+            String variable = Option.ENV_PREFIX + "ENDPOINT_URL_" + member.get("name");
+            String region = member.get("name").toLowerCase(Locale.ROOT).replace('_', '-');
+            if (!member.get("name").equals(member.get("name").toUpperCase(Locale.ROOT))
+                    || !REGION.matcher(region).matches()) {
+                problems.add(Printable.of(variable) + " must name a region upper-cased with _, such as"
+                        + " SIDECAR_ENDPOINT_URL_US_WEST_2");
+                continue;
+            }
+            URI uri = null;
+            try {
+                uri = new URI(member.get("value"));
+            } catch (URISyntaxException e) {
+                // reported below
+            }
+            if (uri == null || uri.getHost() == null
+                    || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                problems.add(variable + " must be an http:// or https:// URL such as https://ssm.us-west-2.amazonaws.com,"
+                        + " got " + Printable.of(member.get("value")));
+            } else {
+                endpoints.put(region, uri);
+            }
+        }
+        return new Settings.Aws(role, accountRoles, externalId, sessionName, regions, endpoints);
+    }
+
+    private boolean matches(Option option, Pattern pattern, String expected, String value) {
+        if (!pattern.matcher(value).matches()) {
+            bad(option, expected, value);
+            return false;
+        }
+        return true;
+    }
+
+    /** The members of a family of variables, each {@code {name: the part after the prefix, value}}. */
+    @SuppressWarnings("unchecked")
+    private List<Map<String, String>> family(Option option) {
+        Raw raw = given.get(option);
+        return raw == null ? List.of() : raw.items().stream().map(i -> (Map<String, String>) i).toList();
     }
 
     private Settings.Supervision supervision(Settings.Supervision d) {
@@ -438,9 +528,12 @@ final class Validator {
     private List<String> allow() {
         List<String> prefixes = new ArrayList<>();
         for (Object item : items(Option.ALLOW)) {
-            if (!(item instanceof String prefix) || !NAME_PREFIX.matcher(prefix).matches()) {
-                bad(Option.ALLOW, "a list of parameter name prefixes (letters, digits and _ . - / + = @),"
-                        + " such as /prod/app/,/aws/reference/secretsmanager/prod-", String.valueOf(item));
+            if (!(item instanceof String prefix)
+                    || !NAME_PREFIX.matcher(prefix).matches() && !SECRET_PREFIX.matcher(prefix).matches()) {
+                bad(Option.ALLOW, "a list of parameter name prefixes (letters, digits and _ . - / + = @), or secret"
+                        + " name or ARN prefixes after sm:// (an ARN up to its account and 'secret:'), such as"
+                        + " /prod/app/,sm://prod/,sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/",
+                        String.valueOf(item));
             } else if (!prefixes.contains(prefix)) {
                 prefixes.add(prefix);
             }

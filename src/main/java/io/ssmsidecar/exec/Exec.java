@@ -13,6 +13,7 @@ import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
 import io.ssmsidecar.reference.References;
 import io.ssmsidecar.source.ParameterSource;
+import io.ssmsidecar.source.Routing;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Failure;
@@ -58,7 +59,7 @@ public final class Exec {
      * Throws {@link IllegalStateException} or {@link IllegalArgumentException} for a configuration it cannot use.
      */
     interface SourceFactory {
-        ParameterSource create(Map<String, String> env, Metrics metrics);
+        ParameterSource create(Map<String, String> env, Metrics metrics, Routing routing);
     }
 
     /** Installs a handler for a signal by name (TERM, INT, HUP, USR1, USR2); false when the JVM refuses it. */
@@ -101,7 +102,8 @@ public final class Exec {
      */
     public static int run(ExecRequest request, Map<String, String> env, PrintStream err, SignalHandlers signals) {
         Map<Integer, String> descriptorsAtStart = ProcessReplacer.openDescriptors();
-        Exec exec = new Exec(SsmParameterSource::create,
+        Exec exec = new Exec((e, metrics, routing) -> SsmParameterSource.create(e, metrics,
+                        SsmParameterSource.Limits.defaults(), routing),
                 () -> Launcher.forThisJvm(descriptorsAtStart, err, signals), Clock.systemUTC(),
                 d -> Thread.sleep(d.toMillis()), new SplittableRandom(), signals);
         return exec.execute(request, env, err);
@@ -166,7 +168,7 @@ public final class Exec {
     }
 
     private Map<String, String> resolve(Prepared p, ExecRequest request, PrintStream err) throws ExecException {
-        try (ParameterSource source = source(p.merged(), Metrics.noop())) {
+        try (ParameterSource source = source(p, Metrics.noop())) {
             StartupLoader.Result resolution = load(source, p, request);
             return new ChildEnvironment(p.merged(), p.references(), request.noFail())
                     .initial(resolution, request.command().get(0), err);
@@ -182,7 +184,7 @@ public final class Exec {
         Optional<SupervisedApi> api = p.settings().supervision().http()
                 ? Optional.of(new SupervisedApi(p.settings(), p.references(), clock)) : Optional.empty();
         ParameterSource source = p.references().isEmpty() && api.isEmpty() ? null
-                : source(p.merged(), api.isPresent() ? api.get().metrics() : Metrics.noop());
+                : source(p, api.isPresent() ? api.get().metrics() : Metrics.noop());
         try {
             ChildEnvironment envs = new ChildEnvironment(p.merged(), p.references(), request.noFail());
             StartupLoader.Result loaded = p.references().isEmpty() ? null : load(source, p, request);
@@ -246,9 +248,9 @@ public final class Exec {
         }
     }
 
-    private ParameterSource source(Map<String, String> merged, Metrics metrics) throws ExecException {
+    private ParameterSource source(Prepared p, Metrics metrics) throws ExecException {
         try {
-            return sources.create(merged, metrics);
+            return sources.create(p.merged(), metrics, Wiring.routing(p.settings()));
         } catch (IllegalStateException | IllegalArgumentException e) {
             // No region, half a key pair, a bad endpoint URL: the source's messages name the variable, never a key.
             throw new ExecException(ExitCode.CONFIG, e.getMessage());

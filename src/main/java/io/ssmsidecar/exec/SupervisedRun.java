@@ -72,6 +72,10 @@ final class SupervisedRun implements AutoCloseable {
                     supervisor.changed(wanted);
                     return written;
                 }, metrics);
+        // As in run: a value the files cannot carry (a binary secret and an env bundle) is a failed key while running.
+        if (engine != null && output.isPresent()) {
+            engine.checkValues(output.get()::cannotCarry);
+        }
     }
 
     /**
@@ -85,8 +89,8 @@ final class SupervisedRun implements AutoCloseable {
      */
     CompletableFuture<Integer> start(Map<String, String> env, Map<String, Secret> loaded,
                                      Exec.SignalHandlers signals) throws ExecException {
-        // Published only for the files and the API: without them the engine's first pass fills the store itself.
-        if ((output.isPresent() || api.isPresent()) && !write(store.publish(loaded))) {
+        // The engine starts from these values (a later failure keeps them); files are written when asked for.
+        if (!write(store.publish(loaded))) {
             return CompletableFuture.completedFuture(io.ssmsidecar.ExitCode.OUTPUT.code());
         }
         if (api.isPresent()) {
@@ -98,7 +102,7 @@ final class SupervisedRun implements AutoCloseable {
         scheduler.schedule(() -> wanted = env, java.time.Duration.ZERO);
         supervisor.start(env);
         if (engine != null) {
-            scheduler.schedule(engine::start, api.isPresent() ? java.time.Duration.ZERO
+            engine.startLoaded(api.isPresent() ? java.time.Duration.ZERO
                     : Backoff.jitter(settings.refresh().interval(), 0.5, random));
         }
         // Nothing listens once the command is over: the API stops before exec's status is known.

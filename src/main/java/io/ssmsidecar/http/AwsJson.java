@@ -93,27 +93,57 @@ final class AwsJson {
      * the rest comes from {@code SourceResult}, falling back to the parameter's ARN and modification time.
      */
     static byte[] getSecretValueResponse(String secretId, Parameter p) {
-        SecretMetadata meta = metadata(p);
+        return Json.write(json -> writeSecretValue(json, secretId, p));
+    }
+
+    /** One secret as an entry of {@code BatchGetSecretValue}'s {@code SecretValues}: {@code GetSecretValue}'s members. */
+    record SecretEntry(String secretId, Parameter parameter) { }
+
+    /** One secret a {@code BatchGetSecretValue} could not answer: an entry of its {@code Errors}. */
+    record SecretError(String secretId, String errorCode, String message) { }
+
+    /** {@code BatchGetSecretValue}'s answer: {@code SecretValues} and {@code Errors}, in the order asked. */
+    static byte[] batchGetSecretValueResponse(List<SecretEntry> values, List<SecretError> errors) {
         return Json.write(json -> {
             json.writeStartObject();
-            Json.writeStringIfPresent(json, "ARN", meta.arn() != null ? meta.arn() : p.arn());
-            json.writeStringField("Name", meta.name() != null ? meta.name() : secretId);
-            Json.writeStringIfPresent(json, "VersionId", meta.versionId());
-            // A binary secret (sm://) in base64, as Secrets Manager's JSON carries SecretBinary.
-            json.writeStringField(p.value().isBinary() ? "SecretBinary" : "SecretString", p.value().reveal());
-            if (!meta.stages().isEmpty()) {
-                json.writeArrayFieldStart("VersionStages");
-                for (String stage : meta.stages()) {
-                    json.writeString(stage);
-                }
-                json.writeEndArray();
+            json.writeArrayFieldStart("Errors");
+            for (SecretError e : errors) {
+                json.writeStartObject();
+                json.writeStringField("SecretId", e.secretId());
+                json.writeStringField("ErrorCode", e.errorCode());
+                json.writeStringField("Message", e.message());
+                json.writeEndObject();
             }
-            Instant created = meta.createdDate() != null ? meta.createdDate() : p.lastModified();
-            if (created != null) {
-                Json.writeEpochSeconds(json, "CreatedDate", created);
+            json.writeEndArray();
+            json.writeArrayFieldStart("SecretValues");
+            for (SecretEntry v : values) {
+                writeSecretValue(json, v.secretId(), v.parameter());
             }
+            json.writeEndArray();
             json.writeEndObject();
         });
+    }
+
+    private static void writeSecretValue(JsonGenerator json, String secretId, Parameter p) throws IOException {
+        SecretMetadata meta = metadata(p);
+        json.writeStartObject();
+        Json.writeStringIfPresent(json, "ARN", meta.arn() != null ? meta.arn() : p.arn());
+        json.writeStringField("Name", meta.name() != null ? meta.name() : secretId);
+        Json.writeStringIfPresent(json, "VersionId", meta.versionId());
+        // A binary secret (sm://) in base64, as Secrets Manager's JSON carries SecretBinary.
+        json.writeStringField(p.value().isBinary() ? "SecretBinary" : "SecretString", p.value().reveal());
+        if (!meta.stages().isEmpty()) {
+            json.writeArrayFieldStart("VersionStages");
+            for (String stage : meta.stages()) {
+                json.writeString(stage);
+            }
+            json.writeEndArray();
+        }
+        Instant created = meta.createdDate() != null ? meta.createdDate() : p.lastModified();
+        if (created != null) {
+            Json.writeEpochSeconds(json, "CreatedDate", created);
+        }
+        json.writeEndObject();
     }
 
     /** The parameter's Secrets Manager metadata, or metadata with every field absent. */

@@ -1,13 +1,11 @@
 package io.ssmsidecar.http;
 
 import io.javalin.http.Context;
-import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.source.Parameter;
 import io.ssmsidecar.source.SourceException;
 import io.ssmsidecar.store.NotAllowedException;
 import io.ssmsidecar.store.OnDemandFetcher;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -16,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * The two endpoints that answer like AWS's local agents, so code written for them works unchanged:
  * the Parameters and Secrets Lambda extension's {@code GetParameter} and the Secrets Manager Agent's
- * {@code GetSecretValue} (served through Parameter Store's {@code /aws/reference/secretsmanager/} path).
+ * {@code GetSecretValue} (see {@link SecretsBackend#fetchSecret} for where a secret is read from).
  */
 final class CompatEndpoints {
     private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
@@ -75,21 +73,16 @@ final class CompatEndpoints {
     }
 
     /**
-     * The secret {@code secretId}: declared by an {@code sm://} reference, from the snapshot (any account's ARN);
-     * else read through Parameter Store's reference path. Shared by the agent's
-     * {@code /secretsmanager/get} and the SDK endpoint's {@code secretsmanager.GetSecretValue}. A missing secret or
+     * The secret {@code secretId} as {@link SecretsBackend#fetchSecret} finds it (declared, allowed by an {@code sm://}
+     * entry, or through Parameter Store's reference path). Shared by the agent's {@code /secretsmanager/get} and the
+     * SDK endpoint's {@code secretsmanager.GetSecretValue} and {@code BatchGetSecretValue}. A missing secret or
      * version fails the future with Secrets Manager's {@code ResourceNotFoundException}.
      */
     static CompletableFuture<Parameter> fetchSecret(SecretsBackend backend, String secretId, String versionId,
                                                     String versionStage, boolean refreshNow) {
         // Parameter Store takes one selector; a version id is the narrower one, its stages are checked by secretValue.
         String selector = versionId != null ? versionId : versionStage;
-        Optional<Parameter> declared = backend.declaredSecret(secretId, selector);
-        if (declared.isPresent()) {
-            return CompletableFuture.completedFuture(declared.get());
-        }
-        String name = Reference.SECRETS_MANAGER_PREFIX + secretId + (selector == null ? "" : ":" + selector);
-        return backend.fetchParameter(name, refreshNow).exceptionally(failure -> {
+        return backend.fetchSecret(secretId, versionId, versionStage, refreshNow).exceptionally(failure -> {
             Throwable e = OnDemandFetcher.cause(failure);
             if (e instanceof SourceException s
                     && ("ParameterNotFound".equals(s.errorCode()) || "ParameterVersionNotFound".equals(s.errorCode()))) {

@@ -46,6 +46,7 @@ final class NativeEndpoints {
                 json.writeStringField("parameterName", secret.parameterName());
                 json.writeNumberField("version", secret.version());
                 json.writeStringField("versionTag", secret.versionTag());
+                json.writeStringField("region", secret.region());
                 writeInstant(json, "lastModified", secret.lastModified());
                 writeInstant(json, "fetchedAt", secret.fetchedAt());
                 json.writeBooleanField("stale", status.map(KeyStatus::stale).orElse(false));

@@ -42,6 +42,8 @@ final class SdkEndpoint {
     static final String REQUEST_ID_HEADER = "x-amzn-RequestId";
     static final int MAX_NAMES = 10;
     static final int MAX_PATH_RESULTS = 10;
+    /** Secrets Manager's limit on {@code BatchGetSecretValue}'s {@code SecretIdList}. */
+    static final int MAX_SECRET_IDS = 20;
     private static final String TOKEN_VERSION = "sdk1\n";
 
     /** The operations served, by {@code X-Amz-Target}. */
@@ -49,7 +51,8 @@ final class SdkEndpoint {
         GET_PARAMETER("AmazonSSM.GetParameter"),
         GET_PARAMETERS("AmazonSSM.GetParameters"),
         GET_PARAMETERS_BY_PATH("AmazonSSM.GetParametersByPath"),
-        GET_SECRET_VALUE("secretsmanager.GetSecretValue");
+        GET_SECRET_VALUE("secretsmanager.GetSecretValue"),
+        BATCH_GET_SECRET_VALUE("secretsmanager.BatchGetSecretValue");
 
         final String target;
 
@@ -128,6 +131,7 @@ final class SdkEndpoint {
             case GET_PARAMETERS -> getParameters(request);
             case GET_PARAMETERS_BY_PATH -> CompletableFuture.completedFuture(getParametersByPath(request));
             case GET_SECRET_VALUE -> getSecretValue(request);
+            case BATCH_GET_SECRET_VALUE -> batchGetSecretValue(request);
         };
         CompletableFuture<byte[]> served = answer.exceptionally(SdkEndpoint::asServiceFailure);
         CompatEndpoints.whenFetched(ctx, responder, served,
@@ -299,6 +303,54 @@ final class SdkEndpoint {
         });
     }
 
+    /**
+     * {@code BatchGetSecretValue} by {@code SecretIdList}: each secret as {@code GetSecretValue} finds it (declared,
+     * allowed, or refused), in {@code SecretValues}, and each one that failed in {@code Errors} with its own code, as
+     * Secrets Manager reports per secret. Throttling (Secrets Manager's, or the on-demand capacity being full) fails
+     * the whole call instead, so the SDK retries it. {@code Filters} would list secrets the sidecar was never told
+     * of, and are refused.
+     */
+    private CompletableFuture<byte[]> batchGetSecretValue(Map<String, Object> req) {
+        if (req.containsKey("Filters")) {
+            throw ApiError.badRequest("Filters are not supported by ssm-sidecar's SDK endpoint: list the secrets in "
+                    + "SecretIdList (up to " + MAX_SECRET_IDS + "), or call GetSecretValue for each");
+        }
+        if (req.containsKey("NextToken")) {
+            throw new ApiError(400, "InvalidNextTokenException", "The NextToken value is invalid: ssm-sidecar's SDK "
+                    + "endpoint answers a SecretIdList in one page and issues no NextToken");
+        }
+        List<String> ids = RequestBody.strings(req, "SecretIdList");
+        if (ids.isEmpty() || ids.size() > MAX_SECRET_IDS) {
+            throw ApiError.badRequest("1 validation error detected: Value '" + ids + "' at 'secretIdList' failed to "
+                    + "satisfy constraint: Member must have length " + (ids.isEmpty() ? "greater than or equal to 1"
+                    : "less than or equal to " + MAX_SECRET_IDS));
+        }
+        List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
+        List<CompletableFuture<Parameter>> fetches = unique.stream()
+                .map(id -> CompatEndpoints.fetchSecret(backend, id, null, null, false)).toList();
+        CompletableFuture<?>[] settled = fetches.stream().map(f -> f.handle((p, e) -> null))
+                .toArray(CompletableFuture<?>[]::new);
+        return CompletableFuture.allOf(settled).thenApply(ignored -> {
+            List<AwsJson.SecretEntry> values = new ArrayList<>();
+            List<AwsJson.SecretError> errors = new ArrayList<>();
+            for (int i = 0; i < unique.size(); i++) {
+                String id = unique.get(i);
+                try {
+                    values.add(new AwsJson.SecretEntry(id, OnDemandFetcher.resultOf(fetches.get(i))));
+                } catch (NotAllowedException e) {
+                    errors.add(new AwsJson.SecretError(id, "AccessDeniedException", notAllowed(e).getMessage()));
+                } catch (SourceException e) {
+                    SourceException service = asService(e);
+                    if (service.isThrottling()) {
+                        throw new CompletionException(service);
+                    }
+                    errors.add(new AwsJson.SecretError(id, service.errorCode(), service.getMessage()));
+                }
+            }
+            return AwsJson.batchGetSecretValueResponse(values, errors);
+        });
+    }
+
     private static void checkSecretsManagerDecryption(String name, boolean decrypt) {
         if (!decrypt && name.startsWith(Reference.SECRETS_MANAGER_PREFIX)) {
             throw ApiError.badRequest("WithDecryption flag must be True for retrieving a Secret Value from Secrets Manager");
@@ -347,7 +399,8 @@ final class SdkEndpoint {
         }
         return new ApiError(400, "UnsupportedOperationException", operation + " is not served: ssm-sidecar's SDK "
                 + "endpoint is read-only and serves AmazonSSM.GetParameter, AmazonSSM.GetParameters, "
-                + "AmazonSSM.GetParametersByPath and secretsmanager.GetSecretValue; call the service itself for anything else");
+                + "AmazonSSM.GetParametersByPath, secretsmanager.GetSecretValue and secretsmanager.BatchGetSecretValue; "
+                + "call the service itself for anything else");
     }
 
     /**

@@ -55,6 +55,30 @@ public interface SecretsBackend {
     }
 
     /**
+     * The Secrets Manager secret {@code secretId} (a name, or a full or partial ARN in any account) for the
+     * {@code /secretsmanager/get} endpoint and the SDK endpoint's {@code GetSecretValue} and
+     * {@code BatchGetSecretValue}: declared by an {@code sm://} reference, from the snapshot (fetched fresh on the
+     * on-demand capacity when {@code bypassCache}); else covered by an {@code sm://} entry of {@code SIDECAR_ALLOW},
+     * read from Secrets Manager directly on demand; else through Parameter Store's
+     * {@code /aws/reference/secretsmanager/} path as {@link #fetchParameter} reads it. Never blocks; fails as
+     * {@link #fetchParameter} does, and with {@code ResourceNotFoundException} for a secret Secrets Manager does not
+     * know.
+     *
+     * @param versionId    the version id asked for, or null
+     * @param versionStage the stage asked for, or null (both null: AWSCURRENT)
+     */
+    default CompletableFuture<Parameter> fetchSecret(String secretId, String versionId, String versionStage,
+                                                     boolean bypassCache) {
+        String selector = versionId != null ? versionId : versionStage;
+        Optional<Parameter> declared = declaredSecret(secretId, selector);
+        if (declared.isPresent()) {
+            return CompletableFuture.completedFuture(declared.get());
+        }
+        return fetchParameter(io.ssmsidecar.reference.Reference.SECRETS_MANAGER_PREFIX + secretId
+                + (selector == null ? "" : ":" + selector), bypassCache);
+    }
+
+    /**
      * The parameter paths declared by path references ({@code ssm:///prod/app/*} declares {@code /prod/app}); every
      * parameter below them is in {@link #snapshot()}, so the SDK endpoint answers {@code GetParametersByPath} on them
      * (or below them) from memory.

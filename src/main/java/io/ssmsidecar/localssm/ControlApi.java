@@ -83,9 +83,11 @@ final class ControlApi implements HttpHandler {
             }
             case "POST /_localssm/parameters" -> new Answer(putParameter(object(body)));
             case "POST /_localssm/secrets" -> new Answer(putSecret(object(body)));
+            case "POST /_localssm/roles" -> new Answer(declareRole(object(body)));
+            case "POST /_localssm/accounts" -> new Answer(guardAccount(object(body)));
             default -> new Answer(404, message("no such control route: " + route + "; routes: GET health, GET counters, "
                     + "POST reset-counters, GET calls[?operation=], GET|POST|DELETE faults, POST parameters, "
-                    + "POST secrets (all under " + PREFIX + ")"), null);
+                    + "POST secrets, POST roles, POST accounts (all under " + PREFIX + ")"), null);
         };
     }
 
@@ -133,6 +135,26 @@ final class ControlApi implements HttpHandler {
             ssm.tagSecret(text(request, "id"), tags);
         }
         return json.createObjectNode().put("versionId", versionId);
+    }
+
+    /** A role STS AssumeRole may assume: {@code roleArn}, optional {@code externalId} and {@code sessionSeconds}. */
+    private ObjectNode declareRole(JsonNode request) {
+        checkKeys(request, List.of("roleArn", "externalId", "sessionSeconds"));
+        ssm.declareRole(text(request, "roleArn"), request.has("externalId") ? text(request, "externalId") : null,
+                request.has("sessionSeconds") ? Duration.ofSeconds(number(request, "sessionSeconds")) : null);
+        return json.createObjectNode().put("roleArn", text(request, "roleArn"));
+    }
+
+    /** Only {@code principals} (role ARNs or access key ids) may read {@code account}'s secrets. */
+    private ObjectNode guardAccount(JsonNode request) {
+        checkKeys(request, List.of("account", "principals"));
+        List<String> principals = new ArrayList<>();
+        if (!request.path("principals").isArray()) {
+            throw new IllegalArgumentException("'principals' must be an array of role ARNs or access key ids");
+        }
+        request.get("principals").forEach(n -> principals.add(n.asText()));
+        ssm.guardAccount(text(request, "account"), principals);
+        return json.createObjectNode().put("account", text(request, "account"));
     }
 
     private ObjectNode counters() {

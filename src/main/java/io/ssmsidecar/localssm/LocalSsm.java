@@ -103,6 +103,11 @@ public final class LocalSsm implements AutoCloseable {
                     sourceResultWithSecretString, callLogLimit);
         }
 
+        public Options withRegion(String value) {
+            return new Options(port, clock, value, accountId, pageSize, seed, threads, randomSeed,
+                    sourceResultWithSecretString, callLogLimit);
+        }
+
         public Options withClock(Clock value) {
             return new Options(port, value, region, accountId, pageSize, seed, threads, randomSeed,
                     sourceResultWithSecretString, callLogLimit);
@@ -134,6 +139,7 @@ public final class LocalSsm implements AutoCloseable {
     private final ParameterStore store;
     private final Faults faults;
     private final Counters counters = new Counters();
+    private final Identities identities = new Identities();
     private final CallLog calls;
     private final ExecutorService workers;
     private final ScheduledExecutorService delays;
@@ -167,7 +173,7 @@ public final class LocalSsm implements AutoCloseable {
         this.delays = Executors.newSingleThreadScheduledExecutor(threads("localssm-delay"));
         SsmProtocol protocol = new SsmProtocol(store, faults, json, options.sourceResultWithSecretString());
         this.endpoint = new SsmEndpoint(protocol, faults, counters, calls, options.clock(), json, delays,
-                new ControlApi(this, json));
+                new ControlApi(this, json), identities);
         this.port = options.port();
     }
 
@@ -310,6 +316,29 @@ public final class LocalSsm implements AutoCloseable {
         }
     }
 
+    /**
+     * Declares a role STS {@code AssumeRole} may assume (any other is AccessDenied): {@code externalId} the one it
+     * demands (null: none); {@code sessionLength} how long its sessions last (null: the DurationSeconds asked for,
+     * else 1 h). A call signed with a session key past its expiry is answered ExpiredTokenException.
+     */
+    public void declareRole(String roleArn, String externalId, Duration sessionLength) {
+        identities.declareRole(roleArn, externalId, sessionLength);
+    }
+
+    /**
+     * From now on only {@code principals} may read the Secrets Manager secrets of {@code account} (ARNs in it): role
+     * ARNs (calls signed with a session of that role) or access key ids (the caller's own key: what a resource policy
+     * naming the task role allows). Others get AccessDeniedException.
+     */
+    public void guardAccount(String account, List<String> principals) {
+        identities.guard(account, principals);
+    }
+
+    /** The secret access keys and session tokens AssumeRole handed out (the latest 1,000): for leak searches. */
+    public List<String> issuedSessionSecrets() {
+        return identities.issuedSecrets();
+    }
+
     /** Tags the secret {@code id} (a name or a full ARN), as Secrets Manager's TagResource; ListSecrets answers them. */
     public void tagSecret(String id, java.util.Map<String, String> tags) {
         try {
@@ -362,14 +391,19 @@ public final class LocalSsm implements AutoCloseable {
         calls.clear();
     }
 
-    synchronized void refuseConnections() {
+    /**
+     * Stops listening (connections are refused, the port kept) until {@link #acceptConnections()}: a region that
+     * went away, for failover tests. What is stored stays.
+     */
+    public synchronized void refuseConnections() {
         if (server != null) {
             server.stop(0);
             server = null;
         }
     }
 
-    synchronized void acceptConnections() {
+    /** Listens again on the same port after {@link #refuseConnections()}. */
+    public synchronized void acceptConnections() {
         if (server == null && !closed) {
             try {
                 bind();

@@ -35,10 +35,28 @@ final class SecretsManagerProtocol {
 
     private final ParameterStore store;
     private final Faults faults;
+    private final Identities identities;
+    /** The access key id the request being answered was signed with (answers run one per thread). */
+    private final ThreadLocal<String> caller = new ThreadLocal<>();
 
     SecretsManagerProtocol(ParameterStore store, Faults faults) {
+        this(store, faults, new Identities());
+    }
+
+    SecretsManagerProtocol(ParameterStore store, Faults faults, Identities identities) {
         this.store = store;
         this.faults = faults;
+        this.identities = identities;
+    }
+
+    /** As {@link #execute(String, JsonNode)}, for a request signed with access key {@code accessKeyId}. */
+    ObjectNode execute(String operation, JsonNode request, String accessKeyId) {
+        caller.set(accessKeyId);
+        try {
+            return execute(operation, request);
+        } finally {
+            caller.remove();
+        }
     }
 
     ObjectNode execute(String operation, JsonNode request) {
@@ -284,6 +302,7 @@ final class SecretsManagerProtocol {
     }
 
     private void checkDenied(String id) {
+        identities.checkRead(id, caller.get(), "secretsmanager:GetSecretValue");
         String code = faults.deniedCode(id);
         if (code != null) {
             throw SsmError.of(code, "User is not authorized to perform: secretsmanager:GetSecretValue on resource: "

@@ -42,6 +42,8 @@ final class SsmEndpoint implements HttpHandler {
     }
 
     private final SsmProtocol protocol;
+    private final Identities identities;
+    private final StsProtocol sts;
     private final SecretsManagerProtocol secretsManager;
     private final Faults faults;
     private final Counters counters;
@@ -53,8 +55,15 @@ final class SsmEndpoint implements HttpHandler {
 
     SsmEndpoint(SsmProtocol protocol, Faults faults, Counters counters, CallLog calls, Clock clock, ObjectMapper json,
                 ScheduledExecutorService delays, HttpHandler control) {
+        this(protocol, faults, counters, calls, clock, json, delays, control, new Identities());
+    }
+
+    SsmEndpoint(SsmProtocol protocol, Faults faults, Counters counters, CallLog calls, Clock clock, ObjectMapper json,
+                ScheduledExecutorService delays, HttpHandler control, Identities identities) {
         this.protocol = protocol;
-        this.secretsManager = new SecretsManagerProtocol(protocol.store(), faults);
+        this.identities = identities;
+        this.sts = new StsProtocol(identities);
+        this.secretsManager = new SecretsManagerProtocol(protocol.store(), faults, identities);
         this.faults = faults;
         this.counters = counters;
         this.calls = calls;
@@ -100,7 +109,8 @@ final class SsmEndpoint implements HttpHandler {
         if (host != null && !loopbackHost(host)) {
             refusal = new SsmError("ForeignHost", 400, "the Host header must be localhost, 127.0.0.1 or [::1] (any"
                     + " port): local-ssm serves this machine only");
-        } else if ((!forControl || !exchange.getRequestMethod().equals("GET")) && !wanted.equals(mediaType(type))) {
+        } else if ((!forControl || !exchange.getRequestMethod().equals("GET")) && !wanted.equals(mediaType(type))
+                && !signedForm(exchange, forControl, type)) {
             refusal = new SsmError("UnsupportedMediaTypeException", 415, "Content-Type must be " + wanted + ", got "
                     + (type == null ? "none" : "'" + type.replaceAll("[^\\x20-\\x7e]", "?") + "'"));
         } else {
@@ -115,6 +125,16 @@ final class SsmEndpoint implements HttpHandler {
         }
         LOG.debug("local ssm request refused", "code", refusal.code(), "path", exchange.getRequestURI().getPath());
         return true;
+    }
+
+    /**
+     * STS's query protocol sends a form; a cross-site form cannot carry an {@code Authorization} header, so a form
+     * with a SigV4 one is let through (to {@link StsProtocol}).
+     */
+    private static boolean signedForm(HttpExchange exchange, boolean forControl, String type) {
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        return !forControl && StsProtocol.FORM.equals(mediaType(type)) && authorization != null
+                && authorization.startsWith("AWS4-HMAC-SHA256 ");
     }
 
     /** The media type of a Content-Type header, lower-cased, without parameters; null for none. */
@@ -151,6 +171,10 @@ final class SsmEndpoint implements HttpHandler {
     private void handleSsm(HttpExchange exchange) throws IOException {
         String requestId = UUID.randomUUID().toString();
         byte[] body = readBody(exchange.getRequestBody());
+        if (StsProtocol.FORM.equals(mediaType(exchange.getRequestHeaders().getFirst("Content-Type")))) {
+            handleSts(exchange, requestId, body);
+            return;
+        }
         String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
         String operation = operation(target);
         if (!exchange.getRequestMethod().equals("POST") || !exchange.getRequestURI().getPath().equals("/")
@@ -195,6 +219,24 @@ final class SsmEndpoint implements HttpHandler {
         }
     }
 
+    /** STS {@code AssumeRole}: counted and logged as the other operations, answered in XML. */
+    private void handleSts(HttpExchange exchange, String requestId, byte[] body) throws IOException {
+        Instant now = clock.instant();
+        counters.received("AssumeRole");
+        String caller = accessKeyId(exchange.getRequestHeaders().getFirst("Authorization"));
+        StsProtocol.Answer answer = sts.execute(body, caller, now, requestId);
+        counters.answered(answer.errorCode());
+        calls.add(new Call(now, "AssumeRole", answer.roleArn() == null ? java.util.List.of()
+                : java.util.List.of(answer.roleArn()), caller, answer.status(), answer.errorCode()));
+        byte[] bytes = answer.xml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/xml");
+        exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
+        exchange.sendResponseHeaders(answer.status(), bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
     /** The operation a target names: SSM's ({@code AmazonSSM.X}) or Secrets Manager's ({@code secretsmanager.X}). */
     private static String operation(String target) {
         if (target == null) {
@@ -217,8 +259,9 @@ final class SsmEndpoint implements HttpHandler {
             return error(SsmError.of(injected, injectedMessage(injected)));
         }
         try {
+            identities.checkNotExpired(caller, now);
             ObjectNode result = SecretsManagerProtocol.OPERATIONS.contains(operation)
-                    ? secretsManager.execute(operation, request)
+                    ? secretsManager.execute(operation, request, caller)
                     : protocol.execute(operation, request, now, caller);
             return new Answer(200, json.writeValueAsBytes(result), null);
         } catch (SsmError e) {

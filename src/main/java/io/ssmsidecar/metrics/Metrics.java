@@ -17,6 +17,13 @@ public interface Metrics {
     default void ssmCall(String operation, String outcome, Duration latency) {
     }
 
+    /**
+     * A call was served by {@code region}: its own region ({@code failover} false) or a {@code SIDECAR_FAILOVER_REGIONS}
+     * one after its own failed with a transient error.
+     */
+    default void sourceRegion(String region, boolean failover) {
+    }
+
     /** How many secrets the current snapshot holds. */
     default void secretsLoaded(int count) {
     }

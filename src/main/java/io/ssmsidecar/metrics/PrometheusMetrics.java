@@ -60,6 +60,14 @@ public final class PrometheusMetrics implements Metrics {
     /** Counter {@code ssm_sidecar_on_demand_rejected_total}: on-demand fetches refused with 429 (capacity full). */
     public static final String ON_DEMAND_REJECTED = "ssm_sidecar_on_demand_rejected_total";
 
+    /**
+     * Counter {@code ssm_sidecar_region_calls_total{region,served}}: calls answered, by the region that answered and
+     * whether it was the call's own ({@code primary}) or a failover region ({@code failover}).
+     */
+    public static final String REGION_CALLS = "ssm_sidecar_region_calls_total";
+    /** Gauge {@code ssm_sidecar_failover_active}: 1 while the latest call was answered by a failover region, else 0. */
+    public static final String FAILOVER_ACTIVE = "ssm_sidecar_failover_active";
+
     /** The {@code Content-Type} of {@link #scrape()}'s text. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -78,6 +86,8 @@ public final class PrometheusMetrics implements Metrics {
     private final Counter onDemandRejected;
     private final AtomicReference<IntSupplier> onDemandInFlight = new AtomicReference<>(() -> 0);
     private final BoundedLabel operations = new BoundedLabel();
+    private final BoundedLabel regions = new BoundedLabel();
+    private final AtomicInteger failoverActive = new AtomicInteger();
     private final BoundedLabel outcomes = new BoundedLabel();
     private final BoundedLabel routes = new BoundedLabel();
     private final BoundedLabel statuses = new BoundedLabel();
@@ -86,6 +96,8 @@ public final class PrometheusMetrics implements Metrics {
     private PrometheusMetrics() {
         Gauge.builder(meterName(SECRETS_LOADED), secretsLoaded, AtomicInteger::get)
                 .description("Secrets in the current snapshot").register(registry);
+        Gauge.builder(meterName(FAILOVER_ACTIVE), failoverActive, AtomicInteger::get)
+                .description("1 while the latest call was answered by a failover region").register(registry);
         Gauge.builder(meterName(SECRETS_STALE), secretsStale, AtomicInteger::get)
                 .description("Declared secrets served from their last good value because their refresh failed")
                 .register(registry);
@@ -139,6 +151,13 @@ public final class PrometheusMetrics implements Metrics {
         if ("throttled".equals(out)) {
             throttled.increment();
         }
+    }
+
+    @Override
+    public void sourceRegion(String region, boolean failover) {
+        counter(REGION_CALLS, "Calls answered, by region and whether a failover region answered", "region",
+                regions.value(region), "served", failover ? "failover" : "primary").increment();
+        failoverActive.set(failover ? 1 : 0);
     }
 
     @Override

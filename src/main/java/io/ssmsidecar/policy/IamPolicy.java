@@ -53,6 +53,7 @@ public final class IamPolicy {
     static final String SID_LIST = "ListSecretsUnderDeclaredPrefixes";
     static final String SID_CROSS_ACCOUNT = "AllowSsmSidecarTaskRoleToReadSecret";
     static final String SID_KEY_POLICY = "AllowSsmSidecarTaskRoleToDecryptThroughSecretsManager";
+    static final String SID_ASSUME = "AssumeConfiguredRoles";
     /** A full secret ARN ends in the name, a dash and six characters Secrets Manager adds. */
     private static final Pattern SECRET_SUFFIX = Pattern.compile(".*-[A-Za-z0-9]{6}");
 
@@ -161,6 +162,14 @@ public final class IamPolicy {
 
         /** A {@code SIDECAR_ALLOW} prefix: every parameter under it, and the secrets under it where it names some. */
         void onDemand(String prefix, Arns arns) {
+            if (prefix.startsWith("sm://")) {
+                // Read from Secrets Manager directly: a secret name prefix in the policy's account and region, or
+                // an ARN prefix that names its own.
+                String id = prefix.substring("sm://".length());
+                directSecrets.add(id.startsWith("arn:") ? id + "*" : arns.secret(id + "*"));
+                secretsManagerRegions.add(id.startsWith("arn:") ? id.split(":", 5)[3] : arns.region());
+                return;
+            }
             allowed.add(arns.parameter((prefix.startsWith("/") ? "" : "/") + prefix + "*"));
             regions.add(arns.region());
             if (prefix.startsWith(Reference.SECRETS_MANAGER_PREFIX) || Reference.SECRETS_MANAGER_PREFIX.startsWith(prefix)) {
@@ -327,6 +336,16 @@ public final class IamPolicy {
                     + ", so the owning account needs no resource or key policy"));
         }
         return new Owner(role, List.copyOf(secrets));
+    }
+
+    /**
+     * Adds {@code sts:AssumeRole} on {@code roles} ({@code SIDECAR_ROLE_ARN}, {@code SIDECAR_ROLE_ARN_<ACCOUNT>}) to
+     * {@code document}; nothing when there are none. The reads that go through a role need their grants in that
+     * role's own policy (and its trust policy must let the task role assume it).
+     */
+    public static ObjectNode withAssumeRole(ObjectNode document, List<String> roles) {
+        statement((ArrayNode) document.get("Statement"), SID_ASSUME, "sts:AssumeRole", new LinkedHashSet<>(roles));
+        return document;
     }
 
     /** The document as {@code aws iam create-policy --policy-document} takes it: two-space indent, one item a line. */

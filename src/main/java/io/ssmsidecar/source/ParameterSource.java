@@ -57,6 +57,14 @@ public interface ParameterSource extends AutoCloseable {
     }
 
     /**
+     * Which ids may share one batch call ({@code GetParameters}, {@code BatchGetSecretValue}): ids with equal groups
+     * are served by one client (one region, one set of credentials). A source with one client answers one group.
+     */
+    default String batchGroup(String id) {
+        return "";
+    }
+
+    /**
      * Every secret of the caller's account and region whose name starts with {@code prefix} ({@code sm://PREFIX/*}),
      * in its AWSCURRENT version, following {@code NextToken} until the last page. Without tags, one
      * {@code BatchGetSecretValue} with a {@code name} filter per page of {@value #MAX_SECRETS_PER_BATCH}; with tags,

@@ -41,6 +41,17 @@ final class SsmErrors {
 
     static Classified classify(String operation, List<String> subjects, SdkException e) {
         String where = operation + " " + subjects;
+        SdkException assume = assumeFailure(e);
+        if (assume != null && assume.getCause() instanceof SdkException why) {
+            // The call never left: the role it needs could not be assumed. Sorted as STS's answer is; one code for
+            // all such failures, so the Resolver knows every call through the role would fail the same way.
+            Classified inner = classify("AssumeRole", List.of(), why);
+            SourceException x = inner.exception();
+            String role = assume.getMessage().substring(AssumedRole.FAILED.length()).split("\\s", 2)[0];
+            return of(new SourceException(ASSUME_ROLE_FAILED, x.statusCode(), x.isTransient(), where + ": "
+                    + AssumedRole.FAILED + role + ": " + x.getMessage().substring("AssumeRole []: ".length()), e),
+                    inner.outcome());
+        }
         if (e instanceof AwsServiceException service) {
             return service(where, service);
         }
@@ -64,6 +75,18 @@ final class SsmErrors {
         }
         return of(new SourceException("ClientError", 0, true, where + ": the SDK failed ("
                 + e.getClass().getSimpleName() + ")", e), "transient");
+    }
+
+    /** The error code of a call that failed because the role it goes through could not be assumed. */
+    static final String ASSUME_ROLE_FAILED = "AssumeRoleFailed";
+
+    private static SdkException assumeFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SdkException sdk && c.getMessage() != null && c.getMessage().startsWith(AssumedRole.FAILED)) {
+                return sdk;
+            }
+        }
+        return null;
     }
 
     private static Classified service(String where, AwsServiceException e) {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ import software.amazon.awssdk.services.secretsmanager.model.Tag;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.ssm.model.GetParametersByPathResponse;
 import software.amazon.awssdk.services.ssm.model.GetParametersResponse;
+import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
@@ -94,24 +96,42 @@ public final class SsmParameterSource implements ParameterSource {
 
     private static final int MAX_PAGES = 10_000;
 
-    /** The SDK client and its HTTP client, built on a thread of their own started by {@link #create}: see there. */
-    private record Client(SsmClient ssm, SdkHttpClient http) {
+    /** Where and as whom one client's calls go: a region, and the role assumed (null: the task's credentials). */
+    private record Route(Region region, String role) {
+        @Override
+        public String toString() {
+            return region.id() + (role == null ? "" : " as " + role);
+        }
     }
 
-    private final CompletableFuture<Client> client;
+    /** The HTTP client every SDK client shares, built on a thread of its own started by {@link #create}: see there. */
+    private final CompletableFuture<SdkHttpClient> http = new CompletableFuture<>();
+    private final Routing routing;
+    private final URI ssmEndpoint;
     private final URI secretsManagerEndpoint;
+    private final URI stsEndpoint;
     private final Limits limits;
-    private SecretsManagerClient secretsManager;
     private final Region region;
     private final AwsCredentialsProvider credentials;
     private final ScheduledExecutorService timeouts;
     private final Metrics metrics;
+    /** One client per route and service, built on first use; guarded by {@code this}. */
+    private final Map<Route, SsmClient> ssmClients = new HashMap<>();
+    private final Map<Route, SecretsManagerClient> secretsManagers = new HashMap<>();
+    private final Map<String, AssumedRole> roles = new HashMap<>();
+    /** One STS client per region, built on the first role assumed there; guarded by {@code this}. */
+    private final Map<Region, StsClient> stsClients = new HashMap<>();
+    /** The region that last served each route, for one log line per change of region. */
+    private final Map<Route, String> servedFrom = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final io.ssmsidecar.log.Log LOG = io.ssmsidecar.log.Log.get(SsmParameterSource.class);
 
-    private SsmParameterSource(CompletableFuture<Client> client, URI secretsManagerEndpoint, Limits limits,
-                               Region region, AwsCredentialsProvider credentials,
+    private SsmParameterSource(Routing routing, URI ssmEndpoint, URI secretsManagerEndpoint, URI stsEndpoint,
+                               Limits limits, Region region, AwsCredentialsProvider credentials,
                                ScheduledExecutorService timeouts, Metrics metrics) {
-        this.client = client;
+        this.routing = routing;
+        this.ssmEndpoint = ssmEndpoint;
         this.secretsManagerEndpoint = secretsManagerEndpoint;
+        this.stsEndpoint = stsEndpoint;
         this.limits = limits;
         this.region = region;
         this.credentials = credentials;
@@ -131,16 +151,28 @@ public final class SsmParameterSource implements ParameterSource {
 
     /** As {@link #create(Map, Metrics)}, with explicit timeouts and attempts (tests use short ones). */
     public static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits) {
-        return create(env, metrics, limits, () -> new DefaultAwsRegionProviderChain().getRegion());
+        return create(env, metrics, limits, Routing.none());
+    }
+
+    /** As {@link #create(Map, Metrics, Limits)}, with assumed roles, failover regions and endpoints by region. */
+    public static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits, Routing routing) {
+        return create(env, metrics, limits, () -> new DefaultAwsRegionProviderChain().getRegion(), routing);
     }
 
     static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits,
                                      Supplier<Region> regionChain) {
+        return create(env, metrics, limits, regionChain, Routing.none());
+    }
+
+    static SsmParameterSource create(Map<String, String> env, Metrics metrics, Limits limits,
+                                     Supplier<Region> regionChain, Routing routing) {
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(routing, "routing");
         Region region = region(env, regionChain);
         URI endpoint = endpoint(env, "AWS_ENDPOINT_URL_SSM", "https://ssm.eu-west-1.amazonaws.com");
         URI secretsManagerEndpoint = endpoint(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER",
                 "https://secretsmanager.eu-west-1.amazonaws.com");
+        URI stsEndpoint = endpoint(env, "AWS_ENDPOINT_URL_STS", "https://sts.eu-west-1.amazonaws.com");
         AwsCredentialsProvider credentials = credentials(env);
         // The SDK enforces the call and attempt timeouts from a scheduler of its own with up to five threads;
         // calls here run one at a time, so one thread does.
@@ -150,27 +182,34 @@ public final class SsmParameterSource implements ParameterSource {
             return t;
         });
         timeouts.setRemoveOnCancelPolicy(true);
+        SsmParameterSource source = new SsmParameterSource(routing, endpoint, secretsManagerEndpoint, stsEndpoint,
+                limits, region, credentials, timeouts, metrics);
         // Building the clients loads and links about a thousand SDK and TLS classes (~100 ms and more before the JIT
         // warms up). Everything that can be wrong with the configuration was checked above, so they are built on a
         // thread of their own while the caller goes on (the sidecar starts its HTTP API meanwhile); the first call
         // waits for them.
-        CompletableFuture<Client> client = new CompletableFuture<>();
-        Thread init = new Thread(() -> {
-            try {
-                SdkHttpClient http = UrlConnectionHttpClient.builder()
-                        .connectionTimeout(limits.connectTimeout())
-                        .socketTimeout(limits.socketTimeout())
-                        .build();
-                SsmClient ssm = configured(SsmClient.builder(), http, region, credentials, timeouts, limits, endpoint)
-                        .build();
-                client.complete(new Client(ssm, http));
-            } catch (RuntimeException | Error e) {
-                client.completeExceptionally(e);
-            }
-        }, "ssm-sidecar-sdk-init");
+        Thread init = new Thread(source::init, "ssm-sidecar-sdk-init");
         init.setDaemon(true);
         init.start();
-        return new SsmParameterSource(client, secretsManagerEndpoint, limits, region, credentials, timeouts, metrics);
+        return source;
+    }
+
+    /** Builds the HTTP client, then the SSM client of the primary region (the one every name-only reference uses). */
+    private void init() {
+        try {
+            http.complete(UrlConnectionHttpClient.builder()
+                    .connectionTimeout(limits.connectTimeout())
+                    .socketTimeout(limits.socketTimeout())
+                    .build());
+        } catch (RuntimeException | Error e) {
+            http.completeExceptionally(e);
+            return;
+        }
+        try {
+            ssm(new Route(region, routing.roleArn().orElse(null)));
+        } catch (RuntimeException e) {
+            // the first call builds it again and reports why
+        }
     }
 
     /** One SDK client's settings, the same for SSM and Secrets Manager: HTTP client, timeouts, short retry. */
@@ -262,7 +301,34 @@ public final class SsmParameterSource implements ParameterSource {
         if (new HashSet<>(names).size() != names.size()) {
             throw new IllegalArgumentException("GetParameters names must be distinct, got " + names);
         }
-        SsmAnswers.Matched matched = call(names);
+        Map<Route, List<String>> groups = byRoute(names);
+        if (groups.size() == 1) {
+            return getParametersFailingOver(groups.keySet().iterator().next(), names);
+        }
+        // Names served by different clients (accounts, regions): one call each. The Resolver groups its batches by
+        // batchGroup() first, so this is for other callers; a group that fails fails the whole call, as one
+        // GetParameters would, and the caller isolates the names.
+        List<Parameter> found = new ArrayList<>();
+        List<String> invalid = new ArrayList<>();
+        for (Map.Entry<Route, List<String>> group : groups.entrySet()) {
+            FetchResult part = getParametersFailingOver(group.getKey(), group.getValue());
+            found.addAll(part.parameters());
+            invalid.addAll(part.invalid());
+        }
+        return new FetchResult(found, invalid);
+    }
+
+    private FetchResult getParametersFailingOver(Route route, List<String> names) throws SourceException {
+        Served<FetchResult> served = withFailover(route, names, this::getParameters);
+        if (served.renamed() == null) {
+            return served.result();
+        }
+        return new FetchResult(served.result().parameters().stream().map(served::original).toList(),
+                served.result().invalid().stream().map(served::original).toList());
+    }
+
+    private FetchResult getParameters(Route route, List<String> names) throws SourceException {
+        SsmAnswers.Matched matched = call(route, names);
         if (matched.ambiguous().isEmpty()) {
             return matched.result();
         }
@@ -271,18 +337,18 @@ public final class SsmParameterSource implements ParameterSource {
         List<Parameter> found = new ArrayList<>(matched.result().parameters());
         List<String> invalid = new ArrayList<>(matched.result().invalid());
         for (String name : matched.ambiguous()) {
-            FetchResult alone = call(List.of(name)).result();
+            FetchResult alone = call(route, List.of(name)).result();
             found.addAll(alone.parameters());
             invalid.addAll(alone.invalid());
         }
         return new FetchResult(found, invalid);
     }
 
-    private SsmAnswers.Matched call(List<String> names) throws SourceException {
+    private SsmAnswers.Matched call(Route route, List<String> names) throws SourceException {
         long start = System.nanoTime();
         GetParametersResponse response;
         try {
-            response = ssm().getParameters(r -> r.names(names).withDecryption(true));
+            response = ssm(route).getParameters(r -> r.names(names).withDecryption(true));
         } catch (SdkException e) {
             throw failed("GetParameters", names, e, start);
         }
@@ -300,6 +366,10 @@ public final class SsmParameterSource implements ParameterSource {
     @Override
     public List<Parameter> getParametersByPath(String path) throws SourceException {
         Objects.requireNonNull(path, "path");
+        return withFailover(route(path), List.of(path), (route, in) -> getParametersByPath(route, path)).result();
+    }
+
+    private List<Parameter> getParametersByPath(Route route, String path) throws SourceException {
         List<Parameter> all = new ArrayList<>();
         Set<String> tokens = new HashSet<>();
         String token = null;
@@ -308,7 +378,7 @@ public final class SsmParameterSource implements ParameterSource {
             long start = System.nanoTime();
             GetParametersByPathResponse response;
             try {
-                response = ssm().getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
+                response = ssm(route).getParametersByPath(r -> r.path(path).recursive(true).withDecryption(true)
                         .maxResults(MAX_NAMES_PER_CALL).nextToken(next));
             } catch (SdkException e) {
                 throw failed("GetParametersByPath", List.of(path), e, start);
@@ -334,10 +404,17 @@ public final class SsmParameterSource implements ParameterSource {
     @Override
     public Parameter getSecretValue(String secretId, String versionId, String versionStage) throws SourceException {
         Objects.requireNonNull(secretId, "secretId");
+        Served<Parameter> served = withFailover(route(secretId), List.of(secretId),
+                (route, ids) -> getSecretValue(route, ids.get(0), versionId, versionStage));
+        return served.renamed() == null ? served.result() : served.original(served.result());
+    }
+
+    private Parameter getSecretValue(Route route, String secretId, String versionId, String versionStage)
+            throws SourceException {
         long start = System.nanoTime();
         GetSecretValueResponse r;
         try {
-            r = secretsManager().getSecretValue(b -> b.secretId(secretId).versionId(versionId).versionStage(versionStage));
+            r = secretsManager(route).getSecretValue(b -> b.secretId(secretId).versionId(versionId).versionStage(versionStage));
         } catch (SdkException e) {
             throw failed("GetSecretValue", List.of(secretId), e, start);
         }
@@ -363,10 +440,40 @@ public final class SsmParameterSource implements ParameterSource {
             throw new IllegalArgumentException("BatchGetSecretValue takes 1 to " + MAX_SECRETS_PER_BATCH
                     + " distinct secret ids, got " + secretIds);
         }
+        Map<Route, List<String>> groups = byRoute(secretIds);
+        if (groups.size() == 1) {
+            return batchFailingOver(groups.keySet().iterator().next(), secretIds);
+        }
+        // Ids served by different clients: one call each; a group that fails as a whole fails each of its ids.
+        List<Parameter> found = new ArrayList<>();
+        Map<String, SourceException> errors = new java.util.HashMap<>();
+        for (Map.Entry<Route, List<String>> group : groups.entrySet()) {
+            try {
+                SecretBatch part = batchFailingOver(group.getKey(), group.getValue());
+                found.addAll(part.found());
+                errors.putAll(part.errors());
+            } catch (SourceException e) {
+                group.getValue().forEach(id -> errors.put(id, e));
+            }
+        }
+        return new SecretBatch(found, errors);
+    }
+
+    private SecretBatch batchFailingOver(Route route, List<String> secretIds) throws SourceException {
+        Served<SecretBatch> served = withFailover(route, secretIds, this::batchGetSecretValue);
+        if (served.renamed() == null) {
+            return served.result();
+        }
+        Map<String, SourceException> errors = new java.util.HashMap<>();
+        served.result().errors().forEach((id, e) -> errors.put(served.original(id), e));
+        return new SecretBatch(served.result().found().stream().map(served::original).toList(), errors);
+    }
+
+    private SecretBatch batchGetSecretValue(Route route, List<String> secretIds) throws SourceException {
         long start = System.nanoTime();
         BatchGetSecretValueResponse r;
         try {
-            r = secretsManager().batchGetSecretValue(b -> b.secretIdList(secretIds));
+            r = secretsManager(route).batchGetSecretValue(b -> b.secretIdList(secretIds));
         } catch (SdkException e) {
             throw failed("BatchGetSecretValue", secretIds, e, start);
         }
@@ -374,11 +481,12 @@ public final class SsmParameterSource implements ParameterSource {
         Map<String, SourceException> errors = new java.util.HashMap<>();
         try {
             for (SecretValueEntry v : r.secretValues()) {
-                String requested = secretIds.stream()
-                        .filter(id -> SecretsManagerAnswers.names(id, v.arn(), v.name())).findFirst().orElse(null);
-                if (requested != null) {
-                    found.add(SecretsManagerAnswers.convert(requested, null, v.arn(), v.name(), v.versionId(),
-                            v.versionStages(), v.createdDate(), v.secretString(), v.secretBinary()));
+                // Every id the entry names: a batch may ask for one secret by name and by ARN, answered once.
+                for (String requested : secretIds) {
+                    if (SecretsManagerAnswers.names(requested, v.arn(), v.name())) {
+                        found.add(SecretsManagerAnswers.convert(requested, null, v.arn(), v.name(), v.versionId(),
+                                v.versionStages(), v.createdDate(), v.secretString(), v.secretBinary()));
+                    }
                 }
             }
         } catch (SourceException e) {
@@ -401,6 +509,12 @@ public final class SsmParameterSource implements ParameterSource {
     public SecretBatch secretsByPrefix(String prefix, Map<String, String> tags) throws SourceException {
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(tags, "tags");
+        // A prefix is a name: the primary region (a failover region's replicas while it fails), SIDECAR_ROLE_ARN.
+        return withFailover(route(prefix), List.of(prefix), (route, ids) -> secretsByPrefix(route, prefix, tags))
+                .result();
+    }
+
+    private SecretBatch secretsByPrefix(Route route, String prefix, Map<String, String> tags) throws SourceException {
         List<Filter> filters = new ArrayList<>();
         filters.add(Filter.builder().key(FilterNameStringType.NAME).values(prefix).build());
         tags.forEach((key, value) -> {
@@ -413,7 +527,7 @@ public final class SsmParameterSource implements ParameterSource {
         Map<String, SourceException> errors = new java.util.HashMap<>();
         if (tags.isEmpty()) {
             pages("BatchGetSecretValue", prefix, token -> {
-                BatchGetSecretValueResponse r = secretsManager().batchGetSecretValue(b -> b.filters(filters)
+                BatchGetSecretValueResponse r = secretsManager(route).batchGetSecretValue(b -> b.filters(filters)
                         .maxResults(MAX_SECRETS_PER_BATCH).nextToken(token));
                 for (SecretValueEntry v : r.secretValues()) {
                     // Secrets Manager's name filter is a prefix match; older answers matched words too: keep only
@@ -431,7 +545,7 @@ public final class SsmParameterSource implements ParameterSource {
         // Tag filters are prefix matches on keys and values independently: list with tags, match the pairs here.
         List<String> arns = new ArrayList<>();
         pages("ListSecrets", prefix, token -> {
-            ListSecretsResponse r = secretsManager().listSecrets(b -> b.filters(filters)
+            ListSecretsResponse r = secretsManager(route).listSecrets(b -> b.filters(filters)
                     .maxResults(MAX_LISTED_SECRETS).nextToken(token));
             for (SecretListEntry e : r.secretList()) {
                 if (e.name() != null && e.name().startsWith(prefix) && e.arn() != null && tagsMatch(e.tags(), tags)) {
@@ -441,7 +555,8 @@ public final class SsmParameterSource implements ParameterSource {
             return r.nextToken();
         });
         for (int i = 0; i < arns.size(); i += MAX_SECRETS_PER_BATCH) {
-            SecretBatch batch = batchGetSecretValue(arns.subList(i, Math.min(arns.size(), i + MAX_SECRETS_PER_BATCH)));
+            SecretBatch batch = batchGetSecretValue(route,
+                    arns.subList(i, Math.min(arns.size(), i + MAX_SECRETS_PER_BATCH)));
             for (Parameter p : batch.found()) {
                 found.add(new Parameter(p.name(), p.name(), p.type(), p.value(), p.version(), p.selector(),
                         p.secretMetadata(), p.lastModified(), p.arn(), p.dataType()));
@@ -509,13 +624,157 @@ public final class SsmParameterSource implements ParameterSource {
         }
     }
 
-    /** The Secrets Manager client, built on the first call over the SSM client's HTTP client and settings. */
-    private synchronized SecretsManagerClient secretsManager() {
-        if (secretsManager == null) {
-            secretsManager = configured(SecretsManagerClient.builder(), client().http(), region, credentials, timeouts,
-                    limits, secretsManagerEndpoint).build();
+    /** One call in one region: {@code ids} are the ids as that region knows them (ARNs carry its region). */
+    private interface RegionCall<T> {
+        T in(Route route, List<String> ids) throws SourceException;
+    }
+
+    /**
+     * What a call returned, and, when a failover region served it, the ids as sent there mapped back to the ids
+     * asked for ({@code renamed}: sent id to asked id), so answers are keyed by what the caller asked.
+     */
+    private record Served<T>(T result, Map<String, String> renamed) {
+        String original(String sent) {
+            for (Map.Entry<String, String> e : renamed.entrySet()) {
+                // A requested name may carry a selector after the id (id:AWSPREVIOUS).
+                if (sent.equals(e.getKey()) || sent.startsWith(e.getKey() + ":")) {
+                    return e.getValue() + sent.substring(e.getKey().length());
+                }
+            }
+            return sent;
         }
-        return secretsManager;
+
+        Parameter original(Parameter p) {
+            return new Parameter(original(p.requestedName()), p.name(), p.type(), p.value(), p.version(),
+                    p.selector(), p.secretMetadata(), p.lastModified(), p.arn(), p.dataType());
+        }
+    }
+
+    /**
+     * Runs {@code call} in the route's own region; when that fails with a transient error (timeouts, connection
+     * failures, 5xx, throttling past the SDK's retries, STS unreachable; never access denied or not found, nor a role
+     * STS refused), runs it in each {@code SIDECAR_FAILOVER_REGIONS} region in turn, a secret ARN's region field
+     * rewritten (replicas keep the name). Every call tries the own region first, so the first call after it answers
+     * again is served there: no state decides to stay away, and a refused connection costs milliseconds (a silent
+     * region costs the connect timeout) once per call. When every region fails, the own region's error is thrown.
+     */
+    private <T> Served<T> withFailover(Route route, List<String> ids, RegionCall<T> call) throws SourceException {
+        SourceException primaryFailure;
+        try {
+            T result = call.in(route, ids);
+            served(route, route.region().id());
+            return new Served<>(result, null);
+        } catch (SourceException e) {
+            if (!e.isTransient() || routing.failoverRegions().isEmpty()) {
+                throw e;
+            }
+            primaryFailure = e;
+        }
+        for (String region : routing.failoverRegions()) {
+            if (region.equals(route.region().id())) {
+                continue;
+            }
+            Map<String, String> renamed = new java.util.LinkedHashMap<>();
+            ids.forEach(id -> renamed.put(Routing.inRegion(id, region), id));
+            try {
+                T result = call.in(new Route(Region.of(region), route.role()), List.copyOf(renamed.keySet()));
+                served(route, region);
+                return new Served<>(result, renamed);
+            } catch (SourceException e) {
+                if (!e.isTransient()) {
+                    // This region answered (the secret is not replicated there, say): the own region's error stands.
+                    break;
+                }
+            }
+        }
+        throw primaryFailure;
+    }
+
+    /** Records (metric, one log line per change) which region served a route's call. */
+    private void served(Route route, String region) {
+        boolean failover = !region.equals(route.region().id());
+        metrics.sourceRegion(region, failover);
+        if (routing.failoverRegions().isEmpty()) {
+            return;
+        }
+        String before = servedFrom.put(route, region);
+        if (!region.equals(before == null ? route.region().id() : before)) {
+            if (failover) {
+                LOG.warn("region failed with a transient error: serving from a failover region", "region",
+                        route.region().id(), "servedFrom", region);
+            } else {
+                LOG.info("region answers again: serving from it", "region", region, "wasServedFrom", before);
+            }
+        }
+    }
+
+    /** The batch group of an id: ids of one group are served by one client (one region, one set of credentials). */
+    @Override
+    public String batchGroup(String id) {
+        return route(id).toString();
+    }
+
+    /**
+     * The route of an id: the region of its ARN (else the primary region), and the role of its ARN's account (else
+     * {@code SIDECAR_ROLE_ARN}, else none).
+     */
+    private Route route(String id) {
+        String arnRegion = Routing.arnField(id, 3);
+        return new Route(arnRegion == null ? region : Region.of(arnRegion), routing.roleFor(id).orElse(null));
+    }
+
+    private Map<Route, List<String>> byRoute(List<String> ids) {
+        Map<Route, List<String>> groups = new java.util.LinkedHashMap<>();
+        ids.forEach(id -> groups.computeIfAbsent(route(id), r -> new ArrayList<>()).add(id));
+        return groups;
+    }
+
+    /** The endpoint of a service in a region: {@code SIDECAR_ENDPOINT_URL_<REGION>}, else the service's override. */
+    private URI endpoint(Route route, URI serviceOverride) {
+        URI regional = routing.regionEndpoints().get(route.region().id());
+        return regional != null ? regional : serviceOverride;
+    }
+
+    private synchronized SsmClient ssm(Route route) {
+        SsmClient c = ssmClients.get(route);
+        if (c == null) {
+            c = configured(SsmClient.builder(), httpClient(), route.region(), credentials(route), timeouts, limits,
+                    endpoint(route, ssmEndpoint)).build();
+            ssmClients.put(route, c);
+        }
+        return c;
+    }
+
+    /** The Secrets Manager client of a route, built on its first call over the shared HTTP client and settings. */
+    private synchronized SecretsManagerClient secretsManager(Route route) {
+        SecretsManagerClient c = secretsManagers.get(route);
+        if (c == null) {
+            c = configured(SecretsManagerClient.builder(), httpClient(), route.region(), credentials(route), timeouts,
+                    limits, endpoint(route, secretsManagerEndpoint)).build();
+            secretsManagers.put(route, c);
+        }
+        return c;
+    }
+
+    /**
+     * The task's credentials, or the route's assumed role: one session per role and region, assumed through STS in
+     * that region (STS sessions are valid in every region; a region's own STS keeps a failover working while the
+     * primary region, its STS included, is down).
+     */
+    private synchronized AwsCredentialsProvider credentials(Route route) {
+        if (route.role() == null) {
+            return credentials;
+        }
+        String key = route.role() + " in " + route.region().id();
+        AssumedRole role = roles.get(key);
+        if (role == null) {
+            // STS is called with the task's own credentials.
+            StsClient sts = stsClients.computeIfAbsent(route.region(), r -> configured(StsClient.builder(),
+                    httpClient(), r, credentials, timeouts, limits, stsEndpoint).build());
+            role = new AssumedRole(sts, route.role(), routing.sessionName(), routing.externalId().orElse(null));
+            roles.put(key, role);
+        }
+        return role;
     }
 
     private SourceException failed(String operation, List<String> subjects, SdkException e, long start) {
@@ -530,20 +789,20 @@ public final class SsmParameterSource implements ParameterSource {
 
     @Override
     public void close() {
-        Client built = null;
+        SdkHttpClient built = null;
         try {
-            built = client();
+            built = httpClient();
         } catch (RuntimeException e) {
             // the clients never got built: nothing of them to close
         }
         synchronized (this) {
-            if (secretsManager != null) {
-                secretsManager.close();
-            }
+            secretsManagers.values().forEach(SdkAutoCloseable::close);
+            ssmClients.values().forEach(SdkAutoCloseable::close);
+            roles.values().forEach(AssumedRole::close);
+            stsClients.values().forEach(SdkAutoCloseable::close);
         }
         if (built != null) {
-            built.ssm().close();
-            built.http().close();
+            built.close();
         }
         if (credentials instanceof SdkAutoCloseable closeable) {
             closeable.close();
@@ -596,13 +855,9 @@ public final class SsmParameterSource implements ParameterSource {
         return "SsmParameterSource[" + region + "]";
     }
 
-    private SsmClient ssm() {
-        return client().ssm();
-    }
-
-    private Client client() {
+    private SdkHttpClient httpClient() {
         try {
-            return client.join();
+            return http.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;

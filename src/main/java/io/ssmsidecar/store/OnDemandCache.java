@@ -19,12 +19,20 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class OnDemandCache {
     private static final Log LOG = Log.get(OnDemandCache.class);
+    /** How a {@code SIDECAR_ALLOW} entry names secrets read from Secrets Manager directly. */
+    static final String SECRET_ENTRY = "sm://";
 
     private final ParameterSource source;
     private final OnDemandFetcher fetcher;
     private final List<String> allow;
+    /** The {@code sm://} entries of {@code SIDECAR_ALLOW}, without {@code sm://}: secret name or ARN prefixes. */
+    private final List<String> allowSecrets;
     private final int maxEntries;
     private final Map<String, Parameter> entries;
+    /** What each cached secret (keyed by {@link OnDemandFetcher#secretKey}) was asked for, to refresh it. */
+    private final Map<String, SecretRead> secretReads = new java.util.HashMap<>();
+
+    private record SecretRead(String secretId, String versionId, String versionStage) { }
     /** The account plain names resolve in, learned from a parameter SSM returned for one; null until then. */
     private volatile String ownAccount;
 
@@ -32,7 +40,9 @@ public final class OnDemandCache {
     public OnDemandCache(ParameterSource source, OnDemandFetcher fetcher, List<String> allowPrefixes, int maxEntries) {
         this.source = source;
         this.fetcher = fetcher;
-        this.allow = List.copyOf(allowPrefixes);
+        this.allow = allowPrefixes.stream().filter(p -> !p.startsWith(SECRET_ENTRY)).toList();
+        this.allowSecrets = allowPrefixes.stream().filter(p -> p.startsWith(SECRET_ENTRY))
+                .map(p -> p.substring(SECRET_ENTRY.length())).toList();
         this.maxEntries = maxEntries;
         this.entries = new LinkedHashMap<>(16, 0.75f, true);
     }
@@ -42,7 +52,7 @@ public final class OnDemandCache {
      * and a name means a parameter of the task's own account: an ARN matches only when its account is that account
      * (known from any parameter resolved by plain name, see {@link #learnAccount}); until it is known, no ARN does.
      */
-    boolean allowed(String requestName) {
+    public boolean allowed(String requestName) {
         if (requestName.startsWith("arn:")) {
             String account = arnAccount(requestName);
             if (account == null || !account.equals(ownAccount)) {
@@ -56,6 +66,57 @@ public final class OnDemandCache {
             }
         }
         return false;
+    }
+
+    /**
+     * True when an {@code sm://} entry of {@code SIDECAR_ALLOW} covers the secret {@code secretId}: a name under a
+     * name prefix ({@code sm://prod/}), or an ARN (full or partial) under an ARN prefix, which names its account
+     * ({@code sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/}). A name prefix never matches an
+     * ARN: another account's secret is read only where an entry names that account.
+     */
+    public boolean allowsSecret(String secretId) {
+        boolean arn = secretId.startsWith("arn:");
+        for (String prefix : allowSecrets) {
+            if (prefix.startsWith("arn:") == arn && secretId.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The cached secret, or a {@code GetSecretValue} on the {@link OnDemandFetcher}'s capacity when absent or
+     * {@code bypassCache}; as {@link #get}, but for a secret read from Secrets Manager directly. The future fails with
+     * {@link NotAllowedException} when no {@code sm://} entry covers {@code secretId}.
+     */
+    public CompletableFuture<Parameter> getSecret(String secretId, String versionId, String versionStage,
+                                                  boolean bypassCache) {
+        if (!allowsSecret(secretId)) {
+            return CompletableFuture.failedFuture(new NotAllowedException(secretId, "no sm:// entry of SIDECAR_ALLOW "
+                    + "covers it"));
+        }
+        String key = OnDemandFetcher.secretKey(secretId, versionId, versionStage);
+        if (!bypassCache) {
+            synchronized (entries) {
+                Parameter p = entries.get(key);
+                if (p != null) {
+                    return CompletableFuture.completedFuture(p);
+                }
+            }
+        }
+        return fetcher.fetchSecret(secretId, versionId, versionStage).whenComplete((p, e) -> {
+            if (p != null) {
+                synchronized (entries) {
+                    secretReads.put(key, new SecretRead(secretId, versionId, versionStage));
+                }
+                put(key, p);
+            } else if (OnDemandFetcher.cause(e) instanceof SourceException s && OnDemandFetcher.isNotFound(s)) {
+                synchronized (entries) {
+                    entries.remove(key);
+                    secretReads.remove(key);
+                }
+            }
+        });
     }
 
     /**
@@ -110,17 +171,43 @@ public final class OnDemandCache {
             while (entries.size() > maxEntries) {
                 String eldest = entries.keySet().iterator().next();
                 entries.remove(eldest);
+                secretReads.remove(eldest);
             }
         }
     }
 
-    /** Re-fetches every cached name, ten per call. Failures keep the cached value (logged once per cycle). */
+    /**
+     * Re-fetches every cached name, ten per call, and every cached secret with one {@code GetSecretValue} each (the
+     * one permission the Secrets Manager Agent's users hold; {@code BatchGetSecretValue} would need another). Failures
+     * keep the cached value (logged once per cycle); a secret or version that no longer exists is dropped.
+     */
     public void refreshAll() {
         List<String> names;
+        Map<String, SecretRead> secrets;
         synchronized (entries) {
             names = new ArrayList<>(entries.keySet());
+            secrets = new LinkedHashMap<>(secretReads);
         }
+        names.removeAll(secrets.keySet());
         int failed = 0;
+        for (Map.Entry<String, SecretRead> e : secrets.entrySet()) {
+            SecretRead read = e.getValue();
+            try {
+                Parameter p = source.getSecretValue(read.secretId(), read.versionId(), read.versionStage());
+                synchronized (entries) {
+                    entries.replace(e.getKey(), p);
+                }
+            } catch (SourceException failure) {
+                if (OnDemandFetcher.isNotFound(failure)) {
+                    synchronized (entries) {
+                        entries.remove(e.getKey());
+                        secretReads.remove(e.getKey());
+                    }
+                } else {
+                    failed++;
+                }
+            }
+        }
         for (int i = 0; i < names.size(); i += ParameterSource.MAX_NAMES_PER_CALL) {
             List<String> batch = names.subList(i, Math.min(names.size(), i + ParameterSource.MAX_NAMES_PER_CALL));
             try {

@@ -108,6 +108,41 @@ public final class OnDemandFetcher implements AutoCloseable {
      * answer is remembered) or {@link CapacityFullException}.
      */
     public CompletableFuture<Parameter> fetch(String requestName) {
+        return fetch(requestName, () -> {
+            FetchResult r = source.getParameters(List.of(requestName));
+            if (r.parameters().isEmpty()) {
+                throw notFoundError(requestName);
+            }
+            return r.parameters().get(0);
+        });
+    }
+
+    /**
+     * Reads the Secrets Manager secret {@code secretId} ({@code GetSecretValue}: a name, or an ARN in any account) on
+     * the same capacity, coalescing and not-found memory as {@link #fetch(String)}. The future fails with
+     * {@link SourceException} ({@code ResourceNotFoundException} for a secret or version Secrets Manager does not
+     * know, also while that answer is remembered) or {@link CapacityFullException}.
+     *
+     * @param versionId    the version id to read, or null
+     * @param versionStage the stage to read, or null (both null: AWSCURRENT)
+     */
+    public CompletableFuture<Parameter> fetchSecret(String secretId, String versionId, String versionStage) {
+        return fetch(secretKey(secretId, versionId, versionStage),
+                () -> source.getSecretValue(secretId, versionId, versionStage));
+    }
+
+    /** The flight and not-found key of a secret read: never a parameter name (those hold no space). */
+    static String secretKey(String secretId, String versionId, String versionStage) {
+        return "sm://" + secretId + (versionId == null ? "" : " versionId=" + versionId)
+                + (versionStage == null ? "" : " versionStage=" + versionStage);
+    }
+
+    /** One read: the parameter, or a {@link SourceException} (a not-found one is remembered). */
+    private interface Read {
+        Parameter call() throws SourceException;
+    }
+
+    private CompletableFuture<Parameter> fetch(String requestName, Read read) {
         if (rememberedNotFound(requestName)) {
             return CompletableFuture.failedFuture(notFoundError(requestName));
         }
@@ -116,7 +151,7 @@ public final class OnDemandFetcher implements AutoCloseable {
         if (running != null) {
             return running.copy();
         }
-        Runnable call = () -> call(requestName, flight);
+        Runnable call = () -> call(requestName, read, flight);
         try {
             pool.execute(call);
         } catch (RejectedExecutionException e) {
@@ -145,18 +180,12 @@ public final class OnDemandFetcher implements AutoCloseable {
         land(requestName, flight, null, new CapacityFullException(options.calls(), options.maxWait()));
     }
 
-    private void call(String requestName, CompletableFuture<Parameter> flight) {
+    private void call(String requestName, Read read, CompletableFuture<Parameter> flight) {
         inFlight.incrementAndGet();
         try {
-            FetchResult r = source.getParameters(List.of(requestName));
-            if (r.parameters().isEmpty()) {
-                remember(requestName);
-                land(requestName, flight, null, notFoundError(requestName));
-            } else {
-                land(requestName, flight, r.parameters().get(0), null);
-            }
+            land(requestName, flight, read.call(), null);
         } catch (SourceException e) {
-            if ("ParameterNotFound".equals(e.errorCode()) || "ParameterVersionNotFound".equals(e.errorCode())) {
+            if (isNotFound(e)) {
                 remember(requestName);
             }
             land(requestName, flight, null, e);
@@ -237,7 +266,17 @@ public final class OnDemandFetcher implements AutoCloseable {
         }
     }
 
+    /** SSM's and Secrets Manager's answers for a name, version or label that does not exist. */
+    static boolean isNotFound(SourceException e) {
+        return "ParameterNotFound".equals(e.errorCode()) || "ParameterVersionNotFound".equals(e.errorCode())
+                || "ResourceNotFoundException".equals(e.errorCode());
+    }
+
     static SourceException notFoundError(String requestName) {
+        if (requestName.startsWith("sm://")) {
+            return new SourceException("ResourceNotFoundException", 400, false, "Secrets Manager can't find the "
+                    + "specified secret: " + requestName.substring("sm://".length()), null);
+        }
         return new SourceException("ParameterNotFound", 400, false, "parameter " + requestName + " not found", null);
     }
 

@@ -167,6 +167,32 @@ public final class RefreshEngine implements AutoCloseable {
         pendingTick = scheduler.schedule(() -> guarded("initial load", this::initialLoad), Duration.ZERO);
     }
 
+    /**
+     * Starts from the values already in the store, loaded before the engine existed (exec's supervisor loads and
+     * publishes them at start-up): each reference with a value there counts as loaded, so a failure in a later cycle
+     * keeps its last good value like any refresh's, and the first full cycle comes after {@code firstCycle}.
+     */
+    public void startLoaded(Duration firstCycle) {
+        pendingTick = scheduler.schedule(() -> guarded("initial load", () -> {
+            Resolution loaded = new Resolution(store.current().secrets(), List.of(), 0);
+            Instant now = clock.instant();
+            for (Reference ref : references) {
+                Set<String> keys = keysFor(ref, loaded);
+                if (!keys.isEmpty()) {
+                    keysOfReference.put(ref.key(), keys);
+                    State state = states.get(ref.key());
+                    state.loaded = true;
+                    state.lastSuccess = now;
+                }
+            }
+            initialLoadDone = true;
+            publishStatus();
+            delivered = Readiness.allRequiredLoaded(references, statusView);
+            nextFullAt = scheduler.nanoTime() + firstCycle.toNanos();
+            scheduleNext();
+        }), Duration.ZERO);
+    }
+
     /** Runs {@code hook} on the engine thread after every full cycle (e.g. refreshing on-demand entries). */
     public void addCycleHook(Runnable hook) {
         cycleHooks.add(hook);
@@ -425,7 +451,9 @@ public final class RefreshEngine implements AutoCloseable {
                         changed.add(key);
                         next.put(key, fresh);
                     } else {
-                        next.put(key, old.withFetchedAt(fresh.fetchedAt()));
+                        // The same value and version: kept, but with the fresh answer's metadata (the region that
+                        // answered it changes on a failover and back).
+                        next.put(key, old.withFetchedAt(fresh.fetchedAt(), fresh.parameter()));
                     }
                 }
                 if (ref.isPrefix()) {

@@ -91,10 +91,11 @@ public final class Resolver {
                 selected.putIfAbsent(ref.requestName(), ref);
             }
         }
-        List<String> ids = new ArrayList<>(current);
-        if (ids.size() == 1) {
-            out.put(ids.get(0), getSecret(ids.get(0), null, null, calls));
-        } else {
+        for (List<String> ids : byGroup(current)) {
+            if (ids.size() == 1) {
+                out.put(ids.get(0), getSecret(ids.get(0), null, null, calls));
+                continue;
+            }
             for (int i = 0; i < ids.size(); i += ParameterSource.MAX_SECRETS_PER_BATCH) {
                 batchSecrets(ids.subList(i, Math.min(ids.size(), i + ParameterSource.MAX_SECRETS_PER_BATCH)), calls, out);
             }
@@ -131,7 +132,7 @@ public final class Resolver {
                 }
             }
         } catch (SourceException e) {
-            if (!e.isTransient()) {
+            if (!e.isTransient() && !sharedByTheClient(e)) {
                 // Refused as a whole (no secretsmanager:BatchGetSecretValue, say): each secret on its own.
                 for (String id : batch) {
                     out.put(id, getSecret(id, null, null, calls));
@@ -174,12 +175,29 @@ public final class Resolver {
     private Map<String, Outcome> fetchNamed(List<Reference> named, Pass calls) {
         Set<String> unique = new LinkedHashSet<>();
         named.forEach(r -> unique.add(r.requestName()));
-        List<String> names = new ArrayList<>(unique);
         Map<String, Outcome> out = new HashMap<>();
-        for (int i = 0; i < names.size(); i += ParameterSource.MAX_NAMES_PER_CALL) {
-            fetchBatch(names.subList(i, Math.min(names.size(), i + ParameterSource.MAX_NAMES_PER_CALL)), calls, out);
+        for (List<String> names : byGroup(unique)) {
+            for (int i = 0; i < names.size(); i += ParameterSource.MAX_NAMES_PER_CALL) {
+                fetchBatch(names.subList(i, Math.min(names.size(), i + ParameterSource.MAX_NAMES_PER_CALL)), calls, out);
+            }
         }
         return out;
+    }
+
+    /**
+     * The ids split by the client that serves them (account role, region; see {@link ParameterSource#batchGroup}),
+     * in first-seen order: a batch never mixes clients, so a role that cannot be assumed or a region that does not
+     * answer fails its own ids only, and the isolation below retries within one client.
+     */
+    private List<List<String>> byGroup(Set<String> ids) {
+        Map<String, List<String>> groups = new java.util.LinkedHashMap<>();
+        ids.forEach(id -> groups.computeIfAbsent(source.batchGroup(id), g -> new ArrayList<>()).add(id));
+        return List.copyOf(groups.values());
+    }
+
+    /** A failure every call through the same client would repeat (its role cannot be assumed): isolating is futile. */
+    private static boolean sharedByTheClient(SourceException e) {
+        return "AssumeRoleFailed".equals(e.errorCode());
     }
 
     private void fetchBatch(List<String> batch, Pass calls, Map<String, Outcome> out) {
@@ -207,7 +225,7 @@ public final class Resolver {
             }
         } catch (SourceException e) {
             calls.failed(e);
-            if (!e.isTransient() && batch.size() > 1) {
+            if (!e.isTransient() && batch.size() > 1 && !sharedByTheClient(e)) {
                 // SSM refuses a whole batch when one name is denied or invalid: isolate the bad names.
                 for (String name : batch) {
                     fetchBatch(List.of(name), calls, out);

@@ -24,7 +24,20 @@ public record Secret(String key, String parameterName, SecretValue value, long v
         return versionId == null ? Long.toString(version) : version + "-" + versionId;
     }
 
-    Secret withFetchedAt(Instant at) {
-        return new Secret(key, parameterName, value, version, versionId, lastModified, at, parameter);
+    /**
+     * The region whose answer this value is: the region field of the ARN the service answered with (a failover
+     * region's while it serves), or null when the answer carried no ARN.
+     */
+    public String region() {
+        String arn = parameter == null ? null : parameter.arn();
+        if (arn == null || !arn.startsWith("arn:")) {
+            return null;
+        }
+        String[] fields = arn.split(":", 5);
+        return fields.length > 3 && !fields[3].isEmpty() ? fields[3] : null;
+    }
+
+    Secret withFetchedAt(Instant at, Parameter answer) {
+        return new Secret(key, parameterName, value, version, versionId, lastModified, at, answer);
     }
 }

@@ -52,6 +52,7 @@ class CommandHelpTest {
     @Test
     void run_listsEverything() {
         assertThat(help("run")).contains(EVERYONE).contains(FILES).contains(RUN_ONLY);
-        assertThat(help("init").lines().count()).isLessThan(help("run").lines().count() / 2);
+        // init reads the AWS settings (roles, regions, endpoints) as run does, so its list is not tiny either.
+        assertThat(help("init").lines().count()).isLessThan(help("run").lines().count() * 2 / 3);
     }
 }

@@ -84,6 +84,21 @@ class PolicyCommandTest {
     }
 
     @Test
+    void smEntriesOfAllow_getSecretValueOnTheirPrefix_notAParameterArn() throws Exception {
+        env.put("SIDECAR_ALLOW", "sm://prod/,sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/");
+        env.put("AWS_REGION", "us-east-1");
+
+        assertThat(policy("--account", "123456789012")).as(stderr()).isZero();
+
+        JsonNode statements = document().path("Statement");
+        assertThat(statements.get(0).path("Action").asText()).isEqualTo("secretsmanager:GetSecretValue");
+        assertThat(statements.get(0).path("Resource").toString()).isEqualTo("[\"arn:aws:secretsmanager:us-east-1:"
+                + "123456789012:secret:prod/*\",\"arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/*\"]");
+        assertThat(document().toString()).doesNotContain("parameter/sm:").doesNotContain("ssm:GetParameters")
+                .contains("secretsmanager.eu-west-1.amazonaws.com");
+    }
+
+    @Test
     void repeatedKmsKeys_oneStatementPerKeyRegion_throughThatRegionsServices() throws Exception {
         String west = "arn:aws:kms:eu-west-1:210987654321:key/mrk-0123456789abcdef0123456789abcdef";
         env.put("DB", "sm://prod/db");

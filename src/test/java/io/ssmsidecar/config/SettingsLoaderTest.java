@@ -98,6 +98,9 @@ class SettingsLoaderTest {
                 row("SIDECAR_ALLOW", "/prod/app/", s -> s.onDemand().allow(), List.of("/prod/app/")),
                 row("SIDECAR_ALLOW", "/a/, /aws/reference/secretsmanager/prod-,/a/", s -> s.onDemand().allow(),
                         List.of("/a/", "/aws/reference/secretsmanager/prod-")),
+                row("SIDECAR_ALLOW", "sm://prod/,sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/,sm://",
+                        s -> s.onDemand().allow(), List.of("sm://prod/",
+                                "sm://arn:aws:secretsmanager:eu-west-1:210987654321:secret:shared/", "sm://")),
                 row("SIDECAR_ALLOWED_HOSTS", "sidecar.internal, 10.0.3.7,[::2],Secrets.Example.", s -> s.http().allowedHosts(),
                         List.of("sidecar.internal", "10.0.3.7", "[::2]", "Secrets.Example.")),
                 row("SIDECAR_CACHE_SIZE", "0", s -> s.onDemand().cacheSize(), 0),
@@ -214,6 +217,8 @@ class SettingsLoaderTest {
             SIDECAR_MAX_CONNECTIONS   | 10001            | SIDECAR_MAX_CONNECTIONS must be between 1 and 10000, got 10001
             SIDECAR_ALLOW             | /prod/,,/x/      | SIDECAR_ALLOW has an empty item; separate items with single commas, got /prod/,,/x/
             SIDECAR_ALLOW             | /prod/*          | SIDECAR_ALLOW must be a list of parameter name prefixes
+            SIDECAR_ALLOW             | sm://arn:aws:secretsmanager:eu-west-1:secret:x | or secret name or ARN prefixes after sm:// (an ARN up to its account and
+            SIDECAR_ALLOW             | ssm:///prod/     | SIDECAR_ALLOW must be a list of parameter name prefixes
             SIDECAR_ALLOWED_HOSTS     | evil:2773        | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses without port or scheme, such as my-sidecar.internal,10.0.3.7, got evil:2773
             SIDECAR_ALLOWED_HOSTS     | http://a.example | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses
             SIDECAR_ALLOWED_HOSTS     | *.example        | SIDECAR_ALLOWED_HOSTS must be a list of host names or IP addresses
@@ -626,7 +631,9 @@ class SettingsLoaderTest {
         for (Option o : Option.values()) {
             if (o != Option.CONFIG_FILE && o != Option.TOKEN_FILE) {
                 // SIDECAR_TOKEN has no config key (a token belongs in no file); it is the field http.token.
-                String key = o == Option.TOKEN ? "token" : o.configKey;
+                // A family of variables (one per account or region) has no config key: it is one map field.
+                String key = o == Option.TOKEN ? "token" : o == Option.ROLE_ARN_ACCOUNT ? "accountRoles"
+                        : o == Option.ENDPOINT_URL_REGION ? "regionEndpoints" : o.configKey;
                 // A field named exactly as the key wins over one named by the key's last words (restartSignal is
                 // supervision.restartSignal, not onChange.signal).
                 List<String> exact = fields.stream().filter(f -> key.equals(f.substring(f.indexOf('.') + 1))).toList();
@@ -634,7 +641,7 @@ class SettingsLoaderTest {
                         : fields.stream().filter(f -> names(key, f.substring(f.indexOf('.') + 1))).toList();
                 assertThat(of).as(o.name()).hasSize(1);
                 matched.addAll(of);
-                if (o != Option.TOKEN) {
+                if (o != Option.TOKEN && o.familyPrefix() == null) {
                     assertThat(configKeyOf(o.env())).isEqualTo(o.configKey);
                 }
             }

@@ -52,7 +52,7 @@ class ExecTest {
 
     private String unusableConfiguration;
 
-    private final Exec exec = new Exec((env, metrics) -> {
+    private final Exec exec = new Exec((env, metrics, routing) -> {
         sourcesCreated++;
         if (unusableConfiguration != null) {
             throw new IllegalStateException(unusableConfiguration);

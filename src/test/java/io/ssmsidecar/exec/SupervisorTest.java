@@ -76,7 +76,7 @@ class SupervisorTest {
         log.close();
         // Values are the test's own: none may reach the supervisor's log.
         assertThat(log.text()).doesNotContain("pw-one", "pw-two", "pw-three", "pw-four", "other-one", "other-two",
-                "x-one");
+                "x-one", "y-one");
     }
 
     private void start(String script, String... flags) throws Exception {
@@ -331,6 +331,7 @@ class SupervisorTest {
     @Test
     void aFailingRefresh_neverRestarts_andARemovedSecretKeepsItsLastValue() throws Exception {
         wire.ssm.put("/app/dir/x", "x-one", "SecureString");
+        wire.ssm.put("/app/dir/y", "y-one", "SecureString");
         extraEnv.put("APP", "ssm:///app/dir/*");
         start(START.replace("$PW", "$PW $APP_X") + "trap 'exit 0' TERM; " + LOOP);
         wire.ssm.faults().failNext(100, "ThrottlingException");
@@ -363,6 +364,25 @@ class SupervisorTest {
         awaitEvents("file", 2);
         assertThat(events("file").get(1)).endsWith(" pw-two");
         assertThat(Files.readString(out.resolve("PW"))).isEqualTo("pw-two");
+    }
+
+    @Test
+    void aSecretThatTurnsBinary_withAnEnvBundle_isAFailedKey_theCommandAndFilesKeepItsLastValue() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("secrets"));
+        wire.ssm.putSecret("app/cert", "x-one");
+        extraEnv.put("SIDECAR_OUTPUT_DIR", out.toString());
+        extraEnv.put("SIDECAR_BUNDLES", "env:app.env");
+        extraEnv.put("CERT", "sm://app/cert");
+        start(START.replace("$PW", "$PW $CERT") + "trap 'exit 0' TERM; " + LOOP);
+        assertThat(valueOf(events("start").get(0))).isEqualTo("pw-one x-one");
+        wire.ssm.putSecret("app/cert", null, new byte[] {(byte) 0xff, 0, 1}, List.of());
+        rotate("/app/pw", "pw-two");
+        awaitEvents("start", 2);
+        assertThat(valueOf(events("start").get(1))).as("CERT keeps its last value").isEqualTo("pw-two x-one");
+        assertThat(Files.readString(out.resolve("PW"))).as(log.text()).isEqualTo("pw-two");
+        assertThat(Files.readString(out.resolve("CERT"))).isEqualTo("x-one");
+        assertThat(Files.readString(out.resolve("app.env"))).contains("x-one");
+        pumpUntil(() -> log.text().contains("secret CERT is binary"), "the failed key logged");
     }
 
     @Test

@@ -15,7 +15,12 @@ import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.ChildJvm;
+import io.ssmsidecar.reference.Reference;
+import io.ssmsidecar.reference.ReferenceParser;
+import io.ssmsidecar.store.Resolution;
+import io.ssmsidecar.store.Resolver;
 import io.ssmsidecar.testing.LocalWire;
+import io.ssmsidecar.testing.LoopbackReceiver;
 import io.ssmsidecar.testing.SsmBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,10 +36,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -341,6 +351,163 @@ abstract class UserJourneys {
         HttpResponse<String> gone = get("/secretsmanager/get?secretId=prod/gone");
         assertThat(gone.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(gone.body()).get("__type").asText()).isEqualTo("ResourceNotFoundException");
+    }
+
+    // ---- sm:// (Secrets Manager read directly) ----
+
+    /** Not valid UTF-8 (0xff, 0xfe, 0): a file must receive exactly these bytes. */
+    private static final byte[] BINARY = {(byte) 0xff, (byte) 0xfe, 0, 'j', 'r', 'n', 'y', '-', 'b'};
+
+    /** The ARN the backend gave {@code name}, asked of it through the sidecar's own source. */
+    private String secretArn(String name) throws Exception {
+        try (SsmParameterSource source = SsmParameterSource.create(ssm.env(), Metrics.noop(), LocalWire.FAST)) {
+            return source.getSecretValue(name, null, null).arn();
+        }
+    }
+
+    private byte[] bytes(String name) {
+        try {
+            return Files.readAllBytes(out.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void init_smReferences_byNameArnStageVersionIdJsonKey_binary_andOptional() throws Exception {
+        String v2 = ssm.putSecret("prod/db", "{\"username\":\"" + MARK + "-user-2\",\"password\":\"" + MARK
+                + "-smpw-2\"}");
+        ssm.putBinarySecret("prod/cert", BINARY);
+        String arn = secretArn("prod/db");
+        env.put("DB_PASSWORD", "sm://prod/db#password");
+        env.put("DB_OLD", "sm://prod/db:AWSPREVIOUS#password");
+        env.put("DB_V2", "sm://prod/db:" + v2 + "#username");
+        env.put("BY_ARN", "sm://" + arn + "#username");
+        env.put("DB", "sm://prod/db");
+        env.put("CERT", "sm://prod/cert");
+        env.put("MAYBE", "sm://prod/not-there?optional");
+
+        assertThat(init()).as(output()).isZero();
+
+        assertThat(file("DB_PASSWORD")).isEqualTo(MARK + "-smpw-2");
+        assertThat(file("DB_OLD")).isEqualTo(MARK + "-smpw");
+        assertThat(file("DB_V2")).isEqualTo(MARK + "-user-2");
+        assertThat(file("BY_ARN")).isEqualTo(MARK + "-user-2");
+        assertThat(JSON.readTree(file("DB")).get("username").asText()).isEqualTo(MARK + "-user-2");
+        assertThat(out.resolve("MAYBE")).doesNotExist();
+        // prod/db, its ARN, prod/cert and prod/not-there are current versions: one BatchGetSecretValue.
+        assertThat(bytes("CERT")).as("raw bytes in the file").isEqualTo(BINARY);
+        assertThat(output()).doesNotContain(MARK + "-");
+    }
+
+    @Test
+    void init_anotherAccountsSecret_byArn_withTheOwnersResourcePolicy() {
+        String arn = ssm.putSharedSecret("210987654321", "shared/api", MARK + "-shared");
+        env.put("SHARED", "sm://" + arn);
+
+        int exit = init();
+
+        if (!ssm.has(SsmBackend.Gap.OTHER_ACCOUNTS_SECRETS_NOT_FOUND)) {
+            assertThat(exit).as(output()).isZero();
+            assertThat(file("SHARED")).isEqualTo(MARK + "-shared");
+        } else {
+            // moto 5.2.1 looks an ARN up in the caller's own account only: the sidecar fails closed, naming it.
+            assertThat(exit).as(output()).isEqualTo(ExitCode.SECRETS.code());
+            assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("SHARED (sm://" + arn + ")")
+                    .contains("ResourceNotFoundException");
+            assertThat(out.resolve("SHARED")).doesNotExist();
+        }
+    }
+
+    @Test
+    void init_aBinarySecretReadAlone_isRawBytesInItsFile() {
+        ssm.putBinarySecret("prod/cert", BINARY);
+        env.put("CERT", "sm://prod/cert");
+
+        assertThat(init()).as(output()).isZero();
+
+        assertThat(bytes("CERT")).as("GetSecretValue: raw bytes in the file").isEqualTo(BINARY);
+    }
+
+    @Test
+    void init_missingRequiredSecret_isNamed_andNothingIsWritten() {
+        env.put("DB", "sm://prod/db#username");
+        env.put("GONE", "sm://prod/gone");
+
+        assertThat(init()).as(output()).isEqualTo(ExitCode.SECRETS.code());
+
+        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("GONE (sm://prod/gone)")
+                .contains("ResourceNotFoundException").contains("Nothing was written.").doesNotContain(MARK + "-");
+        assertThat(out.resolve("DB")).doesNotExist();
+    }
+
+    @Test
+    void resolver_25Secrets_takeTwoBatchesOf20AtMost() throws Exception {
+        List<Reference> refs = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            ssm.putSecret("many/s" + i, MARK + "-s" + i);
+            refs.add(ReferenceParser.parse("S" + i, "sm://many/s" + i));
+        }
+        PrometheusMetrics counted = PrometheusMetrics.create();
+        try (SsmParameterSource source = SsmParameterSource.create(ssm.env(), counted, LocalWire.FAST)) {
+            Resolution r = new Resolver(source, Clock.systemUTC()).resolve(refs);
+
+            assertThat(r.failures()).isEmpty();
+            for (int i = 0; i < 25; i++) {
+                assertThat(r.secrets().get("S" + i).parameter().value().reveal()).isEqualTo(MARK + "-s" + i);
+            }
+        }
+        assertThat(counted.scrape())
+                .contains("ssm_sidecar_ssm_calls_total{operation=\"BatchGetSecretValue\",outcome=\"success\"} 2.0")
+                .doesNotContain("operation=\"GetSecretValue\"");
+    }
+
+    @Test
+    void run_smRotation_rewritesAndNotifiesOnce_andTheAgentEndpointReadsAnAllowedArnDirectly() throws Exception {
+        BlockingQueue<JsonNode> notified = new LinkedBlockingQueue<>();
+        LoopbackReceiver receiver = LoopbackReceiver.start("/changed", request -> {
+            notified.add(JSON.readTree(request.body()));
+            return 204;
+        });
+        try (receiver) {
+            ssm.putSecret("shared/api", MARK + "-api-1");
+            String apiArn = secretArn("shared/api");
+            env.put("DB_PASSWORD", "sm://prod/db#password");
+            env.put("DB_USER", "sm://prod/db#username");
+            env.put("SIDECAR_ON_CHANGE_URL", receiver.url().toString());
+            // The ARN prefix up to 'secret:' names this backend's account: an entry reads that account only.
+            env.put("SIDECAR_ALLOW", "sm://" + apiArn.substring(0, apiArn.indexOf(":secret:") + 8) + "shared/");
+            run();
+            assertThat(file("DB_PASSWORD")).isEqualTo(MARK + "-smpw");
+            Path dataBefore = Files.readSymbolicLink(out.resolve("..data"));
+
+            refresh();
+            assertThat(Files.readSymbolicLink(out.resolve("..data"))).as("an unchanged version rewrites nothing")
+                    .isEqualTo(dataBefore);
+            assertThat(notified.poll(300, TimeUnit.MILLISECONDS)).as("and announces nothing").isNull();
+
+            ssm.putSecret("prod/db", "{\"username\":\"" + MARK + "-user-2\",\"password\":\"" + MARK
+                    + "-smpw-2\"}");
+            refresh();
+            JsonNode n = notified.poll(20, TimeUnit.SECONDS);
+            assertThat(n).as("one change notification").isNotNull();
+            List<String> changed = new ArrayList<>();
+            n.get("changed").forEach(c -> changed.add(c.get("key").asText()));
+            assertThat(changed).containsExactlyInAnyOrder("DB_PASSWORD", "DB_USER");
+            assertThat(file("DB_PASSWORD")).isEqualTo(MARK + "-smpw-2");
+            assertThat(file("DB_USER")).isEqualTo(MARK + "-user-2");
+            assertThat(notified.poll(300, TimeUnit.MILLISECONDS)).as("only one").isNull();
+
+            HttpResponse<String> api = get("/secretsmanager/get?secretId=" + apiArn);
+            assertThat(api.statusCode()).as(api.body()).isEqualTo(200);
+            JsonNode body = JSON.readTree(api.body());
+            assertThat(body.get("SecretString").asText()).isEqualTo(MARK + "-api-1");
+            assertThat(body.get("ARN").asText()).isEqualTo(apiArn);
+            assertThat(body.get("Name").asText()).isEqualTo("shared/api");
+            assertThat(body.get("VersionStages").toString()).isEqualTo("[\"AWSCURRENT\"]");
+            assertThat(get("/secretsmanager/get?secretId=prod/db").statusCode())
+                    .as("a secret declared only through #key references is not served whole").isEqualTo(403);
+        }
     }
 
     @Test

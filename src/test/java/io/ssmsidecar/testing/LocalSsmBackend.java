@@ -32,8 +32,21 @@ final class LocalSsmBackend implements SsmBackend {
     }
 
     @Override
-    public void putSecret(String id, String secretString) {
-        ssm.putSecret(id, secretString);
+    public String putSecret(String id, String secretString) {
+        return ssm.putSecret(id, secretString);
+    }
+
+    @Override
+    public String putBinarySecret(String id, byte[] secretBinary) {
+        return ssm.putSecret(id, null, secretBinary, java.util.List.of());
+    }
+
+    @Override
+    public String putSharedSecret(String account, String name, String secretString) {
+        // local-ssm keeps no resource policies: a secret stored under another account's ARN is readable by it.
+        String arn = "arn:aws:secretsmanager:" + ssm.region() + ":" + account + ":secret:" + name + "-Sh4r3d";
+        ssm.putSecret(arn, secretString, null, java.util.List.of());
+        return arn;
     }
 
     @Override

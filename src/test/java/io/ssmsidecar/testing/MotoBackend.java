@@ -19,7 +19,8 @@ final class MotoBackend implements SsmBackend {
 
     @Override
     public Map<String, String> env() {
-        return Map.of("AWS_ENDPOINT_URL_SSM", moto.endpoint().toString(), "AWS_REGION", "us-east-1",
+        return Map.of("AWS_ENDPOINT_URL_SSM", moto.endpoint().toString(),
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.endpoint().toString(), "AWS_REGION", "us-east-1",
                 "AWS_ACCESS_KEY_ID", "AKIDMOTO", "AWS_SECRET_ACCESS_KEY", "not-checked");
     }
 
@@ -36,16 +37,37 @@ final class MotoBackend implements SsmBackend {
     }
 
     @Override
-    public void putSecret(String id, String secretString) {
+    public String putSecret(String id, String secretString) {
+        return putSecretValue(id, "SecretString", secretString);
+    }
+
+    @Override
+    public String putBinarySecret(String id, byte[] secretBinary) {
+        return putSecretValue(id, "SecretBinary", java.util.Base64.getEncoder().encodeToString(secretBinary));
+    }
+
+    private String putSecretValue(String id, String member, String value) {
         try {
-            moto.call("secretsmanager", "secretsmanager.CreateSecret", Map.of("Name", id, "SecretString", secretString));
+            return moto.call("secretsmanager", "secretsmanager.CreateSecret", Map.of("Name", id, member, value))
+                    .get("VersionId").asText();
         } catch (IllegalStateException exists) {
             if (!exists.getMessage().contains("ResourceExistsException")) {
                 throw exists;
             }
-            moto.call("secretsmanager", "secretsmanager.PutSecretValue",
-                    Map.of("SecretId", id, "SecretString", secretString));
+            return moto.call("secretsmanager", "secretsmanager.PutSecretValue", Map.of("SecretId", id, member, value))
+                    .get("VersionId").asText();
         }
+    }
+
+    @Override
+    public String putSharedSecret(String account, String name, String secretString) {
+        String arn = moto.callAs(account, "secretsmanager", "secretsmanager.CreateSecret",
+                Map.of("Name", name, "SecretString", secretString)).get("ARN").asText();
+        String policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+                + "\"arn:aws:iam::" + ACCOUNT + ":root\"},\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}";
+        moto.callAs(account, "secretsmanager", "secretsmanager.PutResourcePolicy",
+                Map.of("SecretId", name, "ResourcePolicy", policy));
+        return arn;
     }
 
     @Override

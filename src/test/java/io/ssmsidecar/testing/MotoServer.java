@@ -173,10 +173,22 @@ public final class MotoServer {
      * {@link IllegalStateException} with moto's error.
      */
     public JsonNode call(String service, String target, Map<String, ?> body) {
+        return callAs(null, service, target, body);
+    }
+
+    /**
+     * As {@link #call}, in the account {@code account} (moto's {@code x-moto-account-id} header; null: its default
+     * account, 123456789012).
+     */
+    public JsonNode callAs(String account, String service, String target, Map<String, ?> body) {
         try {
             String auth = "AWS4-HMAC-SHA256 Credential=AKIDMOTO/20260101/us-east-1/" + service
                     + "/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0".repeat(64);
-            String answer = send(HttpRequest.newBuilder(endpoint)
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint);
+            if (account != null) {
+                request.header("x-moto-account-id", account);
+            }
+            String answer = send(request
                     .header("Content-Type", "application/x-amz-json-1.1").header("X-Amz-Target", target)
                     .header("X-Amz-Date", "20260101T000000Z").header("Authorization", auth)
                     .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));

@@ -47,9 +47,10 @@ public final class SdkSidecar implements AutoCloseable {
         return new SdkSidecar(sidecar, metrics);
     }
 
-    /** The sidecar container's AWS environment: the real SSM (here local) and the task's credentials. */
+    /** The sidecar container's AWS environment: the real SSM and Secrets Manager (here local) and the task's credentials. */
     public static Map<String, String> sidecarAwsEnv(LocalSsm ssm) {
-        return Map.of("AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString(), "AWS_REGION", AppSsmClient.REGION,
+        return Map.of("AWS_ENDPOINT_URL_SSM", ssm.endpoint().toString(),
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER", ssm.endpoint().toString(), "AWS_REGION", AppSsmClient.REGION,
                 "AWS_ACCESS_KEY_ID", AppSsmClient.ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY", AppSsmClient.SECRET_ACCESS_KEY,
                 "AWS_SESSION_TOKEN", AppSsmClient.SESSION_TOKEN);
     }
