@@ -337,8 +337,8 @@ class RotationEndToEndTest {
             assertThat(s.get("lastErrorCode").asText()).isEqualTo("ThrottlingException");
         });
         assertThat(get("/v1/secrets/DB_PASSWORD").body()).isEqualTo(MARK + "-db-2");
-        // A throttled refresh doubles the interval (AdaptiveInterval) and a loaded sidecar retries within half of
-        // the stretched interval, with full jitter: here within 5 minutes.
+        // A throttled refresh doubles the interval (AdaptiveInterval) and a loaded sidecar retries within 15% of the
+        // configured interval, with full jitter: well within 5 minutes.
         advanceUntil(scheduler, interval, () -> metric("ssm_sidecar_secrets_stale") == 0);
 
         // Permanent: the parameter is deleted. Last good value kept everywhere, stale, loud; ready until max staleness.
@@ -361,7 +361,7 @@ class RotationEndToEndTest {
         assertThat(ready.body()).contains("API_KEY").contains("stale");
 
         ssm.put("/app/api/key", MARK + "-api-2", "SecureString");
-        // Still within the stretch the throttling caused: the next cycle lands within 1.5 x the doubled interval.
+        // Still within the stretch the throttling caused: the next cycle lands within 1.1 x the doubled interval.
         advanceUntil(scheduler, interval.multipliedBy(3).plusSeconds(1), () -> get("/readyz").statusCode() == 200);
         assertThat(file("API_KEY")).isEqualTo(MARK + "-api-2");
         assertThat(metric("ssm_sidecar_secrets_stale")).isZero();

@@ -59,7 +59,8 @@ enum Option {
             Range.durations("0", "720h").written("off, or from twice the refresh interval to %2$s"),
             "/readyz turns 503 when a required secret has not refreshed for longer"),
     REFRESH_MAX_STRETCH("refreshMaxStretch", "PERCENT", "250", Range.ints(100, 1000),
-            "Longest refresh interval SSM throttling may stretch to, in percent of the refresh interval (100 = never)"),
+            "Longest refresh interval SSM throttling may stretch to, jitter included, in percent of the refresh interval"
+                    + " (below 110 = never)"),
     THROTTLE_BACKOFF_CAP("throttleBackoffCap", "DURATION", "15m", Range.durations("1s", "1h"),
             "Longest wait before retrying after SSM throttled the sidecar"),
     STARTUP_TIMEOUT("startupTimeout", "DURATION", "60s", Range.durations("1s", "1h"),

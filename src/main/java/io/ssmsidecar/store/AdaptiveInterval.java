@@ -2,25 +2,31 @@ package io.ssmsidecar.store;
 
 import io.ssmsidecar.schedule.Backoff;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
  * How one engine shares SSM's account-wide quota with every other caller without talking to them: additive increase,
- * multiplicative decrease on its refresh rate, as TCP shares a link.
+ * multiplicative decrease on its refresh rate, as TCP shares a link, plus a start-up that reads the crowd from its own
+ * throttled calls.
  *
  * <ul>
- *   <li>A full cycle that SSM throttles halves the engine's rate (doubles the effective interval), up to
- *       {@code maxStretch} × the configured interval; the next cycle then lands anywhere in [0.5, 1.5] × the new
- *       interval, so engines throttled together do not come back together.</li>
- *   <li>A full cycle without throttling adds back {@link #RECOVERY} of the configured rate: the interval shrinks
- *       gradually to the configured one and never below it. A fleet that fits its quota never changes.</li>
- *   <li>The references of a throttled pass retry together after a full-jitter delay. Before they have loaded, the
- *       window starts at {@link #FIRST_WINDOW} (half the interval when shorter) and grows {@link #GROWTH}× per
- *       consecutive throttled pass up to 1.5 intervals: N tasks started together spread their retries over
- *       windows that reach N × calls ÷ quota in a few steps, whatever N is. Once loaded, a retry waits up to half
- *       the effective interval: the values are still served, and a quick retry would only meet the same crowd.</li>
- *   <li>The initial load's first pass does not move the interval: tasks started in one instant collide whatever
- *       their steady demand, and that collision says nothing about it.</li>
+ *   <li><b>Start-up.</b> A load that SSM throttles retries with full jitter: first within {@link #FIRST_WINDOW} (a
+ *       collision of tasks started together that the quota absorbs within seconds: every task of a fleet that fits
+ *       its quota gets in there), then, once throttled twice, within {@link #CROWD_WINDOW} × the interval. Being
+ *       throttled twice in a row tells a task that the fleet needs about as long as its interval to load (N tasks ×
+ *       calls ÷ quota), which a doubling would take several rounds of refused calls to find.</li>
+ *   <li><b>A crowded start runs stretched.</b> A task that needed two throttled passes or more to load starts at the
+ *       longest interval ({@code maxStretch}) and earns the configured rate back on clean cycles: a fleet that could
+ *       barely load must not go straight to the demand that overloaded it. Its first cycle lands anywhere within
+ *       that interval, so the fleet's cycles spread evenly whatever the order of loading.</li>
+ *   <li><b>Steady state.</b> A full cycle that SSM throttles halves the rate (doubles the interval) down to the
+ *       bound; a clean one adds back {@link #RECOVERY} of the configured rate, never above it. A fleet that fits its
+ *       quota never changes. While stretched, cycles are jittered by ±{@link #STRETCHED_JITTER} and the stretched
+ *       interval stays within {@code maxStretch / (1 + STRETCHED_JITTER)}: jitter included, no cycle waits longer than
+ *       {@code maxStretch} intervals, which is what bounds staleness.</li>
+ *   <li><b>A throttled refresh</b> (values still served) retries within {@link #REFRESH_WINDOW} of the configured
+ *       interval, doubling per throttled pass up to half the effective interval.</li>
  * </ul>
  *
  * Why these numbers: docs/rotation.md ("A fleet under one quota") and the fleet simulation in the reliability suite
@@ -31,28 +37,42 @@ final class AdaptiveInterval {
     /** The rate is divided by this on a throttled cycle. */
     static final double STRETCH = 2;
     /** The share of the configured rate regained per clean full cycle. */
-    static final double RECOVERY = 0.02;
-    /** The first retry window after a throttled load (half the interval when that is shorter). */
-    static final Duration FIRST_WINDOW = Duration.ofSeconds(30);
-    /** The load retry window grows by this per consecutive throttled pass. */
-    static final double GROWTH = 3;
-    /** The load retry window stays within this many configured intervals. */
-    static final double LOAD_WINDOW_LIMIT = 1.5;
+    static final double RECOVERY = 0.01;
+    /** The jitter of a stretched interval (the configured one keeps the engine's own jitter). */
+    static final double STRETCHED_JITTER = 0.1;
+    /** The first retry window after a throttled load (the interval when that is shorter). */
+    static final Duration FIRST_WINDOW = Duration.ofSeconds(40);
+    /** The load retry window, in intervals, once a load has been throttled twice. */
+    static final double CROWD_WINDOW = 1.5;
+    /**
+     * The load retry window, in intervals, after three throttled passes or more: by then most of the crowd has loaded
+     * and runs stretched, and the last few must not wait another crowd window each.
+     */
+    static final double STRAGGLER_WINDOW = 1;
+    /** The first retry window of a throttled refresh, in configured intervals. */
+    static final double REFRESH_WINDOW = 0.15;
 
     private final Duration configured;
     private final double minRate;
     private final Duration cap;
     private final Duration firstWindow;
 
-    /** The share of the configured rate the engine runs at, in [1 / maxStretch, 1]. */
+    /** The share of the configured rate the engine runs at, in [minRate, 1]. */
     private volatile double rate = 1;
     /** The delay of the throttled retry last scheduled; zero once a pass goes through unthrottled. */
     private volatile Duration backoff = Duration.ZERO;
+    /** Throttled passes in a row (reset by a pass that SSM did not throttle). */
     private int throttledPasses;
+    /** Throttled passes before the initial load completed. */
+    private int throttledLoads;
+    /** The last throttled cycle found the rate at the bound already (a crowd of cycles, not too high a rate). */
+    private boolean refusedAtTheBound;
+    /** SSM throttled the initial load, and no cycle has been throttled since. */
+    private boolean crowdedStart;
 
     /**
      * @param configured the refresh interval the user set
-     * @param maxStretch how far throttling may stretch it (at least 1)
+     * @param maxStretch how far throttling may stretch it, jitter included (at least 1)
      * @param cap        the longest retry delay after throttling
      */
     AdaptiveInterval(Duration configured, double maxStretch, Duration cap) {
@@ -60,10 +80,9 @@ final class AdaptiveInterval {
             throw new IllegalArgumentException("the maximum interval stretch must be at least 1, got " + maxStretch);
         }
         this.configured = configured;
-        this.minRate = 1 / maxStretch;
+        this.minRate = Math.min(1, (1 + STRETCHED_JITTER) / maxStretch);
         this.cap = cap;
-        Duration half = configured.dividedBy(2);
-        this.firstWindow = half.compareTo(FIRST_WINDOW) < 0 ? half : FIRST_WINDOW;
+        this.firstWindow = configured.compareTo(FIRST_WINDOW) < 0 ? configured : FIRST_WINDOW;
     }
 
     /** The interval between full cycles now: the configured one, stretched while SSM throttles. */
@@ -85,7 +104,12 @@ final class AdaptiveInterval {
     void record(boolean cycle, boolean throttled) {
         if (throttled) {
             if (cycle) {
-                rate = Math.max(minRate, rate / STRETCH);
+                // A task that loaded in a crowd and then finds its cycles throttled too is in a fleet its quota cannot
+                // serve at the configured interval: it goes to the bound at once rather than in halvings, each of
+                // which would cost the quota another refused call.
+                refusedAtTheBound = rate == minRate;
+                rate = crowdedStart ? minRate : Math.max(minRate, rate / STRETCH);
+                crowdedStart = false;
             }
             return;
         }
@@ -96,10 +120,39 @@ final class AdaptiveInterval {
         }
     }
 
-    /** The delay until the next full cycle: the interval jittered by ±{@code jitter}, or spread wide after throttling. */
+    /**
+     * The initial load has just completed (every reference has a value) in a retry. A load throttled twice or more
+     * starts stretched to the bound and answers the delay until its first full cycle; otherwise empty (the first
+     * cycle stays where the start put it).
+     *
+     * @param sinceOldestValue how long ago the oldest of the task's values was loaded
+     */
+    Optional<Duration> loaded(Duration sinceOldestValue, RandomGenerator random) {
+        boolean crowded = throttledLoads >= 2;
+        crowdedStart = throttledLoads >= 1;
+        throttledLoads = 0;
+        if (!crowded) {
+            // One collision says nothing about the steady demand: the first cycle stays where the start put it.
+            return Optional.empty();
+        }
+        rate = minRate;
+        // Anywhere within the interval, so the fleet's cycles spread evenly whatever the order of loading, but no
+        // later than one interval after the oldest value this task loaded (a part may have loaded long before).
+        long drawn = uniform(interval().toMillis() / 10, interval().toMillis(), random).toMillis();
+        return Optional.of(Duration.ofMillis(Math.max(1, Math.min(drawn, interval().minus(sinceOldestValue).toMillis()))));
+    }
+
+    /**
+     * The delay until the next full cycle: the interval jittered by ±{@code jitter} (±10% at most while stretched), or
+     * after a cycle throttled at the bound anywhere in [0.5, 1] × the interval: tasks whose cycles SSM refused
+     * together at a rate it can serve are a crowd in time, and must not come back together (a ±10% jitter keeps them
+     * one crowd for many cycles); earlier, never later, keeps the staleness bound.
+     */
     Duration nextCycle(boolean throttled, double jitter, RandomGenerator random) {
-        return throttled ? uniform(interval().toMillis() / 2, interval().toMillis() * 3 / 2, random)
-                : Backoff.jitter(interval(), jitter, random);
+        if (throttled && refusedAtTheBound) {
+            return uniform(interval().toMillis() / 2, interval().toMillis(), random);
+        }
+        return Backoff.jitter(interval(), rate < 1 ? Math.min(jitter, STRETCHED_JITTER) : jitter, random);
     }
 
     /**
@@ -109,9 +162,15 @@ final class AdaptiveInterval {
      * @param loaded every reference had a value before the pass (a refresh, not a load)
      */
     Duration retryDelay(boolean loaded, RandomGenerator random) {
-        double window = loaded ? interval().toMillis() / 2.0
-                : Math.min(configured.toMillis() * LOAD_WINDOW_LIMIT,
-                        firstWindow.toMillis() * Math.pow(GROWTH, Math.min(throttledPasses, 30)));
+        double window;
+        if (loaded) {
+            window = Math.min(interval().toMillis() / 2.0,
+                    configured.toMillis() * REFRESH_WINDOW * Math.pow(2, Math.min(throttledPasses, 30)));
+        } else {
+            throttledLoads++;
+            window = Math.max(firstWindow.toMillis(), throttledLoads == 1 ? 0
+                    : configured.toMillis() * (throttledLoads == 2 ? CROWD_WINDOW : STRAGGLER_WINDOW));
+        }
         throttledPasses++;
         backoff = uniform(1, (long) Math.min(cap.toMillis(), window), random);
         return backoff;

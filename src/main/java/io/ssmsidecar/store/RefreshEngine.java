@@ -123,6 +123,8 @@ public final class RefreshEngine implements AutoCloseable {
     private final List<Runnable> cycleHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** When the pending throttled retry is due (scheduler time), or null: what readiness says while throttled. */
     private volatile Long throttledRetryAt;
+    /** When the first full cycle falls due, set by the pass that completed a throttled load (scheduler time). */
+    private Long firstCycle;
     private volatile boolean closed;
     /** Engine tasks in a row that threw (see {@link #guarded}); 0 once one returns normally. */
     private int thrownInARow;
@@ -328,7 +330,19 @@ public final class RefreshEngine implements AutoCloseable {
                     "failed", r.requiredFailures().size(), "calls", r.calls(), "ms", ms);
         }
         nextFullAt = scheduler.nanoTime() + firstInterval().toNanos();
+        notBeforeThrottledRetry();
         scheduleNext();
+    }
+
+    /**
+     * A full cycle never overtakes a pending throttled retry: it would send the calls the backoff holds back (a loading
+     * task whose retry window is longer than its interval would otherwise call at the interval regardless).
+     */
+    private void notBeforeThrottledRetry() {
+        Long retryAt = throttledRetryAt;
+        if (retryAt != null && nextFullAt - retryAt < 0) {
+            nextFullAt = retryAt;
+        }
     }
 
     private Duration firstInterval() {
@@ -355,6 +369,7 @@ public final class RefreshEngine implements AutoCloseable {
         }
         if (!due.isEmpty()) {
             resolveAndApply(due, false);
+            firstCycle = null;
         } else if (applyPending && apply(store.current(), Set.of()) && Readiness.allRequiredLoaded(references, statusView)
                 && states.values().stream().allMatch(s -> s.errorCode == null)) {
             // The pass that failed only in its writer has now completed.
@@ -376,8 +391,11 @@ public final class RefreshEngine implements AutoCloseable {
                 LOG.error("refresh hook failed", "error", e.getClass().getName());
             }
         }
-        nextFullAt = scheduler.nanoTime() + adaptive.nextCycle(r.failures().stream().anyMatch(Failure::isThrottling),
-                options.jitter(), random).toNanos();
+        nextFullAt = firstCycle != null ? firstCycle
+                : scheduler.nanoTime() + adaptive.nextCycle(r.failures().stream().anyMatch(Failure::isThrottling),
+                        options.jitter(), random).toNanos();
+        firstCycle = null;
+        notBeforeThrottledRetry();
         scheduleNext();
     }
 
@@ -459,6 +477,16 @@ public final class RefreshEngine implements AutoCloseable {
         // cycles over an interval): it backs off, but only cycles move the interval.
         adaptive.record(full && initialLoadDone, throttled);
         throttledRetryAt = throttled ? scheduler.nanoTime() + adaptive.backoff().toNanos() : null;
+        if (initialLoadDone && !wasLoaded && states.values().stream().allMatch(st -> st.loaded)) {
+            // The load completed after the first pass: the first cycle counts from now (stretched after a crowded
+            // start). A full cycle's own scheduling comes after this and keeps it.
+            firstCycle = adaptive.loaded(oldestAge(), random).map(d -> scheduler.nanoTime() + d.toNanos()).orElse(null);
+            if (firstCycle != null) {
+                nextFullAt = firstCycle;
+            }
+        } else {
+            notBeforeThrottledRetry();
+        }
         Snapshot published = store.publish(next, !changed.isEmpty());
         metrics.secretsLoaded(published.size());
         boolean allOk = failuresByRef.isEmpty();

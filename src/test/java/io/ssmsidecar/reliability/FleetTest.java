@@ -66,9 +66,11 @@ class FleetTest {
             // Transient failures retry well inside an interval: nothing ages past twice its interval plus the jitter.
             assertThat(r.worstStalenessRatio).isLessThan(2.5);
             // A fleet that fits its quota never stretches its interval, so it refreshes as before the controller
-            // (measured before it: 46 s to load all, 7.10 calls/s in steady state, worst staleness 1.48 intervals).
+            // (measured before it: 46 s to load all, 7.10 calls/s in steady state, worst staleness 1.48 intervals;
+            // with the first controller 50 s; now 40 s: a first retry window of 40 s instead of 30 s spreads the
+            // crowd enough that no task is refused twice).
             assertThat(r.maxStretch).isEqualTo(1.0);
-            assertThat(r.allLoadedSeconds()).isLessThanOrEqualTo(60);
+            assertThat(r.allLoadedSeconds()).isLessThanOrEqualTo(50);
             assertThat(r.steadyMean).isBetween(6.9, 7.3);
             r.record("fleet", engines + " engines, 60% 5m, 30% 1m, 10% 15m, 5 keys each (1 GetParameters per cycle),"
                     + " started in one instant, quota " + quota + " calls/s", horizon);
@@ -96,17 +98,23 @@ class FleetTest {
                     horizon);
             Figures.record("fleet-oversubscribed", "quota-bound minimum (s)", String.format("%.0f", minimum));
 
-            // Before the controller, this fleet had not loaded after 40 min and 87% of its calls were throttled. The
-            // issue's targets are 2x the minimum, 10% throttled, within the quota and 3 intervals of staleness; only
-            // the quota one is met yet (RELIABILITY.md, "Fleet"): the others are held where the controller is now.
+            // Before the controller, this fleet had not loaded after 40 min and 87% of its calls were throttled.
+            // Issue 22's targets: steady state within the quota and (at CI scale) staleness within 3 intervals are met
+            // and asserted as such; loading within 2x the minimum and 10% throttled over the run are not (RELIABILITY.md, "Fleet",
+            // says why): those two are held where the controller is now.
             assertThat(r.allLoadedAt).as("every engine loaded within %s", horizon).isNotNull();
-            assertThat(r.allLoadedSeconds()).as("all loaded within 3x the quota-bound minimum (%s s)", minimum)
-                    .isLessThanOrEqualTo(3 * minimum);
-            assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 3 / 10);
-            assertThat(r.steadyMean).as("steady-state calls/s").isLessThanOrEqualTo(quota);
+            assertThat(r.steadyMean).as("steady-state calls/s (target: within the quota)").isLessThanOrEqualTo(quota);
+            // Met at CI scale (2.71x); the 2,500-engine long run measured 4.20x, so there it is held at 5 until the
+            // cause (a late loader's first cycles, seen 131 s after the last load) is traced.
+            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals (target: 3)")
+                    .isLessThanOrEqualTo(longRun ? 5.0 : 3.0);
+            assertThat(r.steadyThrottled).as("throttled calls in steady state").isLessThanOrEqualTo(r.steady.size() / 20);
             assertThat(r.meanStretch).as("the interval the fleet settled at, x configured")
                     .isBetween(engines * 2.0 / quota / interval.toSeconds(), 2.5);
-            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(5.0);
+            assertThat(r.allLoadedSeconds()).as("all loaded within 3x the quota-bound minimum (%s s; target 2x)", minimum)
+                    .isLessThanOrEqualTo(3 * minimum);
+            assertThat(r.throttled).as("throttled calls over the run (target: 10%)")
+                    .isLessThanOrEqualTo(r.calls.size() / 4);
         }
     }
 
@@ -133,19 +141,23 @@ class FleetTest {
                 fleet.runUntil(rollFrom.plus(batchEvery.multipliedBy(b + 1)));
             }
             fleet.runUntil(horizon);
-            Result r = fleet.result(interval);
+            // Steady state: once the last batch has had an interval to load and settle.
+            Result r = fleet.result(interval, rollFrom.plus(batchEvery.multipliedBy(10)).plus(interval));
             r.record("fleet-rolling", engines + " engines x 20 keys every " + interval.toSeconds() + " s, quota " + quota
                     + " calls/s, replaced in 10 batches of " + batch + " every " + batchEvery.toSeconds() + " s from "
                     + rollFrom.toSeconds() + " s", horizon);
             Figures.record("fleet-rolling", "slowest replacement to load (s)", fleet.slowestReplacement().toSeconds());
 
-            // Held where the controller is now (RELIABILITY.md, "Fleet"): each batch starts unstretched into a fleet
-            // that has found the quota, and pushes it over until it has found it too.
+            // Once the deployment is over the fleet is back within the quota. During it, the new tasks queue for the
+            // quota the running ones leave (a stretched fleet uses about 80% of it) instead of pushing the fleet over:
+            // a batch every 0.6 intervals needs more than that spare share, so the last batches wait longest.
             assertThat(r.allLoadedAt).isNotNull();
-            assertThat(fleet.slowestReplacement()).as("a replaced task loads within five intervals")
-                    .isLessThanOrEqualTo(interval.multipliedBy(5));
-            assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 4 / 10);
-            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(8.0);
+            assertThat(r.steadyMean).as("calls/s after the deployment (target: within the quota)")
+                    .isLessThanOrEqualTo(quota);
+            assertThat(fleet.slowestReplacement()).as("a replaced task loads within seven intervals")
+                    .isLessThanOrEqualTo(interval.multipliedBy(7));
+            assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 35 / 100);
+            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(5.0);
         }
     }
 
@@ -172,6 +184,7 @@ class FleetTest {
         private Instant allLoadedAt;
         private double worstStalenessRatio;
         private Duration worstStaleness = Duration.ZERO;
+        private Duration worstStalenessAt = Duration.ZERO;
         private Duration slowestReplacement = Duration.ZERO;
 
         /** A running engine, its interval, when it started and loaded, and the interval it reports as a metric. */
@@ -253,7 +266,10 @@ class FleetTest {
                     for (KeyStatus s : slot.engine.status().values()) {
                         if (s.lastSuccess() != null) {
                             Duration age = Duration.between(s.lastSuccess(), now);
-                            worstStaleness = age.compareTo(worstStaleness) > 0 ? age : worstStaleness;
+                            if (age.compareTo(worstStaleness) > 0) {
+                                worstStaleness = age;
+                                worstStalenessAt = Duration.between(t0, now);
+                            }
                             worstStalenessRatio = Math.max(worstStalenessRatio,
                                     (double) age.toMillis() / slot.interval.toMillis());
                         }
@@ -271,7 +287,12 @@ class FleetTest {
 
         /** The figures of the run; steady state starts {@code settle} after every engine loaded (at least 5 min in). */
         Result result(Duration settle) {
-            return new Result(this, settle);
+            return new Result(this, settle, Duration.ZERO);
+        }
+
+        /** As {@link #result(Duration)}, with steady state starting no earlier than {@code notBefore} after start. */
+        Result result(Duration settle, Duration notBefore) {
+            return new Result(this, settle, notBefore);
         }
 
         @Override
@@ -297,10 +318,13 @@ class FleetTest {
         final int steadyPeak;
         final double worstStalenessRatio;
         final Duration worstStaleness;
+        final Duration worstStalenessAt;
         final double meanStretch;
         final double maxStretch;
+        final Duration interval;
 
-        Result(Fleet fleet, Duration settle) {
+        Result(Fleet fleet, Duration settle, Duration notBefore) {
+            interval = settle;
             t0 = fleet.t0;
             end = fleet.clock.instant();
             allLoadedAt = fleet.allLoadedAt;
@@ -309,7 +333,8 @@ class FleetTest {
             Instant loaded = allLoadedAt == null ? end : allLoadedAt;
             startup = calls.stream().filter(c -> !c.at().isAfter(loaded)).toList();
             Instant from = loaded.plus(settle);
-            steadyFrom = from.isBefore(t0.plus(FIVE_MINUTES)) ? t0.plus(FIVE_MINUTES) : from;
+            Instant floor = t0.plus(FIVE_MINUTES.compareTo(notBefore) > 0 ? FIVE_MINUTES : notBefore);
+            steadyFrom = from.isBefore(floor) ? floor : from;
             steady = calls.stream().filter(c -> !c.at().isBefore(steadyFrom)).toList();
             steadyThrottled = steady.stream().filter(Call::throttled).count();
             steadySeconds = Math.max(1, Duration.between(steadyFrom, end).toMillis() / 1000.0);
@@ -319,6 +344,7 @@ class FleetTest {
             steadyPeak = perSecond.values().stream().mapToInt(Integer::intValue).max().orElse(0);
             worstStalenessRatio = fleet.worstStalenessRatio;
             worstStaleness = fleet.worstStaleness;
+            worstStalenessAt = fleet.worstStalenessAt;
             double sum = 0;
             double max = 0;
             for (Fleet.Slot slot : fleet.slots) {
@@ -351,7 +377,28 @@ class FleetTest {
             Figures.record(s, "effective interval at the end (x configured, mean / max)",
                     String.format("%.2f / %.2f", meanStretch, maxStretch));
             Figures.record(s, "worst staleness (s)", worstStaleness.toSeconds());
+            Figures.record(s, "worst staleness seen at (s after start)", worstStalenessAt.toSeconds());
             Figures.record(s, "worst staleness (x interval)", String.format("%.2f", worstStalenessRatio));
+            series(s);
+        }
+
+        /** Calls / throttled per tenth of the configured interval, in {@code target/reliability/<scenario>-series.txt}. */
+        private void series(String s) {
+            long bucket = Math.max(1, interval.toSeconds() / 2);
+            TreeMap<Long, long[]> byBucket = new TreeMap<>();
+            for (Call c : calls) {
+                long[] n = byBucket.computeIfAbsent(Duration.between(t0, c.at()).toSeconds() / bucket, k -> new long[2]);
+                n[0]++;
+                n[1] += c.throttled() ? 1 : 0;
+            }
+            StringBuilder out = new StringBuilder("# from (s)\tcalls\tthrottled\n");
+            byBucket.forEach((k, n) -> out.append(k * bucket).append('\t').append(n[0]).append('\t').append(n[1]).append('\n'));
+            try {
+                java.nio.file.Files.createDirectories(Figures.DIR);
+                java.nio.file.Files.writeString(Figures.DIR.resolve(s + "-series.txt"), out);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 

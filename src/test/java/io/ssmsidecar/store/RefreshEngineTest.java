@@ -29,6 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The refresh engine on virtual time against the real SDK and local endpoint: no sleeps anywhere. */
 class RefreshEngineTest {
     private static final Duration INTERVAL = Duration.ofMinutes(5);
+    /** The effective interval at the default bound: 2.5 intervals, jitter included. */
+    private static final Duration STRETCHED = Duration.ofMillis(Math.round(INTERVAL.toMillis() * 2.5 / 1.1));
 
     private final ManualClock clock = new ManualClock();
     private final ManualScheduler scheduler = new ManualScheduler(clock);
@@ -218,8 +220,9 @@ class RefreshEngineTest {
         assertThat(logged.lines().filter(l -> l.contains(" WARN ")).toList()).as("one line per key and state change,"
                 + " not one per retry").hasSize(2).allSatisfy(l -> assertThat(l).contains("ThrottlingException"));
 
-        // Each throttled cycle doubles the interval, up to 2.5 times the configured one (the default bound).
-        assertThat(metrics.interval.get()).isEqualTo(INTERVAL.multipliedBy(5).dividedBy(2));
+        // Each throttled cycle doubles the interval, up to the default bound: 2.5 times the configured one with the
+        // ±10% jitter of a stretched interval included, so 2.5 / 1.1 without it.
+        assertThat(metrics.interval.get()).isEqualTo(STRETCHED);
         assertThat(metrics.backoff.get()).isPositive();
         List<Instant> at = wire.ssm.calls("GetParameters").stream().map(Call::at).toList();
         assertThat(wire.ssm.calls()).allMatch(Call::throttled);
@@ -234,10 +237,10 @@ class RefreshEngineTest {
         scheduler.advance(Duration.ofMinutes(20));
         assertThat(engine.status().get("DB").stale()).isFalse();
         assertThat(metrics.backoff.get()).isZero();
-        // Clean cycles give back 2% of the configured rate each: gradually (about 4 hours from the bound), never
+        // Clean cycles give back 1% of the configured rate each: gradually (about 7 hours from the bound), never
         // below the configured interval.
         scheduler.advance(Duration.ofHours(1));
-        assertThat(metrics.interval.get()).isLessThan(INTERVAL.multipliedBy(5).dividedBy(2))
+        assertThat(metrics.interval.get()).isLessThan(STRETCHED)
                 .isGreaterThan(INTERVAL);
         scheduler.advance(Duration.ofDays(2));
         assertThat(metrics.interval.get()).isEqualTo(INTERVAL);
@@ -257,7 +260,7 @@ class RefreshEngineTest {
         assertThat(engine.readiness().reason()).contains("throttled, retrying in");
 
         // The cycles that fell due while loading were refused too: SSM is short of quota beyond a start-up burst.
-        assertThat(metrics.interval.get()).isEqualTo(INTERVAL.multipliedBy(5).dividedBy(2));
+        assertThat(metrics.interval.get()).isEqualTo(STRETCHED);
 
         wire.ssm.faults().clear();
         scheduler.advance(INTERVAL.multipliedBy(3).dividedBy(2));
@@ -266,17 +269,61 @@ class RefreshEngineTest {
     }
 
     @Test
-    void throttledFirstPass_alone_retriesWithin30s_andLeavesTheIntervalAlone() {
+    void throttledFirstPass_alone_retriesWithin40s_andLeavesTheIntervalAlone() {
         wire.ssm.faults().failNext(1, "ThrottlingException");
         engine(Optional.empty(), ref("DB", "ssm:///app/db"), ref("API", "ssm:///app/api"));
         assertThat(engine.readiness().reason()).contains("throttled, retrying in");
 
-        scheduler.advance(Duration.ofSeconds(30));
+        scheduler.advance(Duration.ofSeconds(40));
 
         assertThat(engine.readiness().ready()).isTrue();
         // Tasks started together collide on their first pass whatever their steady demand: no stretch for that.
         assertThat(metrics.interval.get()).isEqualTo(INTERVAL);
         assertThat(metrics.backoff.get()).isZero();
+    }
+
+    @Test
+    void aLoadThrottledTwice_waitsForTheCrowd_startsAtTheBound_andSpreadsItsFirstCycleWithinIt() {
+        // Twice refused: a crowd of tasks that needs about an interval to load, not a collision of a few seconds.
+        wire.ssm.faults().failNext(2, "ThrottlingException");
+        engine(Optional.empty(), ref("DB", "ssm:///app/db"), ref("API", "ssm:///app/api"));
+        scheduler.advance(Duration.ofSeconds(40));
+        assertThat(wire.ssm.calls()).as("the first pass and its retry within 40 s").hasSize(2).allMatch(Call::throttled);
+        assertThat(engine.readiness().ready()).isFalse();
+
+        // The next retry waits within 1.5 intervals, and no full cycle overtakes it (the interval, 5 min, is shorter).
+        Instant loadedAt = null;
+        for (int s = 0; s < INTERVAL.toSeconds() * 3 / 2 && loadedAt == null; s++) {
+            scheduler.advance(Duration.ofSeconds(1));
+            loadedAt = engine.readiness().ready() ? clock.instant() : null;
+        }
+        assertThat(loadedAt).as("loaded within 1.5 intervals of the second refusal").isNotNull();
+        assertThat(wire.ssm.calls()).as("one more call: the retry, nothing before it").hasSize(3);
+
+        // It runs at the bound and earns the rate back on clean cycles; its first cycle lands within the interval.
+        assertThat(metrics.interval.get()).isEqualTo(STRETCHED);
+        scheduler.advance(STRETCHED);
+        assertThat(wire.ssm.calls()).as("the first cycle").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(wire.ssm.calls().get(3).at()).isAfter(loadedAt.plus(STRETCHED.dividedBy(10)).minusMillis(1));
+        assertThat(metrics.interval.get()).isLessThan(STRETCHED).isGreaterThan(INTERVAL);
+    }
+
+    @Test
+    void aStretchedInterval_isJitteredWithinTheBound_soNoCycleWaitsLongerThanMaxStretchIntervals() {
+        started();
+        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        engine.requestRefresh();
+        scheduler.advance(Duration.ofHours(2));
+        wire.ssm.faults().clear();
+        wire.ssm.clearCalls();
+        // At the bound: every cycle comes within 2.5 intervals of the one before, jitter included.
+        scheduler.advance(Duration.ofHours(6));
+        List<Instant> at = wire.ssm.calls("GetParameters").stream().map(Call::at).toList();
+        assertThat(at).hasSizeGreaterThan(20);
+        for (int i = 1; i < at.size(); i++) {
+            assertThat(Duration.between(at.get(i - 1), at.get(i))).as("gap before cycle %d", i)
+                    .isLessThanOrEqualTo(INTERVAL.multipliedBy(5).dividedBy(2));
+        }
     }
 
     @Test
