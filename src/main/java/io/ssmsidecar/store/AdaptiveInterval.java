@@ -26,7 +26,12 @@ import java.util.random.RandomGenerator;
  *       interval stays within {@code maxStretch / (1 + STRETCHED_JITTER)}: jitter included, no cycle waits longer than
  *       {@code maxStretch} intervals, which is what bounds staleness.</li>
  *   <li><b>A throttled refresh</b> (values still served) retries within {@link #REFRESH_WINDOW} of the configured
- *       interval, doubling per throttled pass up to half the effective interval.</li>
+ *       interval, doubling per throttled pass up to half the effective interval, and never later than the oldest
+ *       value it retries may wait: {@code maxStretch + }{@link #RETRY_DEADLINE} configured intervals after that
+ *       value's last refresh: in the second half of what is left, until less than {@link #LATE_WINDOW} is left
+ *       (then the doubling again: SSM throttling for good must not be called every few seconds). Without it the
+ *       doublings add up on top of a stretched interval: a task that loaded in a crowd, whose first cycles were
+ *       refused while the last tasks loaded, kept a value 4.2 intervals old in the 2,500-task simulation.</li>
  * </ul>
  *
  * Why these numbers: docs/rotation.md ("A fleet under one quota") and the fleet simulation in the reliability suite
@@ -51,11 +56,21 @@ final class AdaptiveInterval {
     static final double STRAGGLER_WINDOW = 1;
     /** The first retry window of a throttled refresh, in configured intervals. */
     static final double REFRESH_WINDOW = 0.15;
+    /**
+     * How long after {@code maxStretch} configured intervals a value whose refresh SSM throttles may wait for its
+     * retry, in configured intervals: 2.5 + 0.4 keeps a value within 3 intervals by default unless its retries near
+     * the deadline are refused too.
+     */
+    static final double RETRY_DEADLINE = 0.4;
+    /** Less than this left before the deadline, in configured intervals, and a throttled refresh just doubles. */
+    static final double LATE_WINDOW = 0.02;
 
     private final Duration configured;
     private final double minRate;
     private final Duration cap;
     private final Duration firstWindow;
+    /** How old a value whose refresh SSM throttles may get before its retry ({@link #RETRY_DEADLINE}). */
+    private final long deadlineMs;
 
     /** The share of the configured rate the engine runs at, in [minRate, 1]. */
     private volatile double rate = 1;
@@ -83,6 +98,7 @@ final class AdaptiveInterval {
         this.minRate = Math.min(1, (1 + STRETCHED_JITTER) / maxStretch);
         this.cap = cap;
         this.firstWindow = configured.compareTo(FIRST_WINDOW) < 0 ? configured : FIRST_WINDOW;
+        this.deadlineMs = Math.round(configured.toMillis() * (maxStretch + RETRY_DEADLINE));
     }
 
     /** The interval between full cycles now: the configured one, stretched while SSM throttles. */
@@ -159,13 +175,23 @@ final class AdaptiveInterval {
      * The delay before retrying the references of a throttled pass. Call once per pass: every reference the pass
      * failed retries together.
      *
-     * @param loaded every reference had a value before the pass (a refresh, not a load)
+     * @param loaded   every reference had a value before the pass (a refresh, not a load)
+     * @param oldestAge how long ago the oldest of the values the pass failed to refresh was loaded (for a refresh)
      */
-    Duration retryDelay(boolean loaded, RandomGenerator random) {
+    Duration retryDelay(boolean loaded, Duration oldestAge, RandomGenerator random) {
         double window;
         if (loaded) {
             window = Math.min(interval().toMillis() / 2.0,
                     configured.toMillis() * REFRESH_WINDOW * Math.pow(2, Math.min(throttledPasses, 30)));
+            long left = deadlineMs - oldestAge.toMillis();
+            if (left < window && left >= configured.toMillis() * LATE_WINDOW) {
+                // The doublings must not carry a value past its deadline: retry in the second half of what is left
+                // of it (late, as a crowd thins out, but early enough to try again). Less than LATE_WINDOW left, the
+                // doubling again: SSM throttling for good must not be called every few seconds.
+                throttledPasses++;
+                backoff = uniform(left / 2, Math.min(cap.toMillis(), left), random);
+                return backoff;
+            }
         } else {
             throttledLoads++;
             window = Math.max(firstWindow.toMillis(), throttledLoads == 1 ? 0

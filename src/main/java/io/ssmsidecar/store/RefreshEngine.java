@@ -439,6 +439,16 @@ public final class RefreshEngine implements AutoCloseable {
         // References that failed in one pass with the same attempt count share one jittered delay, so a batch
         // that failed together is retried together: one call, not one call per reference.
         Map<Integer, Duration> delays = new HashMap<>();
+        // A throttled refresh retries before the oldest value it failed to refresh gets too old (AdaptiveInterval).
+        Instant oldestThrottled = now;
+        for (Reference ref : refs) {
+            List<Failure> fs = failuresByRef.get(ref.key());
+            Instant last = states.get(ref.key()).lastSuccess;
+            if (fs != null && fs.get(0).isThrottling() && last != null && last.isBefore(oldestThrottled)) {
+                oldestThrottled = last;
+            }
+        }
+        Duration throttledAge = Duration.between(oldestThrottled, now);
         for (Reference ref : refs) {
             State state = states.get(ref.key());
             List<Failure> fs = failuresByRef.getOrDefault(ref.key(), List.of());
@@ -469,7 +479,7 @@ public final class RefreshEngine implements AutoCloseable {
                 }
                 succeeded(ref, state, now);
             } else {
-                failed(ref, state, fs.get(0), delays, wasLoaded);
+                failed(ref, state, fs.get(0), delays, wasLoaded, throttledAge);
             }
         }
         boolean throttled = r.failures().stream().anyMatch(Failure::isThrottling);
@@ -555,14 +565,15 @@ public final class RefreshEngine implements AutoCloseable {
         state.retryAt = null;
     }
 
-    private void failed(Reference ref, State state, Failure f, Map<Integer, Duration> delays, boolean loaded) {
+    private void failed(Reference ref, State state, Failure f, Map<Integer, Duration> delays, boolean loaded,
+                        Duration throttledAge) {
         boolean newState = !f.code().equals(state.errorCode);
         state.failures++;
         state.errorCode = f.code();
         state.error = f.reason();
         // Permanent errors are retried at the ceiling (e.g. a parameter created later), not hammered. Throttling is
         // the account's quota running out: every reference the pass failed waits one delay that grows per throttled pass.
-        Duration delay = f.isThrottling() ? delays.computeIfAbsent(THROTTLED, k -> adaptive.retryDelay(loaded, random))
+        Duration delay = f.isThrottling() ? delays.computeIfAbsent(THROTTLED, k -> adaptive.retryDelay(loaded, throttledAge, random))
                 : f.isTransient()
                 ? delays.computeIfAbsent(state.failures - 1, attempt -> options.backoff().delay(attempt, random))
                 : options.backoff().ceiling();

@@ -247,6 +247,42 @@ class RefreshEngineTest {
     }
 
     @Test
+    void throttledRefresh_retriesBeforeItsOldestValueIsThreeIntervalsOld() {
+        // Ten loaded engines (ten random streams) whose every call SSM refuses for 2.6 intervals, then serves: the
+        // doubling retries of a throttled refresh must not carry a value past its deadline (2.5 + 0.4 intervals).
+        // Before the deadline they came up to half the stretched interval apart, and a value reached 4.2 intervals
+        // in the 2,500-task fleet simulation.
+        List<RefreshEngine> engines = new ArrayList<>();
+        for (int seed = 0; seed < 10; seed++) {
+            RefreshEngine e = new RefreshEngine(List.of(ref("DB", "ssm:///app/db")), new Resolver(wire.source, clock),
+                    new SnapshotStore(clock), scheduler, clock, new SplittableRandom(seed),
+                    RefreshEngine.Options.of(INTERVAL, Optional.empty()), (snapshot, changed, complete) -> true,
+                    new io.ssmsidecar.metrics.Metrics() { });
+            e.start();
+            engines.add(e);
+        }
+        scheduler.runDue();
+        Instant loaded = clock.instant();
+        wire.ssm.faults().errorRate(1.0, "ThrottlingException");
+        Duration worst = Duration.ZERO;
+        Instant clearAt = loaded.plus(INTERVAL.multipliedBy(26).dividedBy(10));
+        while (clock.instant().isBefore(loaded.plus(INTERVAL.multipliedBy(4)))) {
+            if (!clock.instant().isBefore(clearAt)) {
+                wire.ssm.faults().clear();
+            }
+            scheduler.advance(Duration.ofSeconds(1));
+            for (RefreshEngine e : engines) {
+                Duration age = Duration.between(e.status().get("DB").lastSuccess(), clock.instant());
+                worst = age.compareTo(worst) > 0 ? age : worst;
+            }
+        }
+        engines.forEach(RefreshEngine::close);
+        assertThat(wire.ssm.calls().stream().filter(Call::throttled).count()).as("refused calls").isPositive();
+        assertThat(worst).as("the oldest value any engine held")
+                .isLessThanOrEqualTo(INTERVAL.multipliedBy(29).dividedBy(10).plusSeconds(1));
+    }
+
+    @Test
     void throttledStart_saysSoInReadiness_neverGivesUp_andLoadsAtTheConfiguredInterval() {
         wire.ssm.faults().errorRate(1.0, "ThrottlingException");
         engine(Optional.empty(), ref("DB", "ssm:///app/db"), ref("API", "ssm:///app/api"));
