@@ -29,7 +29,8 @@ import java.util.random.RandomGenerator;
  *       interval, doubling per throttled pass up to half the effective interval, and never later than the oldest
  *       value it retries may wait: {@code maxStretch + }{@link #RETRY_DEADLINE} configured intervals after that
  *       value's last refresh: in the second half of what is left, until less than {@link #LATE_WINDOW} is left
- *       (then the doubling again: SSM throttling for good must not be called every few seconds). Without it the
+ *       (then the doubling again, restarted once from {@link #REFRESH_WINDOW}: SSM throttling for good must not be
+ *       called every few seconds). Without it the
  *       doublings add up on top of a stretched interval: a task that loaded in a crowd, whose first cycles were
  *       refused while the last tasks loaded, kept a value 4.2 intervals old in the 2,500-task simulation.</li>
  * </ul>
@@ -71,6 +72,8 @@ final class AdaptiveInterval {
     private final Duration firstWindow;
     /** How old a value whose refresh SSM throttles may get before its retry ({@link #RETRY_DEADLINE}). */
     private final long deadlineMs;
+    /** The doubling restarted at the deadline since the last pass SSM did not throttle. */
+    private boolean restarted;
 
     /** The share of the configured rate the engine runs at, in [minRate, 1]. */
     private volatile double rate = 1;
@@ -130,6 +133,7 @@ final class AdaptiveInterval {
             return;
         }
         throttledPasses = 0;
+        restarted = false;
         backoff = Duration.ZERO;
         if (cycle) {
             rate = Math.min(1, rate + RECOVERY);
@@ -184,6 +188,13 @@ final class AdaptiveInterval {
             window = Math.min(interval().toMillis() / 2.0,
                     configured.toMillis() * REFRESH_WINDOW * Math.pow(2, Math.min(throttledPasses, 30)));
             long left = deadlineMs - oldestAge.toMillis();
+            if (left < configured.toMillis() * LATE_WINDOW && !restarted) {
+                // At the deadline already (a retry there refused): the doubling starts again from its first window,
+                // once, instead of carrying on at half the stretched interval.
+                restarted = true;
+                throttledPasses = 0;
+                window = configured.toMillis() * REFRESH_WINDOW;
+            }
             if (left < window && left >= configured.toMillis() * LATE_WINDOW) {
                 // The doublings must not carry a value past its deadline: retry in the second half of what is left
                 // of it (late, as a crowd thins out, but early enough to try again). Less than LATE_WINDOW left, the
