@@ -131,6 +131,11 @@ public final class LocalSsm implements AutoCloseable {
         public Options withSourceResultWithSecretString(boolean value) {
             return new Options(port, clock, region, accountId, pageSize, seed, threads, randomSeed, value, callLogLimit);
         }
+
+        public Options withCallLogLimit(int value) {
+            return new Options(port, clock, region, accountId, pageSize, seed, threads, randomSeed,
+                    sourceResultWithSecretString, value);
+        }
     }
 
     private final Options options;

@@ -3,6 +3,7 @@ package io.ssmsidecar.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.Call;
+import io.ssmsidecar.localssm.LocalSsm;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceException;
@@ -45,6 +46,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakWatch.class)
 class FleetTest {
     private static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
+    /** Room for every call of the largest run (10,000 engines: about 200,000); a run that fills it fails. */
+    private static final int CALL_LOG = 2_000_000;
 
     @Test
     void thousandEngines_startedTogether_allLoad_andSteadyStateStaysUnderTheQuota() throws Exception {
@@ -81,9 +84,10 @@ class FleetTest {
     void oversubscribedFleet_findsTheQuota_loadsEveryEngine_andSettlesWithinTheQuota() throws Exception {
         boolean longRun = Figures.longRun();
         int engines = longRun ? Integer.getInteger("reliability.fleet.engines", 2500) : 500;
-        int quota = 10;
+        // -Dreliability.fleet.quota=40 -Dreliability.fleet.engines=10000: the full fleet, every 5 min.
+        int quota = longRun ? Integer.getInteger("reliability.fleet.quota", 10) : 10;
         // 1.67× oversubscribed in steady state, as 10,000 tasks every 5 min against 40 calls/s.
-        Duration interval = FIVE_MINUTES.multipliedBy(engines).dividedBy(2500);
+        Duration interval = FIVE_MINUTES.multipliedBy(engines * 10L).dividedBy(2500L * quota);
         Duration horizon = scaled(Duration.ofMinutes(90), interval);
         try (Fleet fleet = new Fleet(quota, engines, 20,
                 new SplittableRandom(Long.getLong("reliability.fleet.seed", 2500)))) {
@@ -177,7 +181,9 @@ class FleetTest {
     private static final class Fleet implements AutoCloseable {
         private final ManualClock clock = new ManualClock();
         private final ManualScheduler scheduler = new ManualScheduler(clock);
-        private final LocalWire wire = LocalWire.start(clock);
+        /** Every call of the run is kept (local-ssm keeps the last 100,000 by default: 10,000 engines make more). */
+        private final LocalWire wire = LocalWire.start(LocalSsm.Options.defaults().withClock(clock)
+                .withCallLogLimit(CALL_LOG), Metrics.noop());
         private final Instant t0;
         private final int apps;
         private final int keys;
@@ -207,6 +213,8 @@ class FleetTest {
             final List<long[]> controller = new ArrayList<>();
             long lastInterval = -1;
             long lastBackoff = -1;
+            /** Each task of this slot: {started, loaded (null until it is)}. */
+            final List<Instant[]> loads = new ArrayList<>();
         }
 
         Fleet(int quota, int apps, int keys, SplittableRandom seeds) {
@@ -259,6 +267,7 @@ class FleetTest {
                     clock, seeds.split(), RefreshEngine.Options.of(slot.interval, Optional.empty()),
                     (snapshot, changed, complete) -> true, metrics);
             slot.startedAt = clock.instant();
+            slot.loads.add(new Instant[] {slot.startedAt, null});
             slot.lastInterval = -1;
             slot.lastBackoff = -1;
             slot.controller.clear();
@@ -283,6 +292,7 @@ class FleetTest {
                     }
                     if (slot.loadedAt == null && slot.engine.readiness().ready()) {
                         slot.loadedAt = now;
+                        slot.loads.get(slot.loads.size() - 1)[1] = now;
                         if (slot.replacement) {
                             Duration took = Duration.between(slot.startedAt, now);
                             slowestReplacement = took.compareTo(slowestReplacement) > 0 ? took : slowestReplacement;
@@ -358,6 +368,7 @@ class FleetTest {
         final Fleet.Slot lastLoaded;
         final String worstKey;
         final Instant worstLastSuccess;
+        final List<Fleet.Slot> slots;
 
         Result(Fleet fleet, Duration settle, Duration notBefore) {
             interval = settle;
@@ -365,6 +376,7 @@ class FleetTest {
             end = fleet.clock.instant();
             allLoadedAt = fleet.allLoadedAt;
             calls = fleet.wire.ssm.calls();
+            assertThat(calls.size()).as("every call of the run logged").isLessThan(CALL_LOG);
             throttled = calls.stream().filter(Call::throttled).count();
             Instant loaded = allLoadedAt == null ? end : allLoadedAt;
             startup = calls.stream().filter(c -> !c.at().isAfter(loaded)).toList();
@@ -382,6 +394,8 @@ class FleetTest {
             worstStaleness = fleet.worstStaleness;
             worstStalenessAt = fleet.worstStalenessAt;
             worstSlotOf = fleet.worstSlot;
+            // Engines sharing parameters (the undersubscribed fleet's 10 apps) cannot be told apart by their calls.
+            slots = fleet.apps >= fleet.slots.size() ? fleet.slots : List.of();
             lastLoaded = fleet.slots.stream().filter(x -> x.loadedAt != null)
                     .max(java.util.Comparator.comparing((Fleet.Slot x) -> x.loadedAt)).orElse(null);
             worstKey = fleet.worstKey;
@@ -422,6 +436,9 @@ class FleetTest {
             Figures.record(s, "worst staleness (x interval)", String.format("%.2f", worstStalenessRatio));
             series(s);
             worst(s);
+            if (Boolean.getBoolean("reliability.fleet.dump") && !slots.isEmpty()) {
+                dump(s);
+            }
         }
 
         private void worst(String s) {
@@ -467,12 +484,66 @@ class FleetTest {
             for (long[] e : slot.controller) {
                 out.append(e[0]).append('\t').append(e[1] / 1000.0).append('\t').append(e[2] / 1000.0).append('\n');
             }
+            write(file + ".txt", out);
+        }
+
+        /**
+         * Every call (ms after start, engine, throttled, how many names, the first name's last part), every task's
+         * start and load and every controller change, in {@code target/reliability/<scenario>-dump.txt} with
+         * {@code -Dreliability.fleet.dump=true}, for offline analysis: {@code C ms engine throttled names first},
+         * {@code L engine startedMs loadedMs (-1: never)}, {@code I engine s intervalMs backoffMs}.
+         */
+        private void dump(String s) {
+            StringBuilder out = new StringBuilder();
+            for (Call c : calls) {
+                if (c.names().isEmpty()) {
+                    continue;
+                }
+                String name = c.names().get(0);
+                out.append("C ").append(Duration.between(t0, c.at()).toMillis()).append(' ').append(slotOf(c).index)
+                        .append(' ').append(c.throttled() ? 1 : 0).append(' ').append(c.names().size()).append(' ')
+                        .append(name.substring(name.lastIndexOf('/') + 1)).append('\n');
+            }
+            for (Fleet.Slot slot : slots) {
+                for (Instant[] load : slot.loads) {
+                    out.append("L ").append(slot.index).append(' ').append(Duration.between(t0, load[0]).toMillis())
+                            .append(' ').append(load[1] == null ? -1 : Duration.between(t0, load[1]).toMillis()).append('\n');
+                }
+                for (long[] e : slot.controller) {
+                    out.append("I ").append(slot.index).append(' ').append(e[0]).append(' ').append(e[1]).append(' ')
+                            .append(e[2]).append('\n');
+                }
+            }
+            write(s + "-dump.txt", out);
+        }
+
+        /** The call was made by an engine still loading (before the harness saw it ready). */
+        private boolean loading(Call c) {
+            if (c.names().isEmpty() || slots.isEmpty()) {
+                return false;
+            }
+            for (Instant[] load : slotOf(c).loads) {
+                if (!c.at().isBefore(load[0]) && (load[1] == null || c.at().isBefore(load[1]))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static void write(String file, CharSequence out) {
             try {
                 java.nio.file.Files.createDirectories(Figures.DIR);
-                java.nio.file.Files.writeString(Figures.DIR.resolve(file + ".txt"), out);
+                java.nio.file.Files.writeString(Figures.DIR.resolve(file), out);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
+        }
+
+        /** The slot whose parameters the call asked for (each engine's parameters live under /fleet/app{index}/). */
+        private Fleet.Slot slotOf(Call c) {
+            String name = c.names().get(0);
+            int from = "/fleet/app".length();
+            return slots.get(Integer.parseInt(name.substring(from, name.indexOf('/', from))));
         }
 
         private long since(Instant at) {
@@ -484,18 +555,18 @@ class FleetTest {
             long bucket = Math.max(1, interval.toSeconds() / 2);
             TreeMap<Long, long[]> byBucket = new TreeMap<>();
             for (Call c : calls) {
-                long[] n = byBucket.computeIfAbsent(Duration.between(t0, c.at()).toSeconds() / bucket, k -> new long[2]);
+                long[] n = byBucket.computeIfAbsent(Duration.between(t0, c.at()).toSeconds() / bucket, k -> new long[4]);
                 n[0]++;
                 n[1] += c.throttled() ? 1 : 0;
+                if (loading(c)) {
+                    n[2]++;
+                    n[3] += c.throttled() ? 1 : 0;
+                }
             }
-            StringBuilder out = new StringBuilder("# from (s)\tcalls\tthrottled\n");
-            byBucket.forEach((k, n) -> out.append(k * bucket).append('\t').append(n[0]).append('\t').append(n[1]).append('\n'));
-            try {
-                java.nio.file.Files.createDirectories(Figures.DIR);
-                java.nio.file.Files.writeString(Figures.DIR.resolve(s + "-series.txt"), out);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            StringBuilder out = new StringBuilder("# from (s)\tcalls\tthrottled\tloading calls\tloading throttled\n");
+            byBucket.forEach((k, n) -> out.append(k * bucket).append('\t').append(n[0]).append('\t').append(n[1])
+                    .append('\t').append(n[2]).append('\t').append(n[3]).append('\n'));
+            write(s + "-series.txt", out);
         }
     }
 

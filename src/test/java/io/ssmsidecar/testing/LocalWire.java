@@ -30,8 +30,12 @@ public final class LocalWire implements AutoCloseable {
     }
 
     public static LocalWire start(Clock clock, Metrics metrics) {
+        return start(LocalSsm.Options.defaults().withClock(clock), metrics);
+    }
+
+    public static LocalWire start(LocalSsm.Options options, Metrics metrics) {
         try {
-            return new LocalWire(LocalSsm.start(LocalSsm.Options.defaults().withClock(clock)), metrics);
+            return new LocalWire(LocalSsm.start(options), metrics);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
