@@ -18,21 +18,22 @@ import java.util.random.RandomGenerator;
  *       calls ÷ quota), which a doubling would take several rounds of refused calls to find.</li>
  *   <li><b>A crowded start runs stretched.</b> A task that needed two throttled passes or more to load starts at the
  *       longest interval ({@code maxStretch}) and earns the configured rate back on clean cycles: a fleet that could
- *       barely load must not go straight to the demand that overloaded it. Its first cycle lands anywhere within
- *       that interval, so the fleet's cycles spread evenly whatever the order of loading.</li>
+ *       barely load must not go straight to the demand that overloaded it. Its first cycle lands in the last
+ *       quarter of that interval ({@link #FIRST_CYCLE_FROM}), while the rest of the crowd loads, and the jitter of
+ *       later cycles spreads the fleet's cycles evenly.</li>
  *   <li><b>Steady state.</b> A full cycle that SSM throttles halves the rate (doubles the interval) down to the
  *       bound; a clean one adds back {@link #RECOVERY} of the configured rate, never above it. A fleet that fits its
  *       quota never changes. While stretched, cycles are jittered by ±{@link #STRETCHED_JITTER} and the stretched
  *       interval stays within {@code maxStretch / (1 + STRETCHED_JITTER)}: jitter included, no cycle waits longer than
  *       {@code maxStretch} intervals, which is what bounds staleness.</li>
- *   <li><b>A throttled refresh</b> (values still served) retries within {@link #REFRESH_WINDOW} of the configured
- *       interval, doubling per throttled pass up to half the effective interval, and never later than the oldest
- *       value it retries may wait: {@code maxStretch + }{@link #RETRY_DEADLINE} configured intervals after that
- *       value's last refresh: in the second half of what is left, until less than {@link #LATE_WINDOW} is left
- *       (then the doubling again, restarted once from {@link #REFRESH_WINDOW}: SSM throttling for good must not be
- *       called every few seconds). Without it the
- *       doublings add up on top of a stretched interval: a task that loaded in a crowd, whose first cycles were
- *       refused while the last tasks loaded, kept a value 4.2 intervals old in the 2,500-task simulation.</li>
+ *   <li><b>A throttled refresh</b> (values still served) retries before the oldest value it retries is too old: its
+ *       deadline is {@code maxStretch + }{@link #RETRY_DEADLINE} configured intervals after that value's last
+ *       refresh, and each retry comes in the second quarter of the time left (a refused one leaves room for more,
+ *       each nearer the deadline, as a crowd thins out). Less than {@link #LATE_WINDOW} left, it doubles from
+ *       {@link #REFRESH_WINDOW} of the configured interval up to half the effective one: SSM throttling for good
+ *       must not be called every few seconds. A doubling from the start added up on top of a stretched interval:
+ *       a task that loaded in a crowd, whose first cycles were refused while the last tasks loaded, kept a value
+ *       4.2 intervals old in the 2,500-task simulation, and its early retries competed with the crowd.</li>
  * </ul>
  *
  * Why these numbers: docs/rotation.md ("A fleet under one quota") and the fleet simulation in the reliability suite
@@ -48,14 +49,22 @@ final class AdaptiveInterval {
     static final double STRETCHED_JITTER = 0.1;
     /** The first retry window after a throttled load (the interval when that is shorter). */
     static final Duration FIRST_WINDOW = Duration.ofSeconds(40);
-    /** The load retry window, in intervals, once a load has been throttled twice. */
-    static final double CROWD_WINDOW = 1.5;
+    /**
+     * The load retry window, in intervals, once a load has been throttled twice: at least the time a fleet 1.67 times
+     * over its quota needs to load (1.67 intervals); 1.5 refused a third of the crowd a third time.
+     */
+    static final double CROWD_WINDOW = 2;
+    /**
+     * A crowded start's first cycle comes in the last quarter of its stretched interval after its load: the later
+     * tasks of the crowd are still loading, and cycles drawn from the whole interval competed with them.
+     */
+    static final double FIRST_CYCLE_FROM = 0.75;
     /**
      * The load retry window, in intervals, after three throttled passes or more: by then most of the crowd has loaded
      * and runs stretched, and the last few must not wait another crowd window each.
      */
     static final double STRAGGLER_WINDOW = 1;
-    /** The first retry window of a throttled refresh, in configured intervals. */
+    /** The first window of a throttled refresh's doubling past its deadline, in configured intervals. */
     static final double REFRESH_WINDOW = 0.15;
     /**
      * How long after {@code maxStretch} configured intervals a value whose refresh SSM throttles may wait for its
@@ -158,7 +167,7 @@ final class AdaptiveInterval {
         rate = minRate;
         // Anywhere within the interval, so the fleet's cycles spread evenly whatever the order of loading, but no
         // later than one interval after the oldest value this task loaded (a part may have loaded long before).
-        long drawn = uniform(interval().toMillis() / 10, interval().toMillis(), random).toMillis();
+        long drawn = uniform(Math.round(interval().toMillis() * FIRST_CYCLE_FROM), interval().toMillis(), random).toMillis();
         return Optional.of(Duration.ofMillis(Math.max(1, Math.min(drawn, interval().minus(sinceOldestValue).toMillis()))));
     }
 
@@ -185,24 +194,22 @@ final class AdaptiveInterval {
     Duration retryDelay(boolean loaded, Duration oldestAge, RandomGenerator random) {
         double window;
         if (loaded) {
-            window = Math.min(interval().toMillis() / 2.0,
-                    configured.toMillis() * REFRESH_WINDOW * Math.pow(2, Math.min(throttledPasses, 30)));
             long left = deadlineMs - oldestAge.toMillis();
-            if (left < configured.toMillis() * LATE_WINDOW && !restarted) {
-                // At the deadline already (a retry there refused): the doubling starts again from its first window,
-                // once, instead of carrying on at half the stretched interval.
-                restarted = true;
-                throttledPasses = 0;
-                window = configured.toMillis() * REFRESH_WINDOW;
-            }
-            if (left < window && left >= configured.toMillis() * LATE_WINDOW) {
-                // The doublings must not carry a value past its deadline: retry in the second half of what is left
-                // of it (late, as a crowd thins out, but early enough to try again). Less than LATE_WINDOW left, the
-                // doubling again: SSM throttling for good must not be called every few seconds.
+            if (left >= configured.toMillis() * LATE_WINDOW) {
+                // Before the oldest value's deadline: in the second quarter of the time left, so that a refused retry
+                // leaves room for more, each nearer the deadline (the crowd thins out meanwhile).
                 throttledPasses++;
-                backoff = uniform(left / 2, Math.min(cap.toMillis(), left), random);
+                backoff = uniform(Math.min(cap.toMillis(), left / 4), Math.min(cap.toMillis(), left / 2), random);
                 return backoff;
             }
+            if (!restarted) {
+                // At the deadline already (a retry there refused): a doubling from the first window, restarted once,
+                // up to half the interval: SSM throttling for good must not be called every few seconds.
+                restarted = true;
+                throttledPasses = 0;
+            }
+            window = Math.min(interval().toMillis() / 2.0,
+                    configured.toMillis() * REFRESH_WINDOW * Math.pow(2, Math.min(throttledPasses, 30)));
         } else {
             throttledLoads++;
             window = Math.max(firstWindow.toMillis(), throttledLoads == 1 ? 0
