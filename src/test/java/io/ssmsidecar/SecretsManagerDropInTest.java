@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.localssm.LocalSsm;
-import io.ssmsidecar.log.CapturedLog;
-import io.ssmsidecar.log.Log;
 import io.ssmsidecar.testing.AppSsmClient;
 import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.SdkSidecar;
@@ -19,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -44,7 +42,8 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerExcept
  * sent with curl, boto3's Secrets Manager client and Debian's AWS CLI v2, unchanged, as child processes, reading a
  * secret of another account by ARN that is not declared but allowed ({@code SIDECAR_ALLOW=sm://arn:...}), with
  * stages, a version id, a binary value, {@code refreshNow} and {@code BatchGetSecretValue}. Calls are counted at
- * local-ssm, which stands in for both services; the sidecar's log is searched for every value.
+ * local-ssm, which stands in for both services; {@link LeakCheckedSidecar} searches the sidecar's log and metrics for
+ * every value.
  */
 class SecretsManagerDropInTest {
     private static final String MARK = "dropinleak";
@@ -59,18 +58,17 @@ class SecretsManagerDropInTest {
     private static final Path SCRIPTS = Path.of("src/test/resources/sdkclients").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @RegisterExtension
+    final LeakCheckedSidecar fixture = new LeakCheckedSidecar(MARK, BINARY, SdkSidecar.TOKEN);
     @TempDir
     Path tmp;
-    private LocalSsm ssm;
+    private final LocalSsm ssm = fixture.ssm();
     private SdkSidecar sidecar;
-    private CapturedLog log;
     private String foreignV2;
     private final List<Process> children = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
-        ssm = LocalSsm.start();
         ssm.putSecret(FOREIGN_ARN, MARK + "-foreign-1", null, List.of());
         foreignV2 = ssm.putSecret(FOREIGN_ARN, MARK + "-foreign-2", null, List.of());
         ssm.putSecret(BINARY_ARN, null, BINARY, List.of());
@@ -83,19 +81,15 @@ class SecretsManagerDropInTest {
         env.put("DECLARED", "sm://declared/db");
         env.put("APPS", "sm://apps/*");
         env.put("SIDECAR_ALLOW", "sm://" + FOREIGN_PREFIX + ",sm://team/");
-        sidecar = SdkSidecar.start(ssm, tmp.resolve("out"), "verify", Clock.systemUTC(), env);
+        sidecar = fixture.closeAfter(SdkSidecar.start(ssm, tmp.resolve("out"), "verify", Clock.systemUTC(), env));
+        fixture.scrapeAfter(sidecar.metrics);
         ssm.counters().reset();
     }
 
+    /** Before the fixture closes the sidecar and searches its log and metrics. */
     @AfterEach
     void stop() {
         children.forEach(Process::destroyForcibly);
-        sidecar.close();
-        ssm.close();
-        log.close();
-        assertThat(log.text() + sidecar.metrics.scrape()).as("no value in the sidecar's log or metrics")
-                .doesNotContain(MARK).doesNotContain(Base64.getEncoder().encodeToString(BINARY))
-                .doesNotContain(HexFormat.of().formatHex(BINARY));
     }
 
     /** The agent's documented request, with curl: {@code -w} appends the status on a line of its own. */

@@ -1,26 +1,18 @@
 package io.ssmsidecar;
 
+import static io.ssmsidecar.LeakCheckedSidecar.changedKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ssmsidecar.cli.Main;
-import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.localssm.LocalSsm;
-import io.ssmsidecar.log.CapturedLog;
-import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
-import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceParser;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.store.Resolution;
 import io.ssmsidecar.store.Resolver;
-import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.LocalWire;
-import io.ssmsidecar.testing.LoopbackReceiver;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,26 +21,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code sm://} references end to end: the production SDK source (its {@code secretsmanager} client pointed at
  * local-ssm through {@code AWS_ENDPOINT_URL_SECRETS_MANAGER}) over real HTTP, {@code init} in-process and the real
- * daemon with its HTTP API and a loopback change receiver, real files. Every value carries {@link #MARK}; the
- * captured log, stdout/stderr and metrics are searched for it, and for the binary value's bytes and base64.
+ * daemon with its HTTP API and a loopback change receiver, real files. Every value carries {@link #MARK};
+ * {@link LeakCheckedSidecar} searches the captured log, stdout/stderr and metrics for it, and for the binary value's
+ * base64 and hex.
  */
 class SecretsManagerEndToEndTest {
     private static final String MARK = "smE2Eleak";
@@ -60,49 +48,11 @@ class SecretsManagerEndToEndTest {
             (MARK + "-bin").getBytes(StandardCharsets.UTF_8));
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path tmp;
-
-    private LocalSsm ssm;
-    private Path outDir;
-    private CapturedLog log;
-    private final Map<String, String> env = new HashMap<>();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private PrometheusMetrics metrics;
-
-    @BeforeEach
-    void start() throws Exception {
-        log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
-        ssm = LocalSsm.start();
-        outDir = tmp.resolve("secrets");
-        env.putAll(LocalWire.env(ssm));
-        env.put("SIDECAR_OUTPUT_DIR", outDir.toString());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        ssm.close();
-        log.close();
-        String everything = log.text() + out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8)
-                + (metrics == null ? "" : metrics.scrape());
-        assertThat(everything).as("no value in logs, output or metrics").doesNotContain(MARK)
-                .doesNotContain(Base64.getEncoder().encodeToString(BINARY))
-                .doesNotContain(HexFormat.of().formatHex(BINARY));
-    }
-
-    private int init() {
-        return Main.run(new String[] {"init"}, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String output() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    }
+    @RegisterExtension
+    final LeakCheckedSidecar fixture = new LeakCheckedSidecar(MARK, BINARY, TOKEN);
+    private final LocalSsm ssm = fixture.ssm();
+    private final Map<String, String> env = fixture.env();
+    private final Path outDir = fixture.outDir();
 
     @Test
     void init_readsByName_foreignArn_stage_versionId_jsonKey_optional_binary_andTheOldPath() throws Exception {
@@ -120,7 +70,7 @@ class SecretsManagerEndToEndTest {
         env.put("MAYBE", "sm://prod/not-there?optional");
         env.put("THROUGH_SSM", "ssm:///aws/reference/secretsmanager/prod/db#username");
 
-        assertThat(init()).as(output()).isZero();
+        assertThat(fixture.init()).as(fixture.output()).isZero();
 
         assertThat(Files.readString(outDir.resolve("DB_PASSWORD"))).isEqualTo(MARK + "-p2");
         assertThat(Files.readString(outDir.resolve("DB_OLD"))).isEqualTo(MARK + "-p1");
@@ -143,9 +93,9 @@ class SecretsManagerEndToEndTest {
         env.put("CERT", "sm://prod/cert");
         env.put("SIDECAR_BUNDLES", "env:app.env");
 
-        assertThat(init()).as(output()).isEqualTo(ExitCode.CONFIG.code());
+        assertThat(fixture.init()).as(fixture.output()).isEqualTo(ExitCode.CONFIG.code());
 
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("CERT is binary").contains("env, dotenv and properties");
+        assertThat(fixture.err()).contains("CERT is binary").contains("env, dotenv and properties");
         assertThat(outDir.resolve("CERT")).doesNotExist();
         assertThat(outDir.resolve("app.env")).doesNotExist();
     }
@@ -156,7 +106,7 @@ class SecretsManagerEndToEndTest {
         env.put("CERT", "sm://prod/cert");
         env.put("SIDECAR_BUNDLES", "json:all.json");
 
-        assertThat(init()).as(output()).isZero();
+        assertThat(fixture.init()).as(fixture.output()).isZero();
 
         JsonNode bundle = JSON.readTree(outDir.resolve("all.json").toFile());
         assertThat(Base64.getDecoder().decode(bundle.get("CERT").asText())).isEqualTo(BINARY);
@@ -168,40 +118,27 @@ class SecretsManagerEndToEndTest {
         env.put("DB", "sm://prod/db");
         env.put("GONE", "sm://prod/gone");
 
-        assertThat(init()).isEqualTo(ExitCode.SECRETS.code());
+        assertThat(fixture.init()).isEqualTo(ExitCode.SECRETS.code());
 
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("GONE").contains("ResourceNotFoundException");
+        assertThat(fixture.err()).contains("GONE").contains("ResourceNotFoundException");
     }
 
     @Test
     void daemon_rotation_newVersionRewritesAndNotifies_unchangedVersionDoesNeither_andTheAgentEndpointServesIt()
             throws Exception {
         BlockingQueue<JsonNode> notified = new LinkedBlockingQueue<>();
-        LoopbackReceiver receiver = LoopbackReceiver.start("/changed", request -> {
-            notified.add(JSON.readTree(request.body()));
-            return 204;
-        });
-        closing.add(receiver);
         ssm.putSecret("prod/db", "{\"password\":\"" + MARK + "-p1\"}");
         ssm.putSecret(FOREIGN_ARN, null, BINARY, List.of());
         env.put("DB_PASSWORD", "sm://prod/db#password");
         env.put("DB", "sm://prod/db");
         env.put("FOREIGN", "sm://" + FOREIGN_ARN);
-        env.put("SIDECAR_HTTP_PORT", "0");
-        env.put("SIDECAR_TOKEN", TOKEN);
-        env.put("SIDECAR_ON_CHANGE_URL", receiver.url().toString());
-        metrics = PrometheusMetrics.create();
-        Sidecar sidecar = new Sidecar(SettingsLoader.load(List.of(), env),
-                SsmParameterSource.create(LocalWire.env(ssm), metrics, LocalWire.FAST), metrics, Clock.systemUTC())
-                .start();
-        closing.add(0, sidecar);
-        assertThat(sidecar.awaitReady(Duration.ofSeconds(20))).as(sidecar.readinessReason()).isTrue();
+        Sidecar sidecar = fixture.daemon(notified);
         assertThat(Files.readString(outDir.resolve("DB_PASSWORD"))).isEqualTo(MARK + "-p1");
         Path dataBefore = Files.readSymbolicLink(outDir.resolve("..data"));
 
         // Unchanged versions: the cycle publishes, writes nothing, announces nothing.
         ssm.counters().reset();
-        refresh(sidecar);
+        fixture.refresh(sidecar);
         assertThat(ssm.counters().byOperation()).as("one batch for the two current secrets")
                 .isEqualTo(Map.of("BatchGetSecretValue", 1L));
         assertThat(Files.readSymbolicLink(outDir.resolve("..data"))).isEqualTo(dataBefore);
@@ -209,12 +146,8 @@ class SecretsManagerEndToEndTest {
 
         // A new version: new files, one notification naming the keys of that secret.
         ssm.putSecret("prod/db", "{\"password\":\"" + MARK + "-p2\"}");
-        refresh(sidecar);
-        JsonNode n = notified.poll(20, TimeUnit.SECONDS);
-        assertThat(n).as("the change hook was called").isNotNull();
-        List<String> changed = new ArrayList<>();
-        n.get("changed").forEach(c -> changed.add(c.get("key").asText()));
-        assertThat(changed).containsExactlyInAnyOrder("DB", "DB_PASSWORD");
+        fixture.refresh(sidecar);
+        assertThat(changedKeys(notified.poll(20, TimeUnit.SECONDS))).containsExactlyInAnyOrder("DB", "DB_PASSWORD");
         assertThat(Files.readString(outDir.resolve("DB_PASSWORD"))).isEqualTo(MARK + "-p2");
         assertThat(Files.readSymbolicLink(outDir.resolve("..data"))).isNotEqualTo(dataBefore);
 
@@ -235,15 +168,6 @@ class SecretsManagerEndToEndTest {
         assertThat(Base64.getDecoder().decode(foreignJson.get("SecretBinary").asText())).isEqualTo(BINARY);
         assertThat(foreignJson.has("SecretString")).isFalse();
         assertThat(ssm.counters().total()).as("served from the snapshot").isEqualTo(callsBefore);
-    }
-
-    private static void refresh(Sidecar sidecar) throws Exception {
-        long generation = sidecar.store().current().generation();
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + sidecar.port() + "/v1/refresh")).header("X-Aws-Parameters-Secrets-Token", TOKEN)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(202);
-        Await.until(() -> sidecar.store().current().generation() > generation, () -> "the refresh published");
     }
 
     /** Calls per refresh cycle at local-ssm's counters, for bench/RESULTS.md: 1, 20 and 100 current secrets. */

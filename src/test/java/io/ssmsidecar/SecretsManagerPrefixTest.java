@@ -1,115 +1,45 @@
 package io.ssmsidecar;
 
+import static io.ssmsidecar.LeakCheckedSidecar.changedKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ssmsidecar.cli.Main;
-import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.localssm.LocalSsm;
-import io.ssmsidecar.log.CapturedLog;
-import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
-import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.reference.ReferenceParser;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.store.Resolution;
 import io.ssmsidecar.store.Resolver;
-import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.LocalWire;
-import io.ssmsidecar.testing.LoopbackReceiver;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code sm://PREFIX/*} end to end: the production SDK source against local-ssm over real HTTP ({@code init}
  * in-process, the daemon with its HTTP API and a loopback change receiver), real files. Every value carries
- * {@link #MARK}; logs, stdout/stderr and metrics are searched for it and for the binary value's bytes and base64.
+ * {@link #MARK}; {@link LeakCheckedSidecar} searches logs, stdout/stderr and metrics for it and for the binary
+ * value's base64 and hex.
  */
 class SecretsManagerPrefixTest {
     private static final String MARK = "smPrefixLeak";
     private static final String TOKEN = "sm-prefix-token-0123456789abcdef012";
     private static final byte[] BINARY = {(byte) 0xff, (byte) 0xfe, 0, 's', 'm', 'P', 'r', 'e', 'f', 'i', 'x', 'L',
         'e', 'a', 'k'};
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path tmp;
-
-    private LocalSsm ssm;
-    private Path outDir;
-    private CapturedLog log;
-    private final Map<String, String> env = new HashMap<>();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private PrometheusMetrics metrics;
-
-    @BeforeEach
-    void start() throws Exception {
-        log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
-        ssm = LocalSsm.start();
-        outDir = tmp.resolve("secrets");
-        env.putAll(LocalWire.env(ssm));
-        env.put("SIDECAR_OUTPUT_DIR", outDir.toString());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        ssm.close();
-        log.close();
-        String everything = log.text() + out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8)
-                + (metrics == null ? "" : metrics.scrape());
-        assertThat(everything).as("no value in logs, output or metrics").doesNotContain(MARK)
-                .doesNotContain(Base64.getEncoder().encodeToString(BINARY))
-                .doesNotContain(HexFormat.of().formatHex(BINARY));
-    }
-
-    private int init() {
-        return Main.run(new String[] {"init"}, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String output() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    }
-
-    private Map<String, String> files() throws Exception {
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> list = Files.list(outDir)) {
-            for (Path p : list.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
-                files.put(p.getFileName().toString(), Files.readString(p, StandardCharsets.ISO_8859_1));
-            }
-        }
-        return files;
-    }
+    @RegisterExtension
+    final LeakCheckedSidecar fixture = new LeakCheckedSidecar(MARK, BINARY, TOKEN);
+    private final LocalSsm ssm = fixture.ssm();
+    private final Map<String, String> env = fixture.env();
+    private final Path outDir = fixture.outDir();
 
     @Test
     void init_loadsEverySecretUnderThePrefix_underPathStyleKeys_andNothingBesideIt() throws Exception {
@@ -124,9 +54,9 @@ class SecretsManagerPrefixTest {
         env.put("APP", "sm://prod/app/*");
         env.put("_", "sm://prod/app/api/*");
 
-        assertThat(init()).as(output()).isZero();
+        assertThat(fixture.init()).as(fixture.output()).isZero();
 
-        assertThat(files()).containsOnlyKeys("APP_DB_PASSWORD", "APP_API_TOKEN_V2", "APP_CERT", "TOKEN_V2");
+        assertThat(fixture.files()).containsOnlyKeys("APP_DB_PASSWORD", "APP_API_TOKEN_V2", "APP_CERT", "TOKEN_V2");
         assertThat(Files.readString(outDir.resolve("APP_DB_PASSWORD"))).isEqualTo(MARK + "-db");
         assertThat(Files.readString(outDir.resolve("TOKEN_V2"))).isEqualTo(MARK + "-api");
         assertThat(Files.readAllBytes(outDir.resolve("APP_CERT"))).as("raw bytes").isEqualTo(BINARY);
@@ -141,9 +71,9 @@ class SecretsManagerPrefixTest {
         ssm.putSecret("prod/app/ok", MARK + "-3");
         env.put("APP", "sm://prod/app/*");
 
-        assertThat(init()).as(output()).isEqualTo(ExitCode.SECRETS.code());
+        assertThat(fixture.init()).as(fixture.output()).isEqualTo(ExitCode.SECRETS.code());
 
-        assertThat(err.toString(StandardCharsets.UTF_8))
+        assertThat(fixture.err())
                 .contains("secrets prod/app/db-pass and prod/app/db.pass both map to key APP_DB_PASS")
                 .contains("sm://prod/app/*");
         assertThat(outDir.resolve("APP_OK")).doesNotExist();
@@ -156,9 +86,9 @@ class SecretsManagerPrefixTest {
         env.put("APP", "sm://prod/app/*");
         env.put("APP_DB", "sm://other");
 
-        assertThat(init()).as(output()).isEqualTo(ExitCode.SECRETS.code());
+        assertThat(fixture.init()).as(fixture.output()).isEqualTo(ExitCode.SECRETS.code());
 
-        assertThat(err.toString(StandardCharsets.UTF_8))
+        assertThat(fixture.err())
                 .contains("secret prod/app/db maps to key APP_DB, which another reference already declares");
     }
 
@@ -166,14 +96,14 @@ class SecretsManagerPrefixTest {
     void init_emptyPrefix_failsUnlessOptional() throws Exception {
         ssm.putSecret("prod/other/x", MARK);
         env.put("APP", "sm://prod/app/*");
-        assertThat(init()).as(output()).isEqualTo(ExitCode.SECRETS.code());
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no secrets whose name starts with prod/app/")
+        assertThat(fixture.init()).as(fixture.output()).isEqualTo(ExitCode.SECRETS.code());
+        assertThat(fixture.err()).contains("no secrets whose name starts with prod/app/")
                 .contains("?optional");
 
         env.put("APP", "sm://prod/app/*?optional");
         env.put("X", "sm://prod/other/x");
-        assertThat(init()).as(output()).isZero();
-        assertThat(files()).containsOnlyKeys("X");
+        assertThat(fixture.init()).as(fixture.output()).isZero();
+        assertThat(fixture.files()).containsOnlyKeys("X");
     }
 
     @Test
@@ -191,9 +121,9 @@ class SecretsManagerPrefixTest {
         env.put("PAY", "sm://app/*?tag=team=payments");
         env.put("OWNED", "sm://app/*?tag=owner");
 
-        assertThat(init()).as(output()).isZero();
+        assertThat(fixture.init()).as(fixture.output()).isZero();
 
-        assertThat(files()).containsOnlyKeys("PAY_PAY", "OWNED_MIXED", "OWNED_ANY");
+        assertThat(fixture.files()).containsOnlyKeys("PAY_PAY", "OWNED_MIXED", "OWNED_ANY");
         assertThat(ssm.counters().byOperation()).as("per prefix: one ListSecrets (with tags), one batch by id")
                 .isEqualTo(Map.of("ListSecrets", 2L, "BatchGetSecretValue", 2L));
     }
@@ -201,59 +131,30 @@ class SecretsManagerPrefixTest {
     @Test
     void daemon_secretsAddedAndRemoved_appearAndDisappear_unchangedOnesAreNotRewrittenOrAnnounced() throws Exception {
         BlockingQueue<JsonNode> notified = new LinkedBlockingQueue<>();
-        LoopbackReceiver receiver = LoopbackReceiver.start("/changed", request -> {
-            notified.add(JSON.readTree(request.body()));
-            return 204;
-        });
-        closing.add(receiver);
         ssm.putSecret("prod/app/a", MARK + "-a");
         ssm.putSecret("prod/app/b", MARK + "-b");
         env.put("APP", "sm://prod/app/*");
-        env.put("SIDECAR_HTTP_PORT", "0");
-        env.put("SIDECAR_TOKEN", TOKEN);
-        env.put("SIDECAR_ON_CHANGE_URL", receiver.url().toString());
-        metrics = PrometheusMetrics.create();
-        Sidecar sidecar = new Sidecar(SettingsLoader.load(List.of(), env),
-                SsmParameterSource.create(LocalWire.env(ssm), metrics, LocalWire.FAST), metrics, Clock.systemUTC())
-                .start();
-        closing.add(0, sidecar);
-        assertThat(sidecar.awaitReady(Duration.ofSeconds(20))).as(sidecar.readinessReason()).isTrue();
-        assertThat(files()).containsOnlyKeys("APP_A", "APP_B");
+        Sidecar sidecar = fixture.daemon(notified);
+        assertThat(fixture.files()).containsOnlyKeys("APP_A", "APP_B");
         Path dataBefore = Files.readSymbolicLink(outDir.resolve("..data"));
 
         ssm.counters().reset();
-        refresh(sidecar);
+        fixture.refresh(sidecar);
         assertThat(ssm.counters().byOperation()).isEqualTo(Map.of("BatchGetSecretValue", 1L));
         assertThat(Files.readSymbolicLink(outDir.resolve("..data"))).as("nothing rewritten").isEqualTo(dataBefore);
         assertThat(notified.poll(300, TimeUnit.MILLISECONDS)).as("nothing announced").isNull();
 
         ssm.putSecret("prod/app/c", MARK + "-c");
-        refresh(sidecar);
+        fixture.refresh(sidecar);
         assertThat(changedKeys(notified.poll(20, TimeUnit.SECONDS))).containsExactly("APP_C");
-        assertThat(files()).containsOnlyKeys("APP_A", "APP_B", "APP_C");
+        assertThat(fixture.files()).containsOnlyKeys("APP_A", "APP_B", "APP_C");
 
         ssm.deleteSecret("prod/app/a");
         ssm.putSecret("prod/app/b", MARK + "-b2");
-        refresh(sidecar);
+        fixture.refresh(sidecar);
         assertThat(changedKeys(notified.poll(20, TimeUnit.SECONDS))).containsExactlyInAnyOrder("APP_A", "APP_B");
-        assertThat(files()).containsOnlyKeys("APP_B", "APP_C");
+        assertThat(fixture.files()).containsOnlyKeys("APP_B", "APP_C");
         assertThat(Files.readString(outDir.resolve("APP_B"))).isEqualTo(MARK + "-b2");
-    }
-
-    private static List<String> changedKeys(JsonNode n) {
-        assertThat(n).as("the change hook was called").isNotNull();
-        List<String> changed = new ArrayList<>();
-        n.get("changed").forEach(c -> changed.add(c.get("key").asText()));
-        return changed;
-    }
-
-    private static void refresh(Sidecar sidecar) throws Exception {
-        long generation = sidecar.store().current().generation();
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + sidecar.port() + "/v1/refresh")).header("X-Aws-Parameters-Secrets-Token", TOKEN)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(202);
-        Await.until(() -> sidecar.store().current().generation() > generation, () -> "the refresh published");
     }
 
     /**
