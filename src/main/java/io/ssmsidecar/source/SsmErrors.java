@@ -41,17 +41,20 @@ final class SsmErrors {
 
     static Classified classify(String operation, List<String> subjects, SdkException e) {
         String where = operation + " " + subjects;
-        SdkException assume = assumeFailure(e);
-        if (assume != null && assume.getCause() instanceof SdkException why) {
+        RoleNotAssumed assume = cause(e, RoleNotAssumed.class);
+        if (assume != null && assume.getCause() instanceof SdkException sts) {
             // The call never left: the role it needs could not be assumed. Sorted as STS's answer is; one code for
             // all such failures, so the Resolver knows every call through the role would fail the same way.
-            Classified inner = classify("AssumeRole", List.of(), why);
-            SourceException x = inner.exception();
-            String role = assume.getMessage().substring(AssumedRole.FAILED.length()).split("\\s", 2)[0];
-            return of(new SourceException(ASSUME_ROLE_FAILED, x.statusCode(), x.isTransient(), where + ": "
-                    + AssumedRole.FAILED + role + ": " + x.getMessage().substring("AssumeRole []: ".length()), e),
-                    inner.outcome());
+            Classified why = classify(where + ": " + RoleNotAssumed.FAILED + assume.roleArn(), sts);
+            SourceException x = why.exception();
+            return of(new SourceException(ASSUME_ROLE_FAILED, x.statusCode(), x.isTransient(), x.getMessage(), e),
+                    why.outcome());
         }
+        return classify(where, e);
+    }
+
+    /** {@code e}, sorted; its message starts with {@code where}. */
+    private static Classified classify(String where, SdkException e) {
         if (e instanceof AwsServiceException service) {
             return service(where, service);
         }
@@ -79,15 +82,6 @@ final class SsmErrors {
 
     /** The error code of a call that failed because the role it goes through could not be assumed. */
     static final String ASSUME_ROLE_FAILED = "AssumeRoleFailed";
-
-    private static SdkException assumeFailure(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SdkException sdk && c.getMessage() != null && c.getMessage().startsWith(AssumedRole.FAILED)) {
-                return sdk;
-            }
-        }
-        return null;
-    }
 
     private static Classified service(String where, AwsServiceException e) {
         int status = e.statusCode();
