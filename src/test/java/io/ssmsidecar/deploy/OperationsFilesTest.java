@@ -31,6 +31,8 @@ class OperationsFilesTest {
     static final Path DASHBOARD = Path.of("examples/grafana/ssm-sidecar.json");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern METRIC = Pattern.compile("\\bssm_sidecar_[a-z_]+");
+    /** The selector every series of the dashboard carries: the job and instance (Sidecar) variables. */
+    private static final String JOB_AND_INSTANCE = "{job=~\"$job\", instance=~\"$instance\"}";
 
     @TempDir
     Path scratch;
@@ -81,6 +83,7 @@ class OperationsFilesTest {
             assertThat(panel.path("description").asText()).as(panel.path("title").asText()).isNotBlank();
             assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty();
             for (JsonNode target : panel.path("targets")) {
+                assertThat(target.at("/datasource/uid").asText()).as(panel.path("title").asText()).isEqualTo("${datasource}");
                 rules.add("      - record: panel_" + panel.path("id").asInt() + "_" + target.path("refId").asText()
                         + "\n        expr: " + JSON.writeValueAsString(concrete(target.path("expr").asText())));
             }
@@ -102,6 +105,49 @@ class OperationsFilesTest {
                         + "\n");
 
         assertThat(Promtool.run(scratch, "check", "rules", "broken.yml").exitCode()).isNotZero();
+    }
+
+    @Test
+    void dashboardPanels_haveUniqueIds_fitTheGrid_andDoNotOverlap() throws Exception {
+        List<JsonNode> panels = new ArrayList<>();
+        JSON.readTree(DASHBOARD.toFile()).path("panels").forEach(panels::add);
+        Set<Integer> ids = new TreeSet<>();
+        for (JsonNode panel : panels) {
+            String title = panel.path("title").asText();
+            assertThat(ids.add(panel.path("id").asInt())).as("the id of " + title + " is unique").isTrue();
+            JsonNode grid = panel.path("gridPos");
+            assertThat(grid.path("w").asInt()).as(title).isPositive();
+            assertThat(grid.path("h").asInt()).as(title).isPositive();
+            assertThat(grid.path("x").asInt() + grid.path("w").asInt()).as(title + " within 24 columns").isBetween(1, 24);
+        }
+        for (int i = 0; i < panels.size(); i++) {
+            for (int j = i + 1; j < panels.size(); j++) {
+                assertThat(overlap(panels.get(i).path("gridPos"), panels.get(j).path("gridPos")))
+                        .as(panels.get(i).path("title").asText() + " and " + panels.get(j).path("title").asText())
+                        .isFalse();
+            }
+        }
+    }
+
+    @Test
+    void overlapCheck_findsPanelsThatShareACell_andNotNeighbours() throws Exception {
+        JsonNode left = JSON.readTree("{\"x\": 0, \"y\": 19, \"w\": 6, \"h\": 8}");
+
+        assertThat(overlap(left, JSON.readTree("{\"x\": 5, \"y\": 26, \"w\": 6, \"h\": 8}"))).isTrue();
+        assertThat(overlap(left, JSON.readTree("{\"x\": 6, \"y\": 19, \"w\": 6, \"h\": 8}"))).isFalse();
+        assertThat(overlap(left, JSON.readTree("{\"x\": 0, \"y\": 27, \"w\": 24, \"h\": 1}"))).isFalse();
+    }
+
+    @Test
+    void everyDashboardQuery_selectsOnlyTheChosenJobsAndSidecars() throws Exception {
+        for (JsonNode panel : JSON.readTree(DASHBOARD.toFile()).path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                assertThat(unfiltered(target.path("expr").asText()))
+                        .as(panel.path("title").asText() + " " + target.path("refId").asText()).isEmpty();
+            }
+        }
+        assertThat(unfiltered("max(ssm_sidecar_refresh_interval_seconds{job=~\"$job\"}) / $interval_seconds"))
+                .containsExactly("ssm_sidecar_refresh_interval_seconds");
     }
 
     @Test
@@ -151,6 +197,26 @@ class OperationsFilesTest {
         Matcher m = METRIC.matcher(text);
         while (m.find()) {
             names.add(m.group());
+        }
+        return names;
+    }
+
+    /** Whether two panels' grid positions share a cell. */
+    private static boolean overlap(JsonNode a, JsonNode b) {
+        return a.path("x").asInt() < b.path("x").asInt() + b.path("w").asInt()
+                && b.path("x").asInt() < a.path("x").asInt() + a.path("w").asInt()
+                && a.path("y").asInt() < b.path("y").asInt() + b.path("h").asInt()
+                && b.path("y").asInt() < a.path("y").asInt() + a.path("h").asInt();
+    }
+
+    /** The metrics of a dashboard query not selected by the dashboard's job and instance variables. */
+    private static List<String> unfiltered(String expr) {
+        List<String> names = new ArrayList<>();
+        Matcher m = METRIC.matcher(expr);
+        while (m.find()) {
+            if (!expr.startsWith(JOB_AND_INSTANCE, m.end())) {
+                names.add(m.group());
+            }
         }
         return names;
     }
