@@ -78,7 +78,10 @@ class TemplatePropertiesTest {
 
     /**
      * Linear time: a unit of template text repeated 8 times as often takes about 8 times as long to parse, never the
-     * 64 times of a quadratic parse. Compared as a ratio within one try (best of three each), never as a time.
+     * 64 times of a quadratic parse. Compared as a ratio within one try (best of five each, after both sizes were
+     * parsed a few times), never as a time. A quadratic parse is slow every time; a JIT recompilation or a busy core
+     * only now and then (one CI run measured 54x for a unit that parses at 8.5x), so the lowest of up to three
+     * measurements counts.
      */
     @Property(tries = 10)
     void parse_timeIsLinearInTheLength(@ForAll("templates") String unit) throws OutputException {
@@ -90,17 +93,25 @@ class TemplatePropertiesTest {
         } catch (OutputException e) {
             Assume.that(false); // stops at the first error: nothing to compare
         }
-        bestOf3(small); // warm-up
-        long tSmall = bestOf3(small);
-        long tLarge = bestOf3(large);
-        assertThat((double) tLarge / Math.max(tSmall, 50_000))
-                .as("parse of %d chars: %d ns, of %d chars: %d ns", small.length(), tSmall, large.length(), tLarge)
-                .isLessThan(40);
+        double ratio = Double.MAX_VALUE;
+        String measured = "";
+        for (int attempt = 0; attempt < 3 && ratio >= 40; attempt++) {
+            for (int i = 0; i < 3; i++) { // warm-up: the JIT settles for both sizes
+                Template.parse("t", small);
+                Template.parse("t", large);
+            }
+            long tSmall = bestOf5(small);
+            long tLarge = bestOf5(large);
+            ratio = Math.min(ratio, (double) tLarge / Math.max(tSmall, 50_000));
+            measured += String.format("parse of %d chars: %d ns, of %d chars: %d ns; ", small.length(), tSmall,
+                    large.length(), tLarge);
+        }
+        assertThat(ratio).as(measured).isLessThan(40);
     }
 
-    private static long bestOf3(String text) throws OutputException {
+    private static long bestOf5(String text) throws OutputException {
         long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             long t0 = System.nanoTime();
             Template.parse("t", text);
             best = Math.min(best, System.nanoTime() - t0);
