@@ -61,9 +61,11 @@ final class AdaptiveInterval {
     static final double FIRST_CYCLE_FROM = 0.75;
     /**
      * The load retry window, in intervals, after three throttled passes or more: by then most of the crowd has loaded
-     * and runs stretched, and the last few must not wait another crowd window each.
+     * and runs stretched, and the last few must not wait another crowd window each. Half an interval rather than one
+     * brought the 2,500-task fleet's last load from 1.96-2.18 to 1.56-1.92 times the quota-bound minimum (three seeds),
+     * with the same refused calls.
      */
-    static final double STRAGGLER_WINDOW = 1;
+    static final double STRAGGLER_WINDOW = 0.5;
     /** The first window of a throttled refresh's doubling past its deadline, in configured intervals. */
     static final double REFRESH_WINDOW = 0.15;
     /**

@@ -105,21 +105,21 @@ class FleetTest {
 
             // Before the controller, this fleet had not loaded after 40 min and 87% of its calls were throttled.
             // Issue 22's targets: steady state within the quota and staleness within 3 intervals are met and asserted
-            // as such; loading within 2x the minimum is met at 2,500 engines on 2 seeds of 3 (1.96-2.18x) but not at
-            // CI scale (2.2-2.55x on three seeds), and 10% throttled over the run is not met (14-17%; RELIABILITY.md,
-            // "Fleet", says why): those two are held just above where the controller is now.
+            // as such; loading within 2x the minimum is met at 2,500 engines (1.56-1.92x on three seeds) but not at CI
+            // scale (2.1-2.23x), and 10% throttled over the run is not met (14-17%; RELIABILITY.md, "Fleet", says
+            // why): those two are held just above where the controller is now.
             assertThat(r.allLoadedAt).as("every engine loaded within %s", horizon).isNotNull();
             assertThat(r.steadyMean).as("steady-state calls/s (target: within the quota)").isLessThanOrEqualTo(quota);
             // 4.20x in the long run before a throttled refresh had a deadline (RELIABILITY.md, "Fleet", has the cause).
             assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals (target: 3)")
                     .isLessThanOrEqualTo(3.0);
-            // 3.3-5.0% on three seeds at CI scale (3.3% at 2,500 engines): crowded starts' first cycles, held late
+            // 2.9-5.2% on three seeds at CI scale (3.5% at 2,500 engines): crowded starts' first cycles, held late
             // while the crowd loads, come back together for a few stretched intervals.
             assertThat(r.steadyThrottled).as("throttled calls in steady state").isLessThanOrEqualTo(r.steady.size() * 7 / 100);
             assertThat(r.meanStretch).as("the interval the fleet settled at, x configured")
                     .isBetween(engines * 2.0 / quota / interval.toSeconds(), 2.5);
-            // The seeds vary it: 216-255 s at CI scale on three seeds (289-333 s before the crowd window grew to 2
-            // intervals and first cycles were held late), 996 s at 2,500 engines.
+            // The seeds vary it: 210-223 s at CI scale on three seeds (289-333 s before the crowd window grew to 2
+            // intervals, first cycles were held late and stragglers waited half an interval), 778-960 s at 2,500.
             assertThat(r.allLoadedSeconds()).as("all loaded within 3x the quota-bound minimum (%s s; target 2x)", minimum)
                     .isLessThanOrEqualTo(3 * minimum);
             assertThat(r.throttled).as("throttled calls over the run (target: 10%)")
@@ -163,11 +163,11 @@ class FleetTest {
             assertThat(r.allLoadedAt).isNotNull();
             assertThat(r.steadyMean).as("calls/s after the deployment (target: within the quota)")
                     .isLessThanOrEqualTo(quota);
-            // Measured: 4.0 / 3.7 intervals, 25.7% / 23.8% refused, staleness 2.88 / 3.54 intervals (CI / 2,500).
-            assertThat(fleet.slowestReplacement()).as("a replaced task loads within five intervals")
-                    .isLessThanOrEqualTo(interval.multipliedBy(5));
+            // Measured: 2.9 / 3.4 intervals, 25.1% / 23.6% refused, staleness 2.79 / 2.84 intervals (CI / 2,500).
+            assertThat(fleet.slowestReplacement()).as("a replaced task loads within four intervals")
+                    .isLessThanOrEqualTo(interval.multipliedBy(4));
             assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 30 / 100);
-            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(4.0);
+            assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(3.5);
         }
     }
 
