@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ssmsidecar.localssm.Call;
 import io.ssmsidecar.localssm.LocalSsm;
-import io.ssmsidecar.log.CapturedLog;
-import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
 import io.ssmsidecar.reference.Reference;
 import io.ssmsidecar.reference.ReferenceParser;
@@ -16,18 +14,18 @@ import io.ssmsidecar.store.Failure;
 import io.ssmsidecar.store.Resolution;
 import io.ssmsidecar.store.Resolver;
 import io.ssmsidecar.testing.Await;
+import io.ssmsidecar.testing.CredentialLeakCheck;
 import io.ssmsidecar.testing.LocalWire;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Another account's secrets, over the real SDK and real HTTP against local-ssm standing in for STS and for an
@@ -47,32 +45,16 @@ class CrossAccountTest {
     private static final String API = "arn:aws:secretsmanager:us-east-1:" + B + ":secret:shared/api-XyZ789";
     private static final String EXTERNAL_ID = "ext-7Q2w";
 
-    private LocalSsm ssm;
-    private CapturedLog log;
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    @RegisterExtension
+    final CredentialLeakCheck leaks = new CredentialLeakCheck(MARK);
+    private final LocalSsm ssm = leaks.ssm();
 
     @BeforeEach
     void start() throws Exception {
-        log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
-        ssm = LocalSsm.start();
         ssm.putSecret(DB, "{\"password\":\"" + MARK + "-db\"}");
         ssm.putSecret(API, MARK + "-api");
         ssm.putSecret("own/one", MARK + "-one");
         ssm.putSecret("own/two", MARK + "-two");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        ssm.close();
-        log.close();
-        String text = log.text();
-        assertThat(text).doesNotContain(MARK);
-        for (String secret : ssm.issuedSessionSecrets()) {
-            assertThat(text).as("a session secret key or token in the log").doesNotContain(secret);
-        }
     }
 
     @Test
@@ -156,7 +138,7 @@ class CrossAccountTest {
         }
         // One AssumeRole per pass: the two secrets of account B share it, and are not retried one by one.
         assertThat(calls("AssumeRole")).hasSize(2).allSatisfy(c -> assertThat(c.errorCode()).isEqualTo("AccessDenied"));
-        assertThat(log.text().lines().filter(l -> l.contains("could not assume role"))).singleElement()
+        assertThat(leaks.logged().lines().filter(l -> l.contains("could not assume role"))).singleElement()
                 .satisfies(l -> assertThat(l).contains("WARN").contains(ROLE).contains("AccessDenied"));
     }
 
@@ -233,7 +215,7 @@ class CrossAccountTest {
         Map<String, String> env = new HashMap<>(LocalWire.env(ssm));
         env.put("AWS_ENDPOINT_URL_STS", ssm.endpoint().toString());
         SsmParameterSource source = SsmParameterSource.create(env, Metrics.noop(), LocalWire.FAST, routing);
-        closing.add(source);
+        leaks.closeAfter(source);
         return source;
     }
 

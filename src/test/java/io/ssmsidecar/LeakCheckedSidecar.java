@@ -7,11 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssmsidecar.cli.Main;
 import io.ssmsidecar.config.SettingsLoader;
 import io.ssmsidecar.localssm.LocalSsm;
-import io.ssmsidecar.log.CapturedLog;
-import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.PrometheusMetrics;
 import io.ssmsidecar.source.SsmParameterSource;
 import io.ssmsidecar.testing.Await;
+import io.ssmsidecar.testing.CredentialLeakCheck;
 import io.ssmsidecar.testing.LocalWire;
 import io.ssmsidecar.testing.LoopbackReceiver;
 import java.io.ByteArrayOutputStream;
@@ -27,11 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -48,14 +45,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Built with each test instance (JUnit's default per-method lifecycle), as {@code LocalSsmExtension} is, so the test's
  * fields can hold its parts: local-ssm started, an empty temporary directory whose {@code secrets} child is
  * {@code SIDECAR_OUTPUT_DIR}, and {@link #env()} holding local-ssm's wire settings and that directory. Before each
- * test the {@link Log} is captured at DEBUG. {@link #init()} runs {@code init} in-process; {@link #daemon} starts the
+ * test the log is captured at DEBUG. {@link #init()} runs {@code init} in-process; {@link #daemon} starts the
  * daemon with its HTTP API.
  * <p>
  * Guarantee: after each test (after the test's own {@code @AfterEach} methods), once everything the test registered
  * is closed (last registered first, so the daemon before its change receiver), local-ssm and the log are closed and
  * the test fails if the captured log, {@code init}'s stdout and stderr or a scrape of any registered
  * {@link PrometheusMetrics} contains the mark, or the binary value's base64 or hex. The mark is in every value the
- * tests store, so a value that leaks in any of those places is found. The temporary directory is then deleted.
+ * tests store, so a value that leaks in any of those places is found ({@link CredentialLeakCheck} does this, and also
+ * looks for the session credentials local-ssm's STS issued). The temporary directory is then deleted.
  * <pre>{@code
  * @RegisterExtension
  * final LeakCheckedSidecar fixture = new LeakCheckedSidecar(MARK, BINARY, TOKEN);
@@ -66,18 +64,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class LeakCheckedSidecar implements BeforeEachCallback, AfterEachCallback {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String mark;
-    private final byte[] binary;
     private final String token;
     private final Map<String, String> env = new HashMap<>();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final Deque<AutoCloseable> closing = new ArrayDeque<>();
     private final List<PrometheusMetrics> scraped = new ArrayList<>();
+    private final CredentialLeakCheck leaks;
     private final LocalSsm ssm;
     private final Path tmp;
     private final Path outDir;
-    private CapturedLog log;
 
     /**
      * @param mark   text every stored value carries: no log line, output or metric may contain it
@@ -85,11 +80,11 @@ final class LeakCheckedSidecar implements BeforeEachCallback, AfterEachCallback 
      * @param token  the API token of {@link #daemon}, sent by {@link #refresh}
      */
     LeakCheckedSidecar(String mark, byte[] binary, String token) {
-        this.mark = mark;
-        this.binary = binary.clone();
         this.token = token;
+        leaks = new CredentialLeakCheck(this::printedAndScraped, mark, Base64.getEncoder().encodeToString(binary),
+                HexFormat.of().formatHex(binary));
+        ssm = leaks.ssm();
         try {
-            ssm = LocalSsm.start();
             tmp = Files.createTempDirectory("leak-checked-sidecar");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -101,29 +96,23 @@ final class LeakCheckedSidecar implements BeforeEachCallback, AfterEachCallback 
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
+        leaks.beforeEach(context);
     }
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
         try {
-            while (!closing.isEmpty()) {
-                closing.pop().close();
-            }
-        } finally {
-            ssm.close();
-            log.close();
-        }
-        try {
-            StringBuilder everything = new StringBuilder(log.text()).append(out.toString(StandardCharsets.UTF_8))
-                    .append(err.toString(StandardCharsets.UTF_8));
-            scraped.forEach(m -> everything.append(m.scrape()));
-            assertThat(everything.toString()).as("no value in logs, output or metrics").doesNotContain(mark)
-                    .doesNotContain(Base64.getEncoder().encodeToString(binary))
-                    .doesNotContain(HexFormat.of().formatHex(binary));
+            leaks.afterEach(context);
         } finally {
             deleteTree(tmp);
         }
+    }
+
+    private String printedAndScraped() {
+        StringBuilder everything = new StringBuilder(out.toString(StandardCharsets.UTF_8))
+                .append(err.toString(StandardCharsets.UTF_8));
+        scraped.forEach(m -> everything.append(m.scrape()));
+        return everything.toString();
     }
 
     LocalSsm ssm() {
@@ -142,8 +131,7 @@ final class LeakCheckedSidecar implements BeforeEachCallback, AfterEachCallback 
 
     /** Closed after the test, before local-ssm, in the reverse order of registration. */
     <T extends AutoCloseable> T closeAfter(T resource) {
-        closing.push(resource);
-        return resource;
+        return leaks.closeAfter(resource);
     }
 
     /** Scraped after the test (once everything is closed) and searched with the log. */

@@ -5,19 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.ssmsidecar.localssm.LocalSsm;
-import io.ssmsidecar.log.CapturedLog;
-import io.ssmsidecar.log.Log;
 import io.ssmsidecar.metrics.Metrics;
+import io.ssmsidecar.testing.CredentialLeakCheck;
 import io.ssmsidecar.testing.LocalWire;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -38,29 +35,9 @@ class AssumedRoleTest {
     private static final String EXTERNAL_ID = "ext-7Q2w";
     private static final String TASK_SECRET = "taskSecretKeyNeverShown";
 
-    private LocalSsm ssm;
-    private CapturedLog log;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws Exception {
-        log = CapturedLog.start(Log.Format.TEXT, Log.Level.DEBUG);
-        ssm = LocalSsm.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        ssm.close();
-        log.close();
-        String text = log.text();
-        assertThat(text).doesNotContain(TASK_SECRET);
-        for (String secret : ssm.issuedSessionSecrets()) {
-            assertThat(text).as("a session secret key or token in the log").doesNotContain(secret);
-        }
-    }
+    @RegisterExtension
+    final CredentialLeakCheck leaks = new CredentialLeakCheck(TASK_SECRET);
+    private final LocalSsm ssm = leaks.ssm();
 
     @Test
     void aRoleThatCannotBeAssumed_isThrownAsRoleNotAssumed_namingTheRoleOnly_withStsAnswerAsItsCause() {
@@ -142,7 +119,7 @@ class AssumedRoleTest {
         SsmParameterSource.Limits threeAttempts = new SsmParameterSource.Limits(Duration.ofMillis(500),
                 Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(4), 3);
         SsmParameterSource source = SsmParameterSource.create(env, Metrics.noop(), threeAttempts, routing);
-        closing.add(source);
+        leaks.closeAfter(source);
 
         List<SourceException> failures = List.of(
                 catchThrowableOfType(SourceException.class, () -> source.getParameters(List.of("/app/db"))),
@@ -172,14 +149,14 @@ class AssumedRoleTest {
         role.resolveCredentials();
 
         assertThat(first).isNotSameAs(second);
-        List<String> lines = log.text().lines().toList();
+        List<String> lines = leaks.logged().lines().toList();
         assertThat(lines).filteredOn(l -> l.contains("could not assume role")).singleElement().satisfies(l ->
                 assertThat(l).contains("WARN").contains("role=" + ROLE).contains("code=IOError")
                         .contains("transient=true"));
         assertThat(lines).filteredOn(l -> l.contains("assumed role again")).singleElement().satisfies(l ->
                 assertThat(l).contains("INFO").contains(ROLE));
         assertThat(accessKey).startsWith("ASIA");
-        assertThat(log.text()).doesNotContain(accessKey);
+        assertThat(leaks.logged()).doesNotContain(accessKey);
     }
 
     private AssumedRole role(String externalId) {
@@ -191,8 +168,8 @@ class AssumedRoleTest {
                         AwsBasicCredentials.create("AKIDLOCALWIRE", TASK_SECRET)))
                 .build();
         AssumedRole role = new AssumedRole(sts, ROLE, "test", externalId);
-        closing.add(role);
-        closing.add(sts);
+        leaks.closeAfter(sts);
+        leaks.closeAfter(role);
         return role;
     }
 
