@@ -167,9 +167,10 @@ final class AdaptiveInterval {
             return Optional.empty();
         }
         rate = minRate;
-        // Anywhere within the interval, so the fleet's cycles spread evenly whatever the order of loading, but no
-        // later than one interval after the oldest value this task loaded (a part may have loaded long before).
-        long drawn = uniform(Math.round(interval().toMillis() * FIRST_CYCLE_FROM), interval().toMillis(), random).toMillis();
+        // In the last quarter of the interval, while the rest of the crowd loads, but no later than one interval after
+        // the oldest value this task loaded (a part may have loaded long before).
+        long drawn = uniform(Math.round(interval().toMillis() * FIRST_CYCLE_FROM), interval().toMillis(), random)
+                .toMillis();
         return Optional.of(Duration.ofMillis(Math.max(1, Math.min(drawn, interval().minus(sinceOldestValue).toMillis()))));
     }
 

@@ -115,7 +115,8 @@ class FleetTest {
                     .isLessThanOrEqualTo(3.0);
             // 2.9-5.2% on three seeds at CI scale (3.5% at 2,500 engines): crowded starts' first cycles, held late
             // while the crowd loads, come back together for a few stretched intervals.
-            assertThat(r.steadyThrottled).as("throttled calls in steady state").isLessThanOrEqualTo(r.steady.size() * 7 / 100);
+            assertThat(r.steadyThrottled).as("throttled calls in steady state")
+                    .isLessThanOrEqualTo(r.steady.size() * 7 / 100);
             assertThat(r.meanStretch).as("the interval the fleet settled at, x configured")
                     .isBetween(engines * 2.0 / quota / interval.toSeconds(), 2.5);
             // The seeds vary it: 210-223 s at CI scale on three seeds (289-333 s before the crowd window grew to 2
@@ -511,7 +512,8 @@ class FleetTest {
             for (Fleet.Slot slot : slots) {
                 for (Instant[] load : slot.loads) {
                     out.append("L ").append(slot.index).append(' ').append(Duration.between(t0, load[0]).toMillis())
-                            .append(' ').append(load[1] == null ? -1 : Duration.between(t0, load[1]).toMillis()).append('\n');
+                            .append(' ').append(load[1] == null ? -1 : Duration.between(t0, load[1]).toMillis())
+                            .append('\n');
                 }
                 for (long[] e : slot.controller) {
                     out.append("I ").append(slot.index).append(' ').append(e[0]).append(' ').append(e[1]).append(' ')
