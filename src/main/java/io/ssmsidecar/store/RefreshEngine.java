@@ -602,12 +602,17 @@ public final class RefreshEngine implements AutoCloseable {
         metrics.secretsStale(stale);
     }
 
+    /**
+     * How long ago the oldest value the engine holds was fetched. From the engine's own state, not the published
+     * status: within a pass that is published after this is read, and a partial load completed late then looked as old
+     * as its first half and fetched everything again a millisecond later.
+     */
     private Duration oldestAge() {
         Instant now = clock.instant();
         Instant oldest = null;
-        for (KeyStatus s : statusView.values()) {
-            if (s.lastSuccess() != null && (oldest == null || s.lastSuccess().isBefore(oldest))) {
-                oldest = s.lastSuccess();
+        for (State s : states.values()) {
+            if (s.lastSuccess != null && (oldest == null || s.lastSuccess.isBefore(oldest))) {
+                oldest = s.lastSuccess;
             }
         }
         return oldest == null ? Duration.ZERO : Duration.between(oldest, now);

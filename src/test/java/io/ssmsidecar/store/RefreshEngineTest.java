@@ -347,6 +347,46 @@ class RefreshEngineTest {
     }
 
     @Test
+    void aPartialLoadCompletedLate_countsItsFirstCycleFromTheValuesItHoldsNow_notFromTheFirstHalf() {
+        // Eleven references: two GetParameters calls a pass. The first pass is refused; its retry gets the first ten
+        // and is refused the eleventh (the last token taken by the first call), so the first ten load long before the
+        // rest.
+        List<Reference> refs = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            wire.ssm.put("/app/p" + (char) ('a' + i), "v" + i, "SecureString");
+            refs.add(ref("P" + i, "ssm:///app/p" + (char) ('a' + i)));
+        }
+        wire.ssm.faults().failNext(1, "ThrottlingException").deny("/app/pk", "ThrottlingException");
+        engine(Optional.empty(), refs.toArray(Reference[]::new));
+        scheduler.advance(Duration.ofSeconds(40));
+        assertThat(wire.ssm.calls()).extracting(Call::throttled).as("refused, then half loaded").containsExactly(true,
+                false, true);
+        // Then every call is refused for longer than the stretched interval, and the pass that finally loads the
+        // eleventh fetches the first ten again (a full pass).
+        wire.ssm.faults().deny("/app/p", "ThrottlingException");
+        scheduler.advance(INTERVAL.multipliedBy(3));
+        wire.ssm.faults().clear();
+        Instant loadedAt = null;
+        for (int s = 0; s < INTERVAL.toSeconds() && loadedAt == null; s++) {
+            scheduler.advance(Duration.ofSeconds(1));
+            loadedAt = engine.readiness().ready() ? clock.instant() : null;
+        }
+        assertThat(loadedAt).as("loaded once SSM lets it").isNotNull();
+        Instant loaded = loadedAt;
+        assertThat(wire.ssm.calls()).filteredOn(c -> !c.throttled() && !c.at().isBefore(loaded.minusSeconds(1)))
+                .as("the pass that loaded it fetched all eleven").hasSize(2);
+        int calls = wire.ssm.calls().size();
+
+        // Its first cycle comes in the last quarter of the stretched interval, like any crowded start's: every value
+        // it holds is a second old. It read the ten's age from the status the pass had not yet published (over three
+        // intervals) and fetched all eleven again a millisecond later.
+        scheduler.advance(STRETCHED.multipliedBy(3).dividedBy(4).minusSeconds(2));
+        assertThat(wire.ssm.calls()).as("no call before the first cycle").hasSize(calls);
+        scheduler.advance(STRETCHED.dividedBy(4).plusSeconds(2));
+        assertThat(wire.ssm.calls()).as("the first cycle").hasSize(calls + 2);
+    }
+
+    @Test
     void aStretchedInterval_isJitteredWithinTheBound_soNoCycleWaitsLongerThanMaxStretchIntervals() {
         started();
         wire.ssm.faults().errorRate(1.0, "ThrottlingException");
