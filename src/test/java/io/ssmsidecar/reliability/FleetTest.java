@@ -104,27 +104,27 @@ class FleetTest {
             Figures.record("fleet-oversubscribed", "quota-bound minimum (s)", String.format("%.0f", minimum));
 
             // Before the controller, this fleet had not loaded after 40 min and 87% of its calls were throttled.
-            // Issue 22's targets: steady state within the quota and staleness within 3 intervals are met and asserted
-            // as such; loading within 2x the minimum is met at 2,500 engines (1.56-1.92x on three seeds) but not at CI
-            // scale (2.1-2.23x), and 10% throttled over the run is not met (14-17%; RELIABILITY.md, "Fleet", says
-            // why): those two are held just above where the controller is now.
+            // Issue 22's targets: steady state within the quota, staleness within 3 intervals and loading within 2x
+            // the minimum are met and asserted as such; 10% throttled over the run is not met (13-14%; RELIABILITY.md,
+            // "Fleet", says why) and is held just above where the controller is now.
             assertThat(r.allLoadedAt).as("every engine loaded within %s", horizon).isNotNull();
             assertThat(r.steadyMean).as("steady-state calls/s (target: within the quota)").isLessThanOrEqualTo(quota);
             // 4.20x in the long run before a throttled refresh had a deadline (RELIABILITY.md, "Fleet", has the cause).
             assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals (target: 3)")
                     .isLessThanOrEqualTo(3.0);
-            // 2.9-5.2% on three seeds at CI scale (3.5% at 2,500 engines): crowded starts' first cycles, held late
+            // 3.6-4.2% on six seeds at CI scale (3.2% at 2,500 engines): crowded starts' first cycles, held late
             // while the crowd loads, come back together for a few stretched intervals.
             assertThat(r.steadyThrottled).as("throttled calls in steady state")
-                    .isLessThanOrEqualTo(r.steady.size() * 7 / 100);
+                    .isLessThanOrEqualTo(r.steady.size() * 5 / 100);
             assertThat(r.meanStretch).as("the interval the fleet settled at, x configured")
                     .isBetween(engines * 2.0 / quota / interval.toSeconds(), 2.5);
-            // The seeds vary it: 210-223 s at CI scale on three seeds (289-333 s before the crowd window grew to 2
-            // intervals, first cycles were held late and stragglers waited half an interval), 778-960 s at 2,500.
-            assertThat(r.allLoadedSeconds()).as("all loaded within 3x the quota-bound minimum (%s s; target 2x)", minimum)
-                    .isLessThanOrEqualTo(3 * minimum);
+            // The seeds vary it: 180-196 s at CI scale on six seeds, 778-845 s at 2,500 engines on three (196-223 s
+            // and 778-960 s before a task whose load came in two parts stopped fetching everything again at once).
+            assertThat(r.allLoadedSeconds()).as("all loaded within 2x the quota-bound minimum (%s s)", minimum)
+                    .isLessThanOrEqualTo(2 * minimum);
+            // 13.2-14.1% on six seeds at CI scale, 13.2-13.4% on three at 2,500 engines.
             assertThat(r.throttled).as("throttled calls over the run (target: 10%)")
-                    .isLessThanOrEqualTo(r.calls.size() / 5);
+                    .isLessThanOrEqualTo(r.calls.size() * 15 / 100);
         }
     }
 
@@ -164,10 +164,10 @@ class FleetTest {
             assertThat(r.allLoadedAt).isNotNull();
             assertThat(r.steadyMean).as("calls/s after the deployment (target: within the quota)")
                     .isLessThanOrEqualTo(quota);
-            // Measured: 2.9 / 3.4 intervals, 25.1% / 23.6% refused, staleness 2.79 / 2.84 intervals (CI / 2,500).
+            // Measured: 3.6 / 2.8 intervals, 22.9% / 22.3% refused, staleness 2.84 / 2.84 intervals (CI / 2,500).
             assertThat(fleet.slowestReplacement()).as("a replaced task loads within four intervals")
                     .isLessThanOrEqualTo(interval.multipliedBy(4));
-            assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 30 / 100);
+            assertThat(r.throttled).as("throttled calls over the run").isLessThanOrEqualTo(r.calls.size() * 25 / 100);
             assertThat(r.worstStalenessRatio).as("worst staleness, in configured intervals").isLessThanOrEqualTo(3.5);
         }
     }
