@@ -27,7 +27,9 @@ final class RoleNotAssumed extends SdkClientException {
 
     /** {@code roleArn} could not be assumed because STS failed with {@code sts}. */
     static RoleNotAssumed of(String roleArn, SdkException sts) {
-        return builder().roleArn(roleArn).cause(sts).build();
+        Builder builder = builder().roleArn(roleArn);
+        builder.cause(sts);
+        return builder.build();
     }
 
     /** The role that could not be assumed. */
@@ -49,18 +51,6 @@ final class RoleNotAssumed extends SdkClientException {
         Builder roleArn(String roleArn);
 
         String roleArn();
-
-        @Override
-        Builder message(String message);
-
-        @Override
-        Builder cause(Throwable cause);
-
-        @Override
-        Builder writableStackTrace(Boolean writableStackTrace);
-
-        @Override
-        Builder numAttempts(Integer numAttempts);
 
         @Override
         RoleNotAssumed build();
@@ -86,30 +76,6 @@ final class RoleNotAssumed extends SdkClientException {
         @Override
         public String roleArn() {
             return roleArn;
-        }
-
-        @Override
-        public Builder message(String message) {
-            this.message = message;
-            return this;
-        }
-
-        @Override
-        public Builder cause(Throwable cause) {
-            this.cause = cause;
-            return this;
-        }
-
-        @Override
-        public Builder writableStackTrace(Boolean writableStackTrace) {
-            this.writableStackTrace = writableStackTrace;
-            return this;
-        }
-
-        @Override
-        public Builder numAttempts(Integer numAttempts) {
-            this.numAttempts = numAttempts;
-            return this;
         }
 
         @Override
