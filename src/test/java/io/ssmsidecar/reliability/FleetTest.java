@@ -25,6 +25,8 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -127,7 +129,7 @@ class FleetTest {
             // 13.2-14.1% on six seeds at CI scale, 13.2-13.4% on three at 2,500 engines. The first instant alone
             // refuses every task the bucket cannot take (about 5% of the run), the 40-s first window about as many
             // again at 2,500 engines: RELIABILITY.md ("Fleet") has the breakdown.
-            assertThat(r.throttledByPass()[0]).as("load calls refused in the first instant")
+            assertThat(r.throttledByPass[0]).as("load calls refused in the first instant")
                     .isGreaterThanOrEqualTo(engines - quota);
             assertThat(r.throttled).as("throttled calls over the run (target: 10%)")
                     .isLessThanOrEqualTo(r.calls.size() * 15 / 100);
@@ -380,6 +382,12 @@ class FleetTest {
         final String worstKey;
         final Instant worstLastSuccess;
         final List<Fleet.Slot> slots;
+        /**
+         * Throttled calls by what their engine was doing: its first, second or a later load pass (a pass: the calls one
+         * task made in one instant while loading), or refreshing once loaded; null where engines share parameters.
+         * Where the 10% target goes (RELIABILITY.md, "Fleet").
+         */
+        final long[] throttledByPass;
 
         Result(Fleet fleet, Duration settle, Duration notBefore) {
             interval = settle;
@@ -411,6 +419,7 @@ class FleetTest {
                     .max(java.util.Comparator.comparing((Fleet.Slot x) -> x.loadedAt)).orElse(null);
             worstKey = fleet.worstKey;
             worstLastSuccess = fleet.worstLastSuccess;
+            throttledByPass = slots.isEmpty() ? null : countThrottledByPass();
             double sum = 0;
             double max = 0;
             for (Fleet.Slot slot : fleet.slots) {
@@ -437,10 +446,9 @@ class FleetTest {
                     startup.size() + " / " + startup.stream().filter(Call::throttled).count());
             Figures.record(s, "steady state window", String.format("%.0f s from %s s after start", steadySeconds,
                     Duration.between(t0, steadyFrom).toSeconds()));
-            if (!slots.isEmpty()) {
-                long[] by = throttledByPass();
+            if (throttledByPass != null) {
                 Figures.record(s, "throttled, by the engine's pass (load 1 / load 2 / load 3+ / refresh)",
-                        by[0] + " / " + by[1] + " / " + by[2] + " / " + by[3]);
+                        LongStream.of(throttledByPass).mapToObj(Long::toString).collect(Collectors.joining(" / ")));
             }
             Figures.record(s, "steady-state calls / throttled", steady.size() + " / " + steadyThrottled);
             Figures.record(s, "steady mean calls/s", String.format("%.2f", steadyMean));
@@ -534,12 +542,7 @@ class FleetTest {
             write(s + "-dump.txt", out);
         }
 
-        /**
-         * Throttled calls by what their engine was doing: its first, second or a later load pass (a pass: the calls one
-         * task made in one instant while loading), or refreshing once loaded. Where the 10% target goes
-         * (RELIABILITY.md, "Fleet").
-         */
-        long[] throttledByPass() {
+        private long[] countThrottledByPass() {
             long[] by = new long[4];
             Map<Instant[], Instant> lastPass = new IdentityHashMap<>();
             Map<Instant[], Integer> passes = new IdentityHashMap<>();
