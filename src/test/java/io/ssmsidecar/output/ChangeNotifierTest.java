@@ -11,6 +11,7 @@ import io.ssmsidecar.source.SecretValue;
 import io.ssmsidecar.schedule.Backoff;
 import io.ssmsidecar.store.Secret;
 import io.ssmsidecar.store.Snapshot;
+import io.ssmsidecar.testing.Await;
 import io.ssmsidecar.testing.Docs;
 import io.ssmsidecar.testing.LoopbackReceiver;
 import io.ssmsidecar.testing.LoopbackReceiver.Request;
@@ -67,6 +68,7 @@ class ChangeNotifierTest {
     private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
     private final List<Request> received = Collections.synchronizedList(new ArrayList<>());
     private final List<Process> children = new ArrayList<>();
+    private final List<ProcessHandle> sleepers = new ArrayList<>();
     private LoopbackReceiver receiver;
     private CapturedLog log;
     private ChangeNotifier notifier;
@@ -86,6 +88,7 @@ class ChangeNotifierTest {
     void stop() {
         receiver.close();
         children.forEach(Process::destroyForcibly);
+        sleepers.forEach(ProcessHandle::destroyForcibly);
         log.close();
         assertThat(log.text()).as("no value in any log line").doesNotContain(DB_VALUE).doesNotContain(API_VALUE)
                 .doesNotContain("Sup3r");
@@ -344,14 +347,29 @@ class ChangeNotifierTest {
      * A child shell that writes {@code marker} and exits 0 when it gets SIGHUP; it prints "ready" once its trap is
      * set, and this waits for that line, so the signal can never arrive before the trap.
      */
+    /**
+     * A shell that exits 0 when it catches HUP. It forks once, before it says "ready", and waits until that fork has
+     * become {@code sleep}: a shell that forked while the test looks processes up by name would show a second
+     * process with its name (the fork before its exec), and the notifier would rightly signal both.
+     */
     private Process hupCatcher(String shell, Path marker) throws IOException {
-        String script = "trap 'echo hup > \"" + marker + "\"; exit 0' HUP; echo ready; "
-                + "i=0; while [ $i -lt 600 ]; do sleep 1 & wait $!; i=$((i+1)); done; exit 9";
+        String script = "trap 'echo hup > \"" + marker + "\"; exit 0' HUP; sleep 600 & echo ready; wait $!; exit 9";
         Process p = new ProcessBuilder(shell, "-c", script).redirectErrorStream(true).start();
         children.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertThat(out.readLine()).isEqualTo("ready");
+        Await.until(Duration.ofSeconds(20), () -> p.children().anyMatch(c -> comm(c).equals("sleep")),
+                () -> "the shell's fork did not become sleep");
+        p.children().forEach(sleepers::add);
         return p;
+    }
+
+    private static String comm(ProcessHandle p) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(p.pid()), "comm")).trim();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static void assertCaughtHup(Process p, Path marker) throws Exception {
