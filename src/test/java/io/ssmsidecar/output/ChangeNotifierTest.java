@@ -345,12 +345,9 @@ class ChangeNotifierTest {
 
     /**
      * A child shell that writes {@code marker} and exits 0 when it gets SIGHUP; it prints "ready" once its trap is
-     * set, and this waits for that line, so the signal can never arrive before the trap.
-     */
-    /**
-     * A shell that exits 0 when it catches HUP. It forks once, before it says "ready", and waits until that fork has
-     * become {@code sleep}: a shell that forked while the test looks processes up by name would show a second
-     * process with its name (the fork before its exec), and the notifier would rightly signal both.
+     * set, and this waits for that line, so the signal can never arrive before the trap. It forks once, before
+     * "ready", and this also waits until that fork has become {@code sleep}: a fork not yet exec'd still carries the
+     * shell's name, and a notifier looking processes up by name would rightly signal it too.
      */
     private Process hupCatcher(String shell, Path marker) throws IOException {
         String script = "trap 'echo hup > \"" + marker + "\"; exit 0' HUP; sleep 600 & echo ready; wait $!; exit 9";
@@ -358,18 +355,11 @@ class ChangeNotifierTest {
         children.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertThat(out.readLine()).isEqualTo("ready");
-        Await.until(Duration.ofSeconds(20), () -> p.children().anyMatch(c -> comm(c).equals("sleep")),
+        Await.until(Duration.ofSeconds(20),
+                () -> p.children().anyMatch(c -> c.info().command().filter(cmd -> cmd.endsWith("/sleep")).isPresent()),
                 () -> "the shell's fork did not become sleep");
         p.children().forEach(sleepers::add);
         return p;
-    }
-
-    private static String comm(ProcessHandle p) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(p.pid()), "comm")).trim();
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     private static void assertCaughtHup(Process p, Path marker) throws Exception {
